@@ -1,0 +1,162 @@
+//! `feeds.toml`: the validated configuration every other stage reads.
+//!
+//! The types here are the *validated* settings (ripgrep's habit: raw input is
+//! kept apart from what the program runs on). `load` turns the text of
+//! feeds.toml into them and reports every problem at once, each with file,
+//! line and column.
+
+mod load;
+mod problem;
+
+pub use load::{load, parse_str};
+pub use problem::{Problem, Problems, Severity};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use url::Url;
+
+/// Default cap on a feed body, counted on decompressed bytes.
+pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default schedule: every five minutes.
+pub const DEFAULT_SCHEDULE: &str = "*/5 * * * *";
+/// Default number of items per published feed.
+pub const DEFAULT_MAX_ITEMS: usize = 50;
+/// Default number of fetches in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Default number of fetches in flight at once against one host.
+pub const DEFAULT_PER_HOST: usize = 4;
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    pub site: Site,
+    pub defaults: Defaults,
+    pub sections: Vec<Section>,
+    pub feeds: Vec<FeedConfig>,
+    /// Lower-cased alias -> canonical tag name (`[tags.aliases]`).
+    pub tag_aliases: BTreeMap<String, String>,
+}
+
+/// `[site]`: what is published and where.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub description: Option<String>,
+    /// Where `output/` is served; self links are built from it. Always ends in '/'.
+    pub base_url: Url,
+    /// Relative paths in feeds.toml are relative to the folder holding feeds.toml.
+    pub output_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub max_items: usize,
+    /// BCP 47 code used when neither item nor feed says.
+    pub language: String,
+}
+
+/// `[defaults]`: settings every feed inherits unless it sets its own.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub schedule: Schedule,
+    pub timeout: Duration,
+    pub max_body: u64,
+    /// Fetches in flight at once, all hosts together.
+    pub concurrency: usize,
+    /// Fetches in flight at once against one host.
+    pub per_host: usize,
+}
+
+/// A cron schedule as written (5 fields, or 6 with seconds) and parsed.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// As the editor wrote it.
+    pub expr: String,
+    /// Parsed; 5-field expressions are run at second 0.
+    pub cron: cron::Schedule,
+}
+
+/// `[[section]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub slug: String,
+    pub title: String,
+}
+
+/// Where a feed is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceLocation {
+    /// http:// or https://
+    Http(Url),
+    /// A local file, or a folder whose feed files are all read (a spool).
+    /// `file:relative/path` is relative to the folder holding feeds.toml.
+    File(PathBuf),
+}
+
+/// One `[[feed]]`, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// Stable id, used in state and attribution. Lower-case letters, digits, '-', '_'.
+    pub id: String,
+    /// Outlet name shown in attribution.
+    pub name: String,
+    /// The URL exactly as written in feeds.toml (for messages and attribution).
+    pub url: String,
+    pub location: SourceLocation,
+    /// The outlet's home page, when the feed's own channel link should not be used.
+    pub home_url: Option<Url>,
+    pub schedule: Schedule,
+    pub timeout: Duration,
+    pub max_body: u64,
+    /// Default section slug for the feed's items.
+    pub section: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    pub regions: Vec<String>,
+    pub series: Option<String>,
+    pub language: Option<String>,
+    /// "Source: AP".
+    pub credit: Option<String>,
+    pub rights: Option<String>,
+    /// Higher wins when duplicates are folded. Default 0.
+    pub priority: i64,
+    /// Disabled feeds stay in feeds.toml but are not fetched.
+    pub enabled: bool,
+    pub rules: Vec<Rule>,
+}
+
+/// One `[[feed.rule]]`: a match and what it sets. First match wins per field.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// 1-based line in feeds.toml, so tools can say which rule fired.
+    pub line: usize,
+    pub when: RuleMatch,
+    pub then: RuleAction,
+}
+
+/// All conditions given must hold. A rule with no condition matches every item.
+#[derive(Debug, Clone, Default)]
+pub struct RuleMatch {
+    /// Matches one of the item's categories, case-insensitive, whole name.
+    pub category: Option<String>,
+    pub title_matches: Option<Regex>,
+    pub url_matches: Option<Regex>,
+    /// Matches one of the item's authors, case-insensitive.
+    pub author: Option<String>,
+}
+
+/// What a matching rule sets. `None` leaves the field to later rules / the feed.
+#[derive(Debug, Clone, Default)]
+pub struct RuleAction {
+    pub section: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+    pub series: Option<String>,
+    pub breaking: Option<bool>,
+    pub drop: bool,
+}

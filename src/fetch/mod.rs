@@ -1,0 +1,3 @@
+//! TODO
+mod document;
+pub use document::{Document, Validators};

@@ -1,0 +1,29 @@
+//! wirefeed: a newsroom syndication engine.
+//!
+//! # Layout
+//!
+//! The modules follow the flow of DESIGN.md, one job each:
+//!
+//! ```text
+//! config ─► fetch ─► parse ─► normalize ─► dedup ─► store ─► publish
+//! ```
+//!
+//! - [`config`] reads and validates `feeds.toml`, reporting every problem with its line.
+//! - [`fetch`] is the only module that touches the network (and `file://` sources).
+//! - [`parse`] turns bytes into a `feed_rs` feed, isolating parser panics.
+//! - [`normalize`] builds the [`model::Article`] for each item: sanitizing, ids, rules.
+//! - [`dedup`] decides whether an article is new, an update or a duplicate.
+//! - [`store`] is the only module that touches SQLite.
+//! - [`publish`] is the only module that writes the output folder.
+//! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
+
+pub mod config;
+pub mod cycle;
+pub mod dedup;
+pub mod fetch;
+pub mod model;
+pub mod normalize;
+pub mod parse;
+pub mod publish;
+pub mod status;
+pub mod store;

@@ -1,0 +1,104 @@
+//! The article model every stage agrees on (DESIGN.md, "The article model").
+//!
+//! `normalize` builds an [`Article`] from one parsed feed item, `dedup` decides
+//! whether it is new, an update or a duplicate, `store` keeps it and `publish`
+//! renders it. Nothing here does I/O; the types are plain owned data so each
+//! stage can be tested alone.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One story as wirefeed republishes it. It always says where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    /// Stable id, the same across runs and restarts: derived from the source
+    /// feed id and the item's own id (or link, or title), never random.
+    pub id: String,
+    /// Canonical link to the original article, tracking parameters removed.
+    pub url: Option<String>,
+    /// Plain text.
+    pub title: String,
+    /// Plain text standfirst.
+    pub summary: Option<String>,
+    /// Sanitized HTML body with absolute URLs.
+    pub content_html: Option<String>,
+    /// Byline people or desks, as written ("Al Mayadeen English").
+    pub authors: Vec<String>,
+    /// Where this article came from.
+    pub source: Attribution,
+    /// Attributions of duplicates folded into this article.
+    #[serde(default)]
+    pub also_via: Vec<Attribution>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    /// Section slug, one of the `[[section]]`s of feeds.toml.
+    pub section: Option<String>,
+    /// Article kind slug: news, opinion, analysis, blog, feature, video, ...
+    pub kind: Option<String>,
+    pub tags: Vec<Label>,
+    pub regions: Vec<Label>,
+    pub series: Option<Label>,
+    /// BCP 47 language code ("en", "ar", "es").
+    pub language: Option<String>,
+    pub image: Option<Image>,
+    pub enclosures: Vec<Enclosure>,
+    /// From the body's word count; at least 1 when there is a body.
+    pub reading_minutes: Option<u32>,
+    pub breaking: bool,
+    /// The item's own category names, as the source sent them; kept so an
+    /// editor can see why a rule matched.
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// Source attribution: who published the item wirefeed took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// The `[[feed]] id` of feeds.toml.
+    pub feed_id: String,
+    /// The outlet's name ("Associated Press").
+    pub name: String,
+    /// The outlet's home page, from the feed's channel link or feeds.toml.
+    pub home_url: Option<String>,
+    /// The URL the feed was fetched from.
+    pub feed_url: String,
+    /// The item's id in the source feed (guid, atom:id, JSON Feed id), or the
+    /// id wirefeed derived when the source had none.
+    pub item_id: String,
+    /// The item's link as the source gave it (before canonicalization).
+    pub item_url: Option<String>,
+    /// Credit line, "Source: AP".
+    pub credit: Option<String>,
+    /// Rights / copyright statement.
+    pub rights: Option<String>,
+    /// When the source published the item.
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// A tag, region or series: a file-name-safe slug and the label people read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Label {
+    /// Lower-case ASCII letters, digits and '-'.
+    pub slug: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub url: String,
+    pub caption: Option<String>,
+    /// "(AP)", "Reuters/John Doe".
+    pub credit: Option<String>,
+    /// MIME type where known.
+    pub mime_type: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Video or audio media attached to an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enclosure {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub length: Option<u64>,
+}

@@ -102,3 +102,40 @@ pub struct Enclosure {
     pub mime_type: Option<String>,
     pub length: Option<u64>,
 }
+
+/// One published feed: everything, breaking news, or one section, tag,
+/// region or language. Its path under `output/` never changes, so a reader's
+/// subscription keeps working.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    All,
+    Breaking,
+    Section(String),
+    Tag(String),
+    Region(String),
+    Language(String),
+}
+
+impl Channel {
+    /// Path under `output/` without extension: `all`, `sections/politics`.
+    pub fn path_stem(&self) -> String {
+        match self {
+            Channel::All => "all".to_owned(),
+            Channel::Breaking => "breaking".to_owned(),
+            Channel::Section(slug) => format!("sections/{slug}"),
+            Channel::Tag(slug) => format!("tags/{slug}"),
+            Channel::Region(slug) => format!("regions/{slug}"),
+            Channel::Language(code) => format!("languages/{code}"),
+        }
+    }
+}
+
+/// What `publish` renders for one channel: its articles, newest first, at
+/// most `max_items`.
+#[derive(Debug, Clone)]
+pub struct ChannelFeed {
+    pub channel: Channel,
+    /// The human name: "Politics", "Palestine", "العربية"; "" for All.
+    pub label: String,
+    pub articles: Vec<Article>,
+}

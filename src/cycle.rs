@@ -1,1 +1,260 @@
-//! TODO
+//! One cycle over every feed: fetch, parse, normalize, then dedup and store
+//! feed by feed, then publish. `wirefeed once` runs exactly one; the daemon
+//! will run them per schedule.
+//!
+//! Fetching and the CPU work of parsing and normalizing run concurrently, one
+//! task per feed; the SQLite writes run on one blocking thread, in arrival
+//! order, one transaction per feed. A feed that fails is recorded in the state
+//! and reported; it never stops the others.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::{Document, FetchError, Fetched, Fetcher, Validators};
+use crate::model::{Article, Channel, ChannelFeed};
+use crate::normalize::{self, Outcome};
+use crate::publish::{self, PublishError, PublishReport};
+use crate::store::{FeedIngest, LabelKind, Store, StoreError};
+
+/// Items beyond this many in one fetch are ignored (with a warning): a feed
+/// that suddenly lists 100,000 items is a fault upstream, not news.
+pub const MAX_ITEMS_PER_FETCH: usize = 2_000;
+
+/// The SQLite file inside `state_dir`.
+pub const STATE_FILE: &str = "wirefeed.sqlite3";
+
+/// What went wrong for the cycle as a whole (single feeds failing are not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum CycleError {
+    #[error("cannot open the state: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot set up fetching: {0}")]
+    Fetcher(#[from] FetchError),
+    #[error("cannot publish: {0}")]
+    Publish(#[from] PublishError),
+    #[error("the storage thread stopped unexpectedly")]
+    StoreThread,
+}
+
+/// What one cycle did, for the CLI's summary line and for tests.
+#[derive(Debug, Default)]
+pub struct CycleReport {
+    pub feeds: usize,
+    pub not_modified: usize,
+    /// Feed id and the reason, for every feed that failed.
+    pub failed: Vec<(String, String)>,
+    pub new: usize,
+    pub updated: usize,
+    pub folded: usize,
+    pub unchanged: usize,
+    pub dropped: usize,
+    pub publish: PublishReport,
+    pub elapsed: Duration,
+}
+
+/// The state file for a configuration.
+pub fn state_path(config: &Config) -> PathBuf {
+    config.site.state_dir.join(STATE_FILE)
+}
+
+/// One result per feed, sent from the fetch tasks to the storage thread.
+enum FeedResult {
+    NotModified { status: Option<u16> },
+    Failed { status: Option<u16>, error: String },
+    Items { status: Option<u16>, validators: Validators, articles: Vec<Article>, dropped: usize },
+}
+
+struct FeedMessage {
+    feed_id: String,
+    priority: i64,
+    at: DateTime<Utc>,
+    result: FeedResult,
+}
+
+/// Runs one full cycle over every enabled feed, then publishes.
+pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
+    let started = Instant::now();
+    let mut store = Store::open(&state_path(config))?;
+    let previous: HashMap<String, Validators> = store
+        .feed_states()?
+        .into_iter()
+        .map(|state| (state.feed_id, state.validators))
+        .collect();
+    let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
+    let config = Arc::new(config.clone());
+
+    let (sender, mut receiver) = mpsc::channel::<FeedMessage>(64);
+    let feeds: Vec<FeedConfig> = config.feeds.iter().filter(|f| f.enabled).cloned().collect();
+    let feed_count = feeds.len();
+    for feed in feeds {
+        let validators = previous.get(&feed.id).cloned().unwrap_or_default();
+        let fetcher = Arc::clone(&fetcher);
+        let config = Arc::clone(&config);
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            let at = Utc::now();
+            let result = process_feed(&fetcher, &config, &feed, &validators, at).await;
+            let message = FeedMessage { feed_id: feed.id.clone(), priority: feed.priority, at, result };
+            // The receiver only goes away when the cycle is abandoned.
+            let _ = sender.send(message).await;
+        });
+    }
+    drop(sender);
+
+    // SQLite work is blocking: it gets its own thread, fed in arrival order.
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut report = CycleReport { feeds: feed_count, ..CycleReport::default() };
+        while let Some(message) = receiver.blocking_recv() {
+            store_feed(&mut store, message, &mut report)?;
+        }
+        Ok::<_, StoreError>((store, report))
+    });
+    let (store, mut report) = writer.await.map_err(|_| CycleError::StoreThread)??;
+
+    let channels = collect_channels(&config, &store)?;
+    let output_config = Arc::clone(&config);
+    report.publish = tokio::task::spawn_blocking(move || publish::publish(&output_config, &channels))
+        .await
+        .map_err(|_| CycleError::StoreThread)??;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Fetch, parse and normalize one feed. Never fails: failures become a result.
+async fn process_feed(
+    fetcher: &Fetcher,
+    config: &Arc<Config>,
+    feed: &FeedConfig,
+    validators: &Validators,
+    at: DateTime<Utc>,
+) -> FeedResult {
+    match fetcher.fetch(feed, validators).await {
+        Ok(Fetched::NotModified { status }) => {
+            info!(feed = %feed.id, "not modified");
+            FeedResult::NotModified { status }
+        }
+        Ok(Fetched::Documents { status, validators, documents }) => {
+            let config = Arc::clone(config);
+            let feed = feed.clone();
+            // Parsing and sanitizing are CPU work: keep them off the fetch workers.
+            let work = tokio::task::spawn_blocking(move || read_documents(&config, &feed, &documents, at));
+            match work.await {
+                Ok(Ok((articles, dropped))) => FeedResult::Items { status, validators, articles, dropped },
+                Ok(Err(error)) => FeedResult::Failed { status, error },
+                Err(join) => FeedResult::Failed { status, error: format!("internal error while reading the feed: {join}") },
+            }
+        }
+        Err(error) => FeedResult::Failed { status: error.status(), error: error.to_string() },
+    }
+}
+
+/// Parses and normalizes every document of one feed. One unreadable file of a
+/// spool folder is logged and skipped; the feed fails only when nothing parses.
+fn read_documents(
+    config: &Config,
+    feed: &FeedConfig,
+    documents: &[Document],
+    now: DateTime<Utc>,
+) -> Result<(Vec<Article>, usize), String> {
+    let ctx = normalize::Context { site: &config.site, tag_aliases: &config.tag_aliases, now };
+    let mut articles = Vec::new();
+    let mut dropped = 0;
+    let mut first_error = None;
+    let mut parsed_any = false;
+    for doc in documents {
+        let parsed = match crate::parse::parse(doc) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                if documents.len() > 1 {
+                    warn!(feed = %feed.id, document = %doc.url, %error, "skipping a document that does not parse");
+                }
+                first_error.get_or_insert_with(|| error.to_string());
+                continue;
+            }
+        };
+        parsed_any = true;
+        for outcome in normalize::normalize_feed(feed, &ctx, doc, &parsed) {
+            match outcome {
+                Outcome::Keep(article) => articles.push(article),
+                Outcome::Dropped { .. } => dropped += 1,
+            }
+        }
+    }
+    if !parsed_any {
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+    }
+    if articles.len() > MAX_ITEMS_PER_FETCH {
+        warn!(feed = %feed.id, items = articles.len(), kept = MAX_ITEMS_PER_FETCH, "too many items; keeping the first");
+        articles.truncate(MAX_ITEMS_PER_FETCH);
+    }
+    Ok((articles, dropped))
+}
+
+fn store_feed(store: &mut Store, message: FeedMessage, report: &mut CycleReport) -> Result<(), StoreError> {
+    let FeedMessage { feed_id, priority, at, result } = message;
+    match result {
+        FeedResult::NotModified { status } => {
+            report.not_modified += 1;
+            store.record_not_modified(&feed_id, at, status)
+        }
+        FeedResult::Failed { status, error } => {
+            warn!(feed = %feed_id, status = ?status, %error, "feed failed");
+            store.record_failure(&feed_id, at, &error, status)?;
+            report.failed.push((feed_id, error));
+            Ok(())
+        }
+        FeedResult::Items { status, validators, articles, dropped } => {
+            let count = articles.len();
+            let ingest = FeedIngest { feed_id: &feed_id, priority, fetched_at: at, http_status: status, validators };
+            let outcome = store.ingest(&ingest, articles)?;
+            info!(
+                feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
+                folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"
+            );
+            report.new += outcome.new;
+            report.updated += outcome.updated;
+            report.folded += outcome.folded;
+            report.unchanged += outcome.unchanged + outcome.ignored_older;
+            report.dropped += dropped;
+            Ok(())
+        }
+    }
+}
+
+/// Every channel to publish with its newest articles: all, breaking, every
+/// declared section (even empty, so subscriptions keep working), every tag and
+/// region in use, and languages when more than one is published.
+pub fn collect_channels(config: &Config, store: &Store) -> Result<Vec<ChannelFeed>, StoreError> {
+    let limit = config.site.max_items;
+    let mut wanted: Vec<(Channel, String)> = vec![(Channel::All, String::new()), (Channel::Breaking, "Breaking".to_owned())];
+    for section in &config.sections {
+        wanted.push((Channel::Section(section.slug.clone()), section.title.clone()));
+    }
+    let labels = store.labels()?;
+    let languages = labels.iter().filter(|l| l.kind == LabelKind::Language).count();
+    for label in labels {
+        let channel = match label.kind {
+            LabelKind::Tag => Channel::Tag(label.slug),
+            LabelKind::Region => Channel::Region(label.slug),
+            LabelKind::Language if languages > 1 => Channel::Language(label.slug),
+            LabelKind::Language => continue,
+        };
+        wanted.push((channel, label.label));
+    }
+    wanted
+        .into_iter()
+        .map(|(channel, label)| {
+            let articles = store.latest(&channel, limit)?;
+            Ok(ChannelFeed { channel, label, articles })
+        })
+        .collect()
+}

@@ -1,1 +1,158 @@
-fn main() {}
+//! The `wirefeed` command: parses flags, sets up logging, calls the library.
+//!
+//! Exit codes: 0 success (a cycle that ran, even with failing feeds);
+//! 1 the configuration is invalid; 2 the state or output cannot be used.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use wirefeed::config::{self, Config};
+use wirefeed::{cycle, status, store::Store};
+
+const EXIT_CONFIG: u8 = 1;
+const EXIT_RUNTIME: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "wirefeed", version, about = "A newsroom syndication engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate feeds.toml and print every problem with its line and column.
+    Check(ConfigArg),
+    /// Run one full cycle over every feed now, publish, and exit.
+    Once(ConfigArg),
+    /// Show per-feed health from the state.
+    Status(ConfigArg),
+}
+
+#[derive(clap::Args)]
+struct ConfigArg {
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match cli.command {
+        Command::Check(arg) => check(&arg.config),
+        Command::Once(arg) => once(&arg.config),
+        Command::Status(arg) => show_status(&arg.config),
+    }
+}
+
+fn check(path: &Path) -> ExitCode {
+    match config::load(path) {
+        Ok((config, warnings)) => {
+            if !warnings.is_empty() {
+                eprint!("{warnings}");
+            }
+            println!(
+                "{}: ok ({} feeds, {} sections, {} warnings)",
+                path.display(),
+                config.feeds.len(),
+                config.sections.len(),
+                warnings.warnings().count()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprint!("{problems}");
+            eprintln!("{}: {} errors", path.display(), problems.errors().count());
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+/// Loads the configuration or prints why not.
+fn load(path: &Path) -> Result<Config, ExitCode> {
+    match config::load(path) {
+        Ok((config, warnings)) => {
+            if !warnings.is_empty() {
+                eprint!("{warnings}");
+            }
+            Ok(config)
+        }
+        Err(problems) => {
+            eprint!("{problems}");
+            eprintln!("{}: invalid, run `wirefeed check` for details", path.display());
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
+}
+
+fn once(path: &Path) -> ExitCode {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match runtime.block_on(cycle::run_once(&config)) {
+        Ok(report) => {
+            println!(
+                "{} feeds: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \
+                 {} files written, {} unchanged, in {:.2}s",
+                report.feeds,
+                report.failed.len(),
+                report.not_modified,
+                report.new,
+                report.updated,
+                report.folded,
+                report.unchanged,
+                report.dropped,
+                report.publish.written,
+                report.publish.unchanged,
+                report.elapsed.as_secs_f64()
+            );
+            for (feed, error) in &report.failed {
+                println!("  failed {feed}: {error}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn show_status(path: &Path) -> ExitCode {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let state = cycle::state_path(&config);
+    if !state.exists() {
+        println!("no state yet at {}: run `wirefeed once` first", state.display());
+        print!("{}", status::render_table(&config, &[], chrono::Utc::now()));
+        return ExitCode::SUCCESS;
+    }
+    let states = Store::open(&state).and_then(|store| store.feed_states());
+    match states {
+        Ok(states) => {
+            print!("{}", status::render_table(&config, &states, chrono::Utc::now()));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! End-to-end cycle benchmark: N synthetic feeds × M items served over real
+//! HTTP on 127.0.0.1, one cold cycle and one repeat cycle (everything 304).
+//!
+//! ```text
+//! cargo bench --bench cycle -- --feeds 1000 --items 50
+//! ```
+//!
+//! The feeds are generated to a temporary folder and served by a child
+//! process (this same binary in server mode), so the peak memory reported is
+//! the pipeline's own: the VmHWM of this process, which only runs the cycle.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+const SERVE_ENV: &str = "WIREFEED_BENCH_SERVE";
+
+fn main() {
+    if let Ok(dir) = std::env::var(SERVE_ENV) {
+        serve(Path::new(&dir));
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str, default: usize| -> usize {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let feeds = flag("--feeds", 1000);
+    let items = flag("--items", 50);
+
+    let dir = std::env::temp_dir().join(format!("wirefeed-bench-{}", std::process::id()));
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(&corpus).expect("create bench folder");
+    let generated = Instant::now();
+    let bytes = generate(&corpus, feeds, items);
+    eprintln!(
+        "generated {feeds} feeds × {items} items ({:.1} MB) in {:.2}s",
+        bytes as f64 / 1e6,
+        generated.elapsed().as_secs_f64()
+    );
+
+    let (mut server, port) = start_server(&corpus);
+    let config_path = write_config(&dir, port, feeds);
+    let (config, _warnings) = wirefeed::config::load(&config_path).unwrap_or_else(|p| panic!("{p}"));
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+
+    let cold = Instant::now();
+    let first = runtime.block_on(wirefeed::cycle::run_once(&config)).expect("cold cycle");
+    let cold = cold.elapsed().as_secs_f64();
+    let repeat = Instant::now();
+    let second = runtime.block_on(wirefeed::cycle::run_once(&config)).expect("repeat cycle");
+    let repeat = repeat.elapsed().as_secs_f64();
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let total_items = feeds * items;
+    let mut table = String::new();
+    let _ = writeln!(table, "feeds × items            {feeds} × {items} = {total_items}");
+    let _ = writeln!(table, "input                    {:.1} MB", bytes as f64 / 1e6);
+    let _ = writeln!(
+        table,
+        "cold cycle               {cold:.2} s  ({} new, {} folded, {} failed, {} files written)",
+        first.new,
+        first.folded,
+        first.failed.len(),
+        first.publish.written
+    );
+    let _ = writeln!(
+        table,
+        "repeat cycle (304)       {repeat:.3} s  ({} not modified, {} files written)",
+        second.not_modified, second.publish.written
+    );
+    let _ = writeln!(table, "items per second (cold)  {:.0}", total_items as f64 / cold);
+    let _ = writeln!(table, "input MB/s (cold)        {:.1}", bytes as f64 / 1e6 / cold);
+    let _ = writeln!(table, "peak memory (VmHWM)      {}", peak_memory());
+    print!("{table}");
+    for (feed, error) in first.failed.iter().take(5) {
+        eprintln!("failed {feed}: {error}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_owned()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn write_config(dir: &Path, port: u16, feeds: usize) -> PathBuf {
+    let mut toml = String::from(
+        "[site]\ntitle = \"Bench News\"\nbase_url = \"https://feeds.example.org/\"\n\
+         output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = 50\n\n\
+         [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\n",
+    );
+    for section in SECTIONS {
+        let _ = writeln!(toml, "[[section]]\nslug = \"{section}\"\ntitle = \"{section}\"\n");
+    }
+    for i in 0..feeds {
+        let ext = EXTENSIONS[i % EXTENSIONS.len()];
+        let _ = writeln!(
+            toml,
+            "[[feed]]\nid = \"feed-{i:04}\"\nname = \"Outlet {i}\"\nurl = \"http://127.0.0.1:{port}/feed-{i:04}.{ext}\"\n\
+             section = \"{}\"\ntags = [\"{}\"]\nregions = [\"{}\"]\npriority = {}\n",
+            SECTIONS[i % SECTIONS.len()],
+            TAGS[i % TAGS.len()],
+            REGIONS[i % REGIONS.len()],
+            i % 7
+        );
+    }
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, toml).expect("write feeds.toml");
+    path
+}
+
+const SECTIONS: [&str; 8] = ["politics", "economy", "sports", "arts", "health", "technology", "environment", "misc"];
+const TAGS: [&str; 12] = [
+    "protests", "palestine", "elections", "climate", "football", "markets", "ai", "energy", "health-care", "film",
+    "trade", "migration",
+];
+const REGIONS: [&str; 8] = ["africa", "asia", "asia-pacific", "europe", "latin-america", "mena", "palestine", "us-canada"];
+const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
+const WORDS: [&str; 48] = [
+    "government", "minister", "talks", "ceasefire", "election", "market", "rates", "inflation", "storm", "flood",
+    "court", "ruling", "protest", "police", "team", "match", "league", "health", "hospital", "vaccine", "climate",
+    "summit", "energy", "oil", "prices", "workers", "strike", "border", "refugees", "aid", "budget", "parliament",
+    "vote", "reform", "school", "students", "company", "profits", "jobs", "factory", "festival", "film", "museum",
+    "drought", "harvest", "bank", "exports", "tariffs",
+];
+
+/// A small deterministic generator so every run builds the same corpus.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[(self.next() % words.len() as u64) as usize]
+    }
+    fn sentence(&mut self, n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(self.pick(&WORDS));
+        }
+        s
+    }
+}
+
+struct Story {
+    title: String,
+    lead: String,
+    body: String,
+}
+
+fn story(rng: &mut Rng, tag: u64) -> Story {
+    let title = format!("{} {} ({tag})", capitalize(&rng.sentence(7)), rng.sentence(2));
+    let lead = format!("{}.", capitalize(&rng.sentence(28)));
+    let mut body = format!("<p>{lead}</p>");
+    for _ in 0..5 {
+        let _ = write!(
+            body,
+            "<p>{}. <a href=\"/related/{}\">{}</a> {}.</p>",
+            capitalize(&rng.sentence(40)),
+            rng.next() % 100_000,
+            rng.sentence(3),
+            rng.sentence(20)
+        );
+    }
+    body.push_str("<figure><img src=\"/img/photo.jpg\" alt=\"photo\"><figcaption>A photo (Agency)</figcaption></figure>");
+    body.push_str("<script>track()</script>");
+    Story { title, lead, body }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Writes every feed file; returns the total bytes. 10% of items are
+/// republished copies of a shared pool of agency stories (new URL, same text).
+fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
+    let mut pool_rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let pool: Vec<Story> = (0..(feeds * items / 20).max(1)).map(|i| story(&mut pool_rng, i as u64)).collect();
+    let mut total = 0;
+    for f in 0..feeds {
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let stories: Vec<(String, Story, String)> = (0..items)
+            .map(|i| {
+                let published = format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + (i % 24), (f + i) % 24, i % 60);
+                let url = format!("https://outlet{f}.example/news/{i}");
+                if rng.next() % 10 == 0 {
+                    let shared = &pool[(rng.next() % pool.len() as u64) as usize];
+                    let copy = Story { title: shared.title.clone(), lead: shared.lead.clone(), body: shared.body.clone() };
+                    (url, copy, published)
+                } else {
+                    (url, story(&mut rng, (f * items + i) as u64), published)
+                }
+            })
+            .collect();
+        let ext = EXTENSIONS[f % EXTENSIONS.len()];
+        let text = match ext {
+            "rss" => rss(f, &stories),
+            "atom" => atom(f, &stories),
+            _ => json(f, &stories),
+        };
+        total += text.len();
+        std::fs::write(dir.join(format!("feed-{f:04}.{ext}")), text).expect("write feed");
+    }
+    total
+}
+
+fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Outlet {f}</title>\
+         <link>https://outlet{f}.example/</link><description>News</description>"
+    );
+    for (i, (url, s, published)) in stories.iter().enumerate() {
+        let date = chrono::DateTime::parse_from_rfc3339(published).map(|d| d.to_rfc2822()).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<item><title>{}</title><link>{url}?utm_source=rss</link><guid isPermaLink=\"false\">o{f}-{i}</guid>\
+             <pubDate>{date}</pubDate><description>{}</description><category>World</category>\
+             <content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><![CDATA[{}]]></content:encoded></item>",
+            xml_escape(&s.title),
+            xml_escape(&s.lead),
+            s.body
+        );
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}
+
+fn atom(f: usize, stories: &[(String, Story, String)]) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Outlet {f}</title>\
+         <id>urn:outlet:{f}</id><updated>2026-11-25T00:00:00Z</updated><link href=\"https://outlet{f}.example/\"/>"
+    );
+    for (i, (url, s, published)) in stories.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<entry><title>{}</title><link href=\"{url}\"/><id>urn:outlet:{f}:{i}</id><updated>{published}</updated>\
+             <author><name>Reporter {i}</name></author><summary>{}</summary><content type=\"html\">{}</content></entry>",
+            xml_escape(&s.title),
+            xml_escape(&s.lead),
+            xml_escape(&s.body)
+        );
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+fn json(f: usize, stories: &[(String, Story, String)]) -> String {
+    let items: Vec<serde_json::Value> = stories
+        .iter()
+        .enumerate()
+        .map(|(i, (url, s, published))| {
+            serde_json::json!({
+                "id": format!("o{f}-{i}"), "url": url, "title": s.title, "summary": s.lead,
+                "content_html": s.body, "date_published": published, "authors": [{"name": format!("Reporter {i}")}]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1", "title": format!("Outlet {f}"),
+        "home_page_url": format!("https://outlet{f}.example/"), "items": items
+    })
+    .to_string()
+}
+
+/// Starts this binary again as the feed server; returns it and its port.
+fn start_server(dir: &Path) -> (Child, u16) {
+    let exe = std::env::current_exe().expect("current exe");
+    let mut child = Command::new(exe)
+        .env(SERVE_ENV, dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the feed server");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("server stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("server port");
+    let port = line.trim().parse().expect("server prints its port");
+    (child, port)
+}
+
+/// Server mode: serve every file of `dir` with an ETag, answering 304 to a
+/// matching If-None-Match. HTTP/1.1 keep-alive, a thread per connection.
+fn serve(dir: &Path) {
+    let mut files = HashMap::new();
+    for entry in std::fs::read_dir(dir).expect("read corpus").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let body = std::fs::read(entry.path()).expect("read feed");
+        let etag = format!("\"{:x}-{}\"", body.len(), body.iter().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(*b as u32)));
+        files.insert(format!("/{name}"), (etag, body));
+    }
+    let files = Arc::new(files);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    println!("{}", listener.local_addr().expect("addr").port());
+    let _ = std::io::stdout().flush();
+    for stream in listener.incoming().flatten() {
+        let files = Arc::clone(&files);
+        std::thread::spawn(move || {
+            let _ = handle(stream, &files);
+        });
+    }
+}
+
+fn handle(stream: TcpStream, files: &HashMap<String, (String, Vec<u8>)>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line)? == 0 {
+            return Ok(());
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let mut if_none_match = None;
+        let mut content_length = 0usize;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                match name.to_ascii_lowercase().as_str() {
+                    "if-none-match" => if_none_match = Some(value.trim().to_owned()),
+                    "content-length" => content_length = value.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        let mut discard = vec![0; content_length];
+        reader.read_exact(&mut discard)?;
+        match files.get(&path) {
+            Some((etag, _)) if if_none_match.as_deref() == Some(etag.as_str()) => {
+                write!(writer, "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n")?;
+            }
+            Some((etag, body)) => {
+                let kind = if path.ends_with(".json") { "application/feed+json" } else { "application/xml" };
+                write!(
+                    writer,
+                    "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )?;
+                writer.write_all(body)?;
+            }
+            None => write!(writer, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?,
+        }
+        writer.flush()?;
+    }
+}

@@ -262,7 +262,11 @@ fn rule(
             .map_err(|err| {
                 report.error(
                     pattern.span(),
-                    format!("`{key}` in {} is not a valid regex: {err}", fields.what),
+                    format!(
+                        "`{key}` in {} is not a valid regex: {}",
+                        fields.what,
+                        regex_reason(&err)
+                    ),
                 )
             })
             .ok()
@@ -316,4 +320,13 @@ fn warn_on_catch_all_rules_before_others(rules: &[ParsedRule], report: &mut Repo
             ),
         );
     }
+}
+
+/// The regex crate draws the pattern with a caret over several lines; a
+/// problem is one line (the column already points at the pattern), so keep
+/// only the reason.
+fn regex_reason(err: &regex::Error) -> String {
+    let text = err.to_string();
+    let last = text.lines().last().unwrap_or_default();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }

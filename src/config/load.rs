@@ -115,7 +115,7 @@ fn config(
         base_dir,
     };
     let feeds: Vec<ParsedFeed> = root
-        .tables("feed", report)
+        .tables("feed", "[[feed]]", report)
         .into_iter()
         .enumerate()
         .map(|(i, (table, span))| feed::feed(table, span, i, &context, report))
@@ -141,7 +141,11 @@ fn config(
 fn sections(root: &Fields<'_, '_>, report: &mut Report<'_>) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
-    for (i, (table, span)) in root.tables("section", report).into_iter().enumerate() {
+    for (i, (table, span)) in root
+        .tables("section", "[[section]]", report)
+        .into_iter()
+        .enumerate()
+    {
         let Some((section, slug_span)) = site::section(table, span, i, report) else {
             continue;
         };
@@ -513,5 +517,25 @@ mod tests {
         assert_eq!(problems.0.len(), 1);
         assert_eq!(problems.0[0].line, None);
         assert!(problems.0[0].message.contains("cannot read"));
+    }
+
+    #[test]
+    fn malformed_files_are_reported_not_panicked_on() {
+        let inputs = [
+            "",
+            "[site",
+            "[[feed]]\n[[feed.rule]]\n",
+            "feed = 3\nsection = \"x\"\nsite = []",
+            "[feed]\nid = 'a'\n[site]\ntitle = 1\nbase_url = 2",
+            "é = \"",
+            "[[section]]\nslug = ''\ntitle = 'Arts & Culture'\n[[section]]\nslug = 'Arts & Culture'",
+            "[tags.aliases]\nx = 1\n[tags]\naliases = 3",
+            "[site]\ntitle='T'\nbase_url='https://e.org'\n[[feed]]\nid='a'\nurl='file:'\nmax_body=-1\npriority=99999999999999999999\ntags=[1, 'x']",
+            "[site]\ntitle='T'\nbase_url='https://e.org'\n[[feed]]\nid='a'\nurl='file://remote-host/x'\nrule = 'x'",
+        ];
+        for input in inputs {
+            let problems = errors_of(input);
+            assert!(problems.has_errors(), "{input:?}");
+        }
     }
 }

@@ -102,7 +102,7 @@ pub(super) fn feed(
     let section = section_ref(&fields, "section", context.sections, report);
     let kind = kind(&fields, report);
     let rules = fields
-        .tables("rule", report)
+        .tables("rule", "[[feed.rule]]", report)
         .into_iter()
         .enumerate()
         .map(|(i, (table, span))| rule(table, span, i, &fields.what, context.sections, report))

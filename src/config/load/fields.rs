@@ -188,10 +188,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    /// An array of tables (`[[feed]]`), each with the span of its header.
+    /// An array of tables, each with the span of its header. `header` is how
+    /// the editor writes one (`[[feed.rule]]`), for messages.
     pub(super) fn tables(
         &self,
         key: &str,
+        header: &str,
         report: &mut Report<'_>,
     ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
         let Some(value) = self.get(key) else {
@@ -201,7 +203,7 @@ impl<'t, 'i> Fields<'t, 'i> {
             self.wrong_type(
                 key,
                 value,
-                &format!("a list of tables, each written [[{key}]]"),
+                &format!("a list of tables, each written {header}"),
                 report,
             );
             return Vec::new();

@@ -48,6 +48,17 @@ pub(super) fn parse_schedule(expr: &str) -> Result<Schedule, String> {
     })
 }
 
+/// True when both day fields are restricted. crontab then runs on days that
+/// match *either*; the cron crate runs only on days that match *both*.
+pub(super) fn restricts_both_days(expr: &str) -> bool {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let days = match fields.as_slice() {
+        [_, _, day, _, weekday] | [_, _, _, day, _, weekday] => [day, weekday],
+        _ => return false,
+    };
+    days.iter().all(|field| !matches!(**field, "*" | "?"))
+}
+
 /// The shortest time between two runs, judged over the next few dozen runs.
 pub(super) fn shortest_interval(schedule: &cron::Schedule) -> Option<Duration> {
     // A fixed start keeps the answer (and warnings) the same from run to run.
@@ -235,6 +246,15 @@ mod tests {
                 .unwrap_err()
                 .contains("backwards")
         );
+    }
+
+    #[test]
+    fn both_day_fields_restricted_is_detected() {
+        assert!(restricts_both_days("0 9 1 * MON"));
+        assert!(restricts_both_days("0 0 9 13 * 5"));
+        assert!(!restricts_both_days("0 9 * * MON"));
+        assert!(!restricts_both_days("0 9 1 * *"));
+        assert!(!restricts_both_days("@daily"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::fields::Fields;
 use super::report::Report;
-use super::schedule::parse_schedule;
+use super::schedule::{parse_schedule, restricts_both_days};
 use super::units::{parse_duration, parse_size};
 use super::values::{http_url, is_language, is_slug, resolve};
 use crate::config::{
@@ -131,6 +131,16 @@ fn default_schedule() -> Schedule {
 /// The `schedule` key of `[defaults]` or a `[[feed]]`.
 pub(super) fn schedule(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<Schedule> {
     let expr = fields.string("schedule", report)?;
+    if restricts_both_days(expr.get_ref()) {
+        report.warning_with_hint(
+            expr.span(),
+            format!(
+                "`schedule` in {} sets both day of month and day of week: it runs only on days matching both (crontab would run on days matching either)",
+                fields.what
+            ),
+            Some("set one of the two day fields to *".to_string()),
+        );
+    }
     parse_schedule(expr.get_ref())
         .map_err(|err| {
             report.error_with_hint(
@@ -202,7 +212,9 @@ pub(super) fn section(
                     "section slug `{}` may hold only lower-case letters, digits and '-'",
                     slug.get_ref()
                 ),
-                Some(format!("try `{}`", suggested_slug(slug.get_ref()))),
+                Some(suggested_slug(slug.get_ref()))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| format!("try `{s}`")),
             );
         }
         ok

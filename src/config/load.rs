@@ -60,12 +60,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<(Config, Problems), Problems
     let config = config(document.get_ref(), path, base_dir, &mut report);
     let problems = report.finish();
     match config {
-        Some(config) if !problems.has_errors() => {
-            for warning in problems.warnings() {
-                tracing::debug!(%warning, "feeds.toml warning");
-            }
-            Ok((config, problems))
-        }
+        Some(config) if !problems.has_errors() => Ok((config, problems)),
         _ => Err(problems),
     }
 }
@@ -537,5 +532,47 @@ mod tests {
             let problems = errors_of(input);
             assert!(problems.has_errors(), "{input:?}");
         }
+    }
+
+    #[test]
+    fn default_timeout_longer_than_default_schedule_is_one_warning() {
+        let text = minimal(
+            "[defaults]\nschedule = \"* * * * *\"\ntimeout = \"2m\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n",
+        );
+        let warnings = warnings_of(&text);
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(8));
+        assert!(warnings.0[0].message.contains("default timeout"));
+    }
+
+    #[test]
+    fn feed_settings_override_defaults() {
+        let text = minimal(
+            "[defaults]\nmax_body = 2048\ntimeout = \"5s\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nlanguage = \"ar\"\nmax_body = \"1MB\"\n[[feed]]\nid = \"b\"\nurl = \"https://b.example/\"\ntimeout = \"500ms\"\n",
+        );
+        let (config, _) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        let [a, b] = &config.feeds[..] else {
+            panic!("expected two feeds");
+        };
+        assert_eq!(
+            (a.max_body, a.timeout, a.language.as_deref()),
+            (1_000_000, Duration::from_secs(5), Some("ar"))
+        );
+        assert_eq!(
+            (b.max_body, b.timeout, b.language.as_deref()),
+            (2048, Duration::from_millis(500), None)
+        );
+    }
+
+    #[test]
+    fn tag_aliases_are_stored_lower_cased_and_case_duplicates_warned() {
+        let text =
+            minimal("[tags.aliases]\n\"Gaza Strip\" = \"gaza\"\n\"gaza strip\" = \"palestine\"\n");
+        let (config, warnings) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(config.tag_aliases.len(), 1);
+        assert!(config.tag_aliases.contains_key("gaza strip"));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
     }
 }

@@ -259,10 +259,17 @@ pub(super) fn tag_aliases(
     for (alias, canonical) in map.iter() {
         match canonical.get_ref() {
             DeValue::String(name) => {
-                aliases.insert(
-                    alias.get_ref().trim().to_lowercase(),
-                    name.trim().to_string(),
-                );
+                let key = alias.get_ref().trim().to_lowercase();
+                if let Some(earlier) = aliases.insert(key, name.trim().to_string()) {
+                    // Aliases are matched ignoring case, so only one of the two can apply.
+                    report.warning(
+                        alias.span(),
+                        format!(
+                            "tag alias `{}` is listed twice, ignoring case (the earlier one maps to `{earlier}`)",
+                            alias.get_ref()
+                        ),
+                    );
+                }
             }
             other => report.error(
                 canonical.span(),

@@ -7,6 +7,7 @@ mod feed;
 mod fields;
 mod report;
 mod schedule;
+mod settings;
 mod site;
 mod suggest;
 mod units;

@@ -11,7 +11,7 @@ use toml::de::DeTable;
 use super::fields::Fields;
 use super::report::Report;
 use super::schedule::shortest_interval;
-use super::site::{language, max_body, schedule, timeout};
+use super::settings::{language, max_body, schedule, timeout};
 use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
 use crate::config::{Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section};
@@ -52,6 +52,8 @@ pub(super) struct ParsedFeed {
     pub(super) url: Option<Spanned<String>>,
 }
 
+/// One `[[feed]]`: problems go to the report, and `config` is filled only
+/// when the required keys could be read.
 pub(super) fn feed(
     table: &DeTable<'_>,
     span: Range<usize>,

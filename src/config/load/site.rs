@@ -8,9 +8,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::fields::Fields;
 use super::report::Report;
-use super::schedule::{parse_schedule, restricts_both_days};
-use super::units::{parse_duration, parse_size};
-use super::values::{http_url, is_language, is_slug, resolve};
+use super::schedule::parse_schedule;
+use super::settings::{language, max_body, schedule, timeout};
+use super::values::{http_url, is_slug, resolve};
 use crate::config::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST, DEFAULT_SCHEDULE,
     DEFAULT_TIMEOUT, Defaults, Schedule, Section, Site,
@@ -72,25 +72,6 @@ pub(super) fn site(
     })
 }
 
-/// The `language` key of any table, checked to look like BCP 47.
-pub(super) fn language(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<String> {
-    let code = fields.string("language", report)?;
-    if is_language(code.get_ref()) {
-        Some(code.into_inner())
-    } else {
-        report.error_with_hint(
-            code.span(),
-            format!(
-                "`language` in {} is not a language code: `{}`",
-                fields.what,
-                code.get_ref()
-            ),
-            Some("use a BCP 47 code like \"en\", \"ar\" or \"pt-BR\"".to_string()),
-        );
-        None
-    }
-}
-
 /// `[defaults]`, or the built-in defaults when the table is absent.
 pub(super) fn defaults(
     table: Option<(&DeTable<'_>, Range<usize>)>,
@@ -126,68 +107,6 @@ fn default_schedule() -> Schedule {
         // The constant is ours, so this is a bug in this program, not in feeds.toml.
         Err(err) => unreachable!("DEFAULT_SCHEDULE does not parse: {err}"),
     }
-}
-
-/// The `schedule` key of `[defaults]` or a `[[feed]]`.
-pub(super) fn schedule(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<Schedule> {
-    let expr = fields.string("schedule", report)?;
-    if restricts_both_days(expr.get_ref()) {
-        report.warning_with_hint(
-            expr.span(),
-            format!(
-                "`schedule` in {} sets both day of month and day of week: it runs only on days matching both (crontab would run on days matching either)",
-                fields.what
-            ),
-            Some("set one of the two day fields to *".to_string()),
-        );
-    }
-    parse_schedule(expr.get_ref())
-        .map_err(|err| {
-            report.error_with_hint(
-                expr.span(),
-                format!("`schedule` in {}: {err}", fields.what),
-                Some("use 5 cron fields, like \"*/5 * * * *\" (every five minutes)".to_string()),
-            )
-        })
-        .ok()
-}
-
-/// The `timeout` key of `[defaults]` or a `[[feed]]`.
-pub(super) fn timeout(
-    fields: &Fields<'_, '_>,
-    report: &mut Report<'_>,
-) -> Option<std::time::Duration> {
-    let text = fields.string("timeout", report)?;
-    parse_duration(text.get_ref())
-        .map_err(|err| report.error(text.span(), format!("`timeout` in {}: {err}", fields.what)))
-        .ok()
-}
-
-/// The `max_body` key: bytes as an integer, or a string with a unit.
-pub(super) fn max_body(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<u64> {
-    let value = fields.get("max_body")?;
-    let parsed = match value.get_ref() {
-        DeValue::Integer(_) => {
-            let n = fields.integer("max_body", report)?;
-            u64::try_from(*n.get_ref())
-                .ok()
-                .filter(|&bytes| bytes > 0)
-                .ok_or_else(|| format!("must be greater than 0, found {}", n.get_ref()))
-        }
-        DeValue::String(text) => parse_size(text),
-        other => Err(format!(
-            "must be bytes (an integer) or a size like \"10MiB\", found {}",
-            other.type_str()
-        )),
-    };
-    parsed
-        .map_err(|err| {
-            report.error(
-                value.span(),
-                format!("`max_body` in {}: {err}", fields.what),
-            )
-        })
-        .ok()
 }
 
 /// One `[[section]]`, with the span of its slug for duplicate checks.

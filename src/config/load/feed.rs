@@ -25,7 +25,7 @@ const RULE_ACTIONS: &[&str] = &[
     "section", "kind", "tags", "regions", "series", "breaking", "drop",
 ];
 /// The article kinds the site knows (DESIGN.md).
-pub(super) const KINDS: &[&str] = &[
+const KINDS: &[&str] = &[
     "news",
     "opinion",
     "analysis",

@@ -1,3 +1,579 @@
-use super::*;
-pub fn load(_path: &std::path::Path) -> Result<(Config, Problems), Problems> { todo!() }
-pub fn parse_str(_text: &str, _path: &std::path::Path) -> Result<(Config, Problems), Problems> { todo!() }
+//! Reads `feeds.toml` into a validated [`Config`], reporting every problem at
+//! once. The TOML is parsed with spans and error recovery, then walked table
+//! by table; each check adds to one [`Report`] instead of stopping, so an
+//! editor sees all mistakes, each with its line and column, in one go.
+
+mod feed;
+mod fields;
+mod report;
+mod schedule;
+mod settings;
+mod site;
+mod suggest;
+mod units;
+mod values;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use super::{Config, FeedConfig, Problem, Problems, Section, Severity};
+use feed::{FeedContext, ParsedFeed};
+use fields::Fields;
+use report::Report;
+use schedule::shortest_interval;
+
+const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags"];
+
+/// Reads and validates the file at `path`.
+///
+/// `Ok` carries the config and its warnings; `Err` carries every problem
+/// found, errors and warnings alike. An unreadable file is one problem
+/// without a line.
+pub fn load(path: &Path) -> Result<(Config, Problems), Problems> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_str(&text, path),
+        Err(err) => Err(Problems(vec![Problem {
+            severity: Severity::Error,
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("cannot read {}: {err}", path.display()),
+            hint: None,
+        }])),
+    }
+}
+
+/// Validates the text of a feeds.toml. `path` names the file in messages,
+/// and its folder is where relative paths (`output_dir`, `state_dir`,
+/// `file:` URLs) start from.
+pub fn parse_str(text: &str, path: &Path) -> Result<(Config, Problems), Problems> {
+    let mut report = Report::new(path, text);
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    for error in &syntax_errors {
+        match error.span() {
+            Some(span) => report.error(span, format!("invalid TOML: {}", error.message())),
+            None => report.file_error(format!("invalid TOML: {}", error.message()), None),
+        }
+    }
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    let config = config(document.get_ref(), path, base_dir, &mut report);
+    let problems = report.finish();
+    match config {
+        Some(config) if !problems.has_errors() => Ok((config, problems)),
+        _ => Err(problems),
+    }
+}
+
+/// Walks the whole document; `None` when something required is missing.
+fn config(
+    document: &DeTable<'_>,
+    path: &Path,
+    base_dir: &Path,
+    report: &mut Report<'_>,
+) -> Option<Config> {
+    let root = Fields::new(
+        document,
+        0..0,
+        "feeds.toml".to_string(),
+        TOP_LEVEL_KEYS,
+        report,
+    );
+
+    let site_table = root.table("site", report);
+    if site_table.is_none() && !root.has("site") {
+        report.file_error(
+            "feeds.toml has no [site] table",
+            Some("add [site] with at least title and base_url".to_string()),
+        );
+    }
+    let site = site_table.and_then(|(table, span)| site::site(table, span, base_dir, report));
+
+    let defaults = site::defaults(root.table("defaults", report), report);
+    if let Some(interval) =
+        shortest_interval(&defaults.schedule.cron).filter(|&i| defaults.timeout > i)
+    {
+        let span = root.get("defaults").map_or(0..0, |d| d.span());
+        report.warning(
+            span,
+            format!(
+                "default timeout {:?} is longer than the default schedule `{}` runs ({interval:?} apart)",
+                defaults.timeout, defaults.schedule.expr
+            ),
+        );
+    }
+
+    let sections = sections(&root, report);
+    let context = FeedContext {
+        defaults: &defaults,
+        sections: &sections,
+        base_dir,
+    };
+    let feeds: Vec<ParsedFeed> = root
+        .tables("feed", "[[feed]]", report)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (table, span))| feed::feed(table, span, i, &context, report))
+        .collect();
+    check_duplicate_feeds(&feeds, report);
+
+    let tag_aliases = site::tag_aliases(root.table("tags", report), report);
+
+    Some(Config {
+        path: path.to_path_buf(),
+        site: site?,
+        defaults,
+        sections,
+        feeds: feeds
+            .into_iter()
+            .map(|f| f.config)
+            .collect::<Option<Vec<FeedConfig>>>()?,
+        tag_aliases,
+    })
+}
+
+/// Every `[[section]]`; a repeated slug is an error at the second one.
+fn sections(root: &Fields<'_, '_>, report: &mut Report<'_>) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    for (i, (table, span)) in root
+        .tables("section", "[[section]]", report)
+        .into_iter()
+        .enumerate()
+    {
+        let Some((section, slug_span)) = site::section(table, span, i, report) else {
+            continue;
+        };
+        let line = report.line_of(slug_span.start);
+        match first_line.get(&section.slug) {
+            Some(first) => report.error(
+                slug_span,
+                format!(
+                    "section `{}` is declared twice (first on line {first})",
+                    section.slug
+                ),
+            ),
+            None => {
+                first_line.insert(section.slug.clone(), line);
+                sections.push(section);
+            }
+        }
+    }
+    sections
+}
+
+/// Ids must be unique (state and attribution hang off them); the same url
+/// twice is most likely a copy-paste slip, so it is only a warning.
+fn check_duplicate_feeds(feeds: &[ParsedFeed], report: &mut Report<'_>) {
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut urls: HashMap<&str, usize> = HashMap::new();
+    for feed in feeds {
+        if let Some(id) = &feed.id {
+            let line = report.line_of(id.span().start);
+            if let Some(first) = ids.insert(id.get_ref(), line) {
+                ids.insert(id.get_ref(), first);
+                report.error(
+                    id.span(),
+                    format!(
+                        "feed id `{}` is used twice (first on line {first})",
+                        id.get_ref()
+                    ),
+                );
+            }
+        }
+        if let Some(url) = &feed.url {
+            let line = report.line_of(url.span().start);
+            if let Some(first) = urls.insert(url.get_ref(), line) {
+                urls.insert(url.get_ref(), first);
+                report.warning(
+                    url.span(),
+                    format!("feed url `{}` is also used on line {first}", url.get_ref()),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::SourceLocation;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/config")
+            .join(name)
+    }
+
+    /// (line, column, severity, a piece of the message) for each problem.
+    fn positions(problems: &Problems) -> Vec<(usize, usize, Severity, String)> {
+        problems
+            .0
+            .iter()
+            .map(|p| {
+                (
+                    p.line.unwrap_or(0),
+                    p.column.unwrap_or(0),
+                    p.severity,
+                    p.message.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn minimal(extra: &str) -> String {
+        format!(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n\n[[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n{extra}"
+        )
+    }
+
+    fn errors_of(text: &str) -> Problems {
+        match parse_str(text, Path::new("/etc/wirefeed/feeds.toml")) {
+            Ok((_, warnings)) => panic!("expected errors, got only warnings: {warnings}"),
+            Err(problems) => problems,
+        }
+    }
+
+    fn warnings_of(text: &str) -> Problems {
+        match parse_str(text, Path::new("/etc/wirefeed/feeds.toml")) {
+            Ok((_, warnings)) => warnings,
+            Err(problems) => panic!("expected to load, got: {problems}"),
+        }
+    }
+
+    #[test]
+    fn design_example_loads_with_every_value() {
+        let path = fixture("good.toml");
+        let (config, warnings) = load(&path).unwrap_or_else(|p| panic!("{p}"));
+        assert!(warnings.is_empty(), "{warnings}");
+        let dir = path.parent().unwrap();
+
+        assert_eq!(config.site.title, "Example News");
+        assert_eq!(config.site.base_url.as_str(), "https://feeds.example.org/");
+        assert_eq!(config.site.output_dir, dir.join("output"));
+        assert_eq!(config.site.state_dir, dir.join("state"));
+        assert_eq!(config.site.max_items, 50);
+        assert_eq!(config.site.language, "en");
+        assert_eq!(config.defaults.schedule.expr, "*/5 * * * *");
+        assert_eq!(config.defaults.timeout, Duration::from_secs(20));
+        assert_eq!(config.defaults.max_body, 10 * 1024 * 1024);
+        assert_eq!(
+            (config.defaults.concurrency, config.defaults.per_host),
+            (32, 4)
+        );
+        assert_eq!(
+            config
+                .sections
+                .iter()
+                .map(|s| s.slug.as_str())
+                .collect::<Vec<_>>(),
+            ["politics", "sports"]
+        );
+
+        let ap = &config.feeds[0];
+        assert_eq!(
+            (ap.id.as_str(), ap.name.as_str()),
+            ("ap-world", "Associated Press")
+        );
+        assert_eq!(
+            ap.location,
+            SourceLocation::Http("https://agency.example/world.rss".parse().unwrap())
+        );
+        assert_eq!(ap.schedule.expr, "*/2 * * * *");
+        assert_eq!(ap.section.as_deref(), Some("politics"));
+        assert_eq!(ap.kind.as_deref(), Some("news"));
+        assert_eq!(
+            (ap.tags.clone(), ap.regions.clone()),
+            (vec!["world".to_string()], vec!["mena".to_string()])
+        );
+        assert_eq!(ap.credit.as_deref(), Some("Source: AP"));
+        assert_eq!((ap.priority, ap.enabled), (10, true));
+        assert_eq!(ap.timeout, Duration::from_secs(20));
+
+        let lines: Vec<usize> = ap.rules.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [33, 37, 41, 45]);
+        assert_eq!(ap.rules[0].when.category.as_deref(), Some("Middle East"));
+        assert_eq!(ap.rules[0].then.regions, Some(vec!["mena".to_string()]));
+        assert_eq!(ap.rules[1].then.section.as_deref(), Some("sports"));
+        assert!(
+            ap.rules[2]
+                .when
+                .title_matches
+                .as_ref()
+                .unwrap()
+                .is_match("BREAKING: quake")
+        );
+        assert_eq!(ap.rules[2].then.breaking, Some(true));
+        assert!(ap.rules[3].then.drop);
+
+        let spool = &config.feeds[1];
+        assert_eq!(spool.name, "wire-spool");
+        assert_eq!(spool.location, SourceLocation::File(dir.join("spool/wire")));
+        assert_eq!(spool.max_body, 512 * 1024);
+        assert_eq!(spool.timeout, Duration::from_secs(60));
+        assert_eq!(spool.schedule.expr, "*/5 * * * *");
+        assert!(!spool.enabled);
+
+        assert_eq!(
+            config
+                .tag_aliases
+                .get("palestinian territories")
+                .map(String::as_str),
+            Some("palestine")
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_with_its_line_and_column() {
+        let problems = load(&fixture("mistakes.toml")).unwrap_err();
+        let found: Vec<(usize, usize, Severity)> = positions(&problems)
+            .into_iter()
+            .map(|(line, column, severity, _)| (line, column, severity))
+            .collect();
+        use Severity::{Error, Warning};
+        assert_eq!(
+            found,
+            [
+                (3, 12, Error),   // base_url ftp://
+                (4, 12, Error),   // language "english"
+                (7, 12, Error),   // schedule with 4 fields
+                (8, 11, Error),   // timeout "20 seconds"
+                (15, 8, Error),   // section declared twice
+                (21, 1, Error),   // shedule
+                (22, 11, Error),  // section politcs
+                (23, 12, Error),  // priority = "high"
+                (24, 8, Error),   // tags = "world"
+                (25, 8, Warning), // kind newz
+                (28, 19, Error),  // bad regex
+                (31, 3, Error),   // rule sets nothing
+                (35, 6, Error),   // duplicate id
+                (36, 7, Error),   // gopher://
+                (37, 11, Error),  // undeclared section economy
+            ],
+            "{problems}"
+        );
+        let text = problems.to_string();
+        assert!(text.contains("mistakes.toml:21:1: error: unknown key `shedule` in [[feed]] \"ap-world\"\n  help: did you mean `schedule`?"), "{text}");
+        assert!(text.contains("first on line 19"), "{text}");
+        assert!(text.contains("first on line 11"), "{text}");
+        assert!(text.contains("unclosed group"), "{text}");
+    }
+
+    #[test]
+    fn misspelled_section_and_kind_get_did_you_mean_hints() {
+        let problems = errors_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politcs\"\nkind = \"opnion\"\n",
+        ));
+        let hints: Vec<Option<&str>> = problems.0.iter().map(|p| p.hint.as_deref()).collect();
+        assert_eq!(
+            hints,
+            [
+                Some("did you mean `politics`?"),
+                Some("did you mean `opinion`?")
+            ]
+        );
+    }
+
+    #[test]
+    fn toml_syntax_error_points_at_its_position() {
+        let problems = errors_of(&minimal(
+            "[[feed]]\nid = \"a\nurl = \"https://a.example/\"\n",
+        ));
+        let syntax = problems
+            .0
+            .iter()
+            .find(|p| p.message.starts_with("invalid TOML"))
+            .unwrap_or_else(|| panic!("no syntax error in: {problems}"));
+        assert_eq!(
+            (syntax.line, syntax.column),
+            (Some(9), Some(8)),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn missing_required_keys_are_reported_at_the_table_header() {
+        let problems = errors_of("[site]\ntitle = \"T\"\n\n[[feed]]\nname = \"x\"\n");
+        let found: Vec<(usize, String)> = positions(&problems)
+            .into_iter()
+            .map(|(line, _, _, message)| (line, message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (1, "[site] is missing required key `base_url`".to_string()),
+                (4, "[[feed]] #1 is missing required key `id`".to_string()),
+                (4, "[[feed]] #1 is missing required key `url`".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_site_table_is_an_error_without_a_line() {
+        let problems = errors_of("[defaults]\ntimeout = \"5s\"\n");
+        assert_eq!(problems.0.len(), 1, "{problems}");
+        assert_eq!(problems.0[0].line, None);
+        assert!(problems.0[0].message.contains("no [site]"));
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_folder() {
+        let text = minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"file:spool/a.xml\"\n[[feed]]\nid = \"b\"\nurl = \"file:///var/spool/b\"\n",
+        );
+        let (config, _) = parse_str(&text, Path::new("/etc/wirefeed/feeds.toml")).unwrap();
+        assert_eq!(
+            config.site.output_dir,
+            PathBuf::from("/etc/wirefeed/output")
+        );
+        assert_eq!(config.site.state_dir, PathBuf::from("/etc/wirefeed/state"));
+        assert_eq!(
+            config.feeds[0].location,
+            SourceLocation::File(PathBuf::from("/etc/wirefeed/spool/a.xml"))
+        );
+        assert_eq!(
+            config.feeds[1].location,
+            SourceLocation::File(PathBuf::from("/var/spool/b"))
+        );
+    }
+
+    #[test]
+    fn base_url_gets_a_trailing_slash() {
+        let text = "[site]\ntitle = \"T\"\nbase_url = \"https://example.org/feeds\"\n";
+        let (config, _) = parse_str(text, Path::new("feeds.toml")).unwrap();
+        assert_eq!(config.site.base_url.as_str(), "https://example.org/feeds/");
+    }
+
+    #[test]
+    fn duplicate_feed_url_is_a_warning_pointing_at_the_first() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n[[feed]]\nid = \"b\"\nurl = \"https://a.example/\"\n",
+        ));
+        let found = positions(&warnings);
+        assert_eq!(found.len(), 1, "{warnings}");
+        assert_eq!((found[0].0, found[0].1), (13, 7));
+        assert!(found[0].3.contains("also used on line 10"));
+    }
+
+    #[test]
+    fn timeout_longer_than_the_schedule_interval_is_a_warning() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nschedule = \"*/30 * * * * *\"\ntimeout = \"1m\"\n",
+        ));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(12));
+        assert!(warnings.0[0].message.contains("longer than its schedule"));
+    }
+
+    #[test]
+    fn catch_all_rule_before_others_is_a_warning() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n[[feed.rule]]\nkind = \"news\"\n[[feed.rule]]\ncategory = \"x\"\ndrop = true\n[[feed.rule]]\ntags = [\"all\"]\n",
+        ));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(11));
+    }
+
+    #[test]
+    fn rule_section_must_be_declared() {
+        let problems = errors_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n[[feed.rule]]\ncategory = \"Sport\"\nsection = \"sports\"\n",
+        ));
+        assert_eq!(positions(&problems)[0].0, 13, "{problems}");
+        assert_eq!(
+            problems.0[0].hint.as_deref(),
+            Some("declared sections: politics")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_in_every_table() {
+        let problems = errors_of(
+            "colour = 1\n[site]\ntitle = \"T\"\nbase_url = \"https://e.org/\"\nmax_itmes = 3\n[defaults]\nper_hots = 2\n[tags]\nalias = {}\n",
+        );
+        let lines: Vec<usize> = problems.0.iter().map(|p| p.line.unwrap_or(0)).collect();
+        assert_eq!(lines, [1, 5, 7, 9], "{problems}");
+        let hints: Vec<&str> = problems
+            .0
+            .iter()
+            .filter_map(|p| p.hint.as_deref())
+            .collect();
+        assert!(hints.contains(&"did you mean `max_items`?"), "{problems}");
+        assert!(hints.contains(&"did you mean `per_host`?"), "{problems}");
+        assert!(hints.contains(&"did you mean `aliases`?"), "{problems}");
+    }
+
+    #[test]
+    fn unreadable_file_is_one_problem_without_a_line() {
+        let problems = load(&fixture("does-not-exist.toml")).unwrap_err();
+        assert_eq!(problems.0.len(), 1);
+        assert_eq!(problems.0[0].line, None);
+        assert!(problems.0[0].message.contains("cannot read"));
+    }
+
+    #[test]
+    fn malformed_files_are_reported_not_panicked_on() {
+        let inputs = [
+            "",
+            "[site",
+            "[[feed]]\n[[feed.rule]]\n",
+            "feed = 3\nsection = \"x\"\nsite = []",
+            "[feed]\nid = 'a'\n[site]\ntitle = 1\nbase_url = 2",
+            "é = \"",
+            "[[section]]\nslug = ''\ntitle = 'Arts & Culture'\n[[section]]\nslug = 'Arts & Culture'",
+            "[tags.aliases]\nx = 1\n[tags]\naliases = 3",
+            "[site]\ntitle='T'\nbase_url='https://e.org'\n[[feed]]\nid='a'\nurl='file:'\nmax_body=-1\npriority=99999999999999999999\ntags=[1, 'x']",
+            "[site]\ntitle='T'\nbase_url='https://e.org'\n[[feed]]\nid='a'\nurl='file://remote-host/x'\nrule = 'x'",
+        ];
+        for input in inputs {
+            let problems = errors_of(input);
+            assert!(problems.has_errors(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn default_timeout_longer_than_default_schedule_is_one_warning() {
+        let text = minimal(
+            "[defaults]\nschedule = \"* * * * *\"\ntimeout = \"2m\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n",
+        );
+        let warnings = warnings_of(&text);
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(8));
+        assert!(warnings.0[0].message.contains("default timeout"));
+    }
+
+    #[test]
+    fn feed_settings_override_defaults() {
+        let text = minimal(
+            "[defaults]\nmax_body = 2048\ntimeout = \"5s\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nlanguage = \"ar\"\nmax_body = \"1MB\"\n[[feed]]\nid = \"b\"\nurl = \"https://b.example/\"\ntimeout = \"500ms\"\n",
+        );
+        let (config, _) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        let [a, b] = &config.feeds[..] else {
+            panic!("expected two feeds");
+        };
+        assert_eq!(
+            (a.max_body, a.timeout, a.language.as_deref()),
+            (1_000_000, Duration::from_secs(5), Some("ar"))
+        );
+        assert_eq!(
+            (b.max_body, b.timeout, b.language.as_deref()),
+            (2048, Duration::from_millis(500), None)
+        );
+    }
+
+    #[test]
+    fn tag_aliases_are_stored_lower_cased_and_case_duplicates_warned() {
+        let text =
+            minimal("[tags.aliases]\n\"Gaza Strip\" = \"gaza\"\n\"gaza strip\" = \"palestine\"\n");
+        let (config, warnings) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(config.tag_aliases.len(), 1);
+        assert!(config.tag_aliases.contains_key("gaza strip"));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+    }
+}

@@ -1,0 +1,204 @@
+//! The file-wide tables: `[site]`, `[defaults]`, `[[section]]`, `[tags]`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+use super::fields::Fields;
+use super::report::Report;
+use super::schedule::parse_schedule;
+use super::settings::{language, max_body, schedule, timeout};
+use super::values::{http_url, is_slug, resolve};
+use crate::config::{
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST, DEFAULT_SCHEDULE,
+    DEFAULT_TIMEOUT, Defaults, Schedule, Section, Site,
+};
+
+const SITE_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "base_url",
+    "output_dir",
+    "state_dir",
+    "max_items",
+    "language",
+];
+const DEFAULTS_KEYS: &[&str] = &["schedule", "timeout", "max_body", "concurrency", "per_host"];
+const SECTION_KEYS: &[&str] = &["slug", "title"];
+const TAGS_KEYS: &[&str] = &["aliases"];
+
+/// `[site]`; `None` when a required key is missing or wrong.
+pub(super) fn site(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    base_dir: &Path,
+    report: &mut Report<'_>,
+) -> Option<Site> {
+    let fields = Fields::new(table, span, "[site]".to_string(), SITE_KEYS, report);
+    let title = fields.required_string("title", report);
+    let description = fields.string("description", report).map(|s| s.into_inner());
+    let base_url = fields.required_string("base_url", report).and_then(|url| {
+        let mut text = url.get_ref().clone();
+        // Self links are joined onto base_url; without the '/' the last segment would be replaced.
+        if !text.ends_with('/') {
+            text.push('/');
+        }
+        http_url(&text)
+            .map_err(|err| report.error(url.span(), format!("`base_url` in [site]: {err}")))
+            .ok()
+    });
+    let dir = |key: &str, default: &str, report: &mut Report<'_>| {
+        let written = fields
+            .string(key, report)
+            .map_or_else(|| default.to_string(), |s| s.into_inner());
+        resolve(base_dir, &PathBuf::from(written))
+    };
+    let output_dir = dir("output_dir", "output", report);
+    let state_dir = dir("state_dir", "state", report);
+    let max_items = fields
+        .positive("max_items", report)
+        .unwrap_or(DEFAULT_MAX_ITEMS);
+    let language = language(&fields, report).unwrap_or_else(|| "en".to_string());
+    Some(Site {
+        title: title?.into_inner(),
+        description,
+        base_url: base_url?,
+        output_dir,
+        state_dir,
+        max_items,
+        language,
+    })
+}
+
+/// `[defaults]`, or the built-in defaults when the table is absent.
+pub(super) fn defaults(
+    table: Option<(&DeTable<'_>, Range<usize>)>,
+    report: &mut Report<'_>,
+) -> Defaults {
+    let built_in = || Defaults {
+        schedule: default_schedule(),
+        timeout: DEFAULT_TIMEOUT,
+        max_body: DEFAULT_MAX_BODY,
+        concurrency: DEFAULT_CONCURRENCY,
+        per_host: DEFAULT_PER_HOST,
+    };
+    let Some((table, span)) = table else {
+        return built_in();
+    };
+    let fields = Fields::new(table, span, "[defaults]".to_string(), DEFAULTS_KEYS, report);
+    Defaults {
+        schedule: schedule(&fields, report).unwrap_or_else(default_schedule),
+        timeout: timeout(&fields, report).unwrap_or(DEFAULT_TIMEOUT),
+        max_body: max_body(&fields, report).unwrap_or(DEFAULT_MAX_BODY),
+        concurrency: fields
+            .positive("concurrency", report)
+            .unwrap_or(DEFAULT_CONCURRENCY),
+        per_host: fields
+            .positive("per_host", report)
+            .unwrap_or(DEFAULT_PER_HOST),
+    }
+}
+
+fn default_schedule() -> Schedule {
+    match parse_schedule(DEFAULT_SCHEDULE) {
+        Ok(schedule) => schedule,
+        // The constant is ours, so this is a bug in this program, not in feeds.toml.
+        Err(err) => unreachable!("DEFAULT_SCHEDULE does not parse: {err}"),
+    }
+}
+
+/// One `[[section]]`, with the span of its slug for duplicate checks.
+pub(super) fn section(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    index: usize,
+    report: &mut Report<'_>,
+) -> Option<(Section, Range<usize>)> {
+    let slug_text = table.get("slug").and_then(|v| v.get_ref().as_str());
+    let what = match slug_text {
+        Some(slug) => format!("[[section]] \"{slug}\""),
+        None => format!("[[section]] #{}", index + 1),
+    };
+    let fields = Fields::new(table, span, what, SECTION_KEYS, report);
+    let slug = fields.required_string("slug", report).filter(|slug| {
+        let ok = is_slug(slug.get_ref());
+        if !ok {
+            report.error_with_hint(
+                slug.span(),
+                format!(
+                    "section slug `{}` may hold only lower-case letters, digits and '-'",
+                    slug.get_ref()
+                ),
+                Some(suggested_slug(slug.get_ref()))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| format!("try `{s}`")),
+            );
+        }
+        ok
+    });
+    let title = fields.required_string("title", report);
+    let slug_span = slug.as_ref()?.span();
+    Some((
+        Section {
+            slug: slug?.into_inner(),
+            title: title?.into_inner(),
+        },
+        slug_span,
+    ))
+}
+
+fn suggested_slug(text: &str) -> String {
+    let lowered: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    lowered
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// `[tags]`: today only `aliases`, a map from alias to canonical tag.
+pub(super) fn tag_aliases(
+    table: Option<(&DeTable<'_>, Range<usize>)>,
+    report: &mut Report<'_>,
+) -> BTreeMap<String, String> {
+    let mut aliases = BTreeMap::new();
+    let Some((table, span)) = table else {
+        return aliases;
+    };
+    let fields = Fields::new(table, span, "[tags]".to_string(), TAGS_KEYS, report);
+    let Some((map, _)) = fields.table("aliases", report) else {
+        return aliases;
+    };
+    for (alias, canonical) in map.iter() {
+        match canonical.get_ref() {
+            DeValue::String(name) => {
+                let key = alias.get_ref().trim().to_lowercase();
+                if let Some(earlier) = aliases.insert(key, name.trim().to_string()) {
+                    // Aliases are matched ignoring case, so only one of the two can apply.
+                    report.warning(
+                        alias.span(),
+                        format!(
+                            "tag alias `{}` is listed twice, ignoring case (the earlier one maps to `{earlier}`)",
+                            alias.get_ref()
+                        ),
+                    );
+                }
+            }
+            other => report.error(
+                canonical.span(),
+                format!(
+                    "tag alias `{}` in [tags.aliases] must map to a tag name (a string), found {}",
+                    alias.get_ref(),
+                    other.type_str()
+                ),
+            ),
+        }
+    }
+    aliases
+}

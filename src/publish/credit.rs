@@ -79,3 +79,38 @@ pub fn summary_text_with_credit(article: &Article) -> String {
         None => credit,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::test_support::article;
+
+    #[test]
+    fn credit_falls_back_to_the_outlet_name() {
+        let mut story = article("a");
+        story.source.credit = None;
+        assert_eq!(credit_line(&story), "Source: Associated Press");
+    }
+
+    #[test]
+    fn folded_duplicates_are_named_after_the_credit() {
+        let mut story = article("a");
+        let mut reuters = story.source.clone();
+        reuters.name = "Reuters".to_owned();
+        let mut afp = story.source.clone();
+        afp.name = "AFP".to_owned();
+        story.also_via = vec![reuters, afp];
+        assert_eq!(credit_text(&story), "Source: AP\nAlso via: Reuters, AFP");
+        assert!(
+            content_with_credit(&story)
+                .ends_with("<p class=\"wirefeed-credit\">Source: AP<br>Also via: Reuters, AFP</p>")
+        );
+    }
+
+    #[test]
+    fn summary_is_escaped_when_turned_into_html() {
+        let mut story = article("a");
+        story.summary = Some("1 < 2 & <b>".to_owned());
+        assert!(summary_html_with_credit(&story).starts_with("<p>1 &lt; 2 &amp; &lt;b&gt;</p>"));
+    }
+}

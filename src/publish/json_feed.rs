@@ -179,3 +179,43 @@ fn source(attribution: &Attribution) -> Source<'_> {
 fn rfc3339(instant: DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+    use crate::publish::test_support::{article, config, feed};
+
+    fn render_json(articles: Vec<Article>) -> serde_json::Value {
+        let config = config("out".into());
+        let feed = feed(Channel::Tag("protests".to_owned()), "Protests", articles);
+        let info = ChannelInfo::new(&config, &feed);
+        serde_json::from_slice(&render(&info, &feed).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn item_without_byline_is_authored_by_the_outlet() {
+        let mut story = article("a");
+        story.authors.clear();
+        let json = render_json(vec![story]);
+        assert_eq!(json["items"][0]["authors"][0]["name"], "Associated Press");
+    }
+
+    #[test]
+    fn dates_are_rfc3339_in_utc() {
+        let json = render_json(vec![article("a")]);
+        assert_eq!(json["items"][0]["date_published"], "2026-11-25T10:00:00Z");
+        assert_eq!(json["items"][0]["date_modified"], "2026-11-25T11:00:00Z");
+    }
+
+    #[test]
+    fn feed_names_its_own_url_and_channel_title() {
+        let json = render_json(Vec::new());
+        assert_eq!(
+            json["feed_url"],
+            "https://feeds.example.org/tags/protests.json"
+        );
+        assert_eq!(json["title"], "Example News — Protests");
+        assert_eq!(json["items"].as_array().map(Vec::len), Some(0));
+    }
+}

@@ -113,3 +113,6 @@ fn render(
 fn output_path(config: &Config, relative: &str) -> std::path::PathBuf {
     config.site.output_dir.join(relative)
 }
+
+#[cfg(test)]
+mod test_support;

@@ -172,3 +172,100 @@ fn extension_map(prefix: &str, name: &str, extensions: Vec<Extension>) -> Extens
         BTreeMap::from([(name.to_owned(), extensions)]),
     )])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel as Published, Enclosure as Media};
+    use crate::publish::test_support::{article, config, feed};
+
+    fn render_one(story: Article) -> String {
+        let config = config("out".into());
+        let feed = feed(Published::All, "", vec![story]);
+        let info = ChannelInfo::new(&config, &feed);
+        String::from_utf8(render(&config, &info, &feed).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn image_becomes_media_content_with_credit_and_caption() {
+        let mut story = article("a");
+        story.image = Some(Image {
+            url: "https://img.example/a.jpg".to_owned(),
+            caption: Some("Crowds & flags".to_owned()),
+            credit: Some("(AP)".to_owned()),
+            mime_type: Some("image/jpeg".to_owned()),
+            width: Some(800),
+            height: None,
+        });
+        let xml = render_one(story);
+        let parsed = Channel::read_from(xml.as_bytes()).unwrap();
+        let media = &parsed.items[0].extensions["media"];
+        let content = &media["content"][0];
+        assert_eq!(content.attrs["url"], "https://img.example/a.jpg");
+        assert_eq!(content.attrs["width"], "800");
+        assert_eq!(content.children["credit"][0].value(), Some("(AP)"));
+        assert_eq!(
+            content.children["description"][0].value(),
+            Some("Crowds & flags")
+        );
+        assert_eq!(
+            media["thumbnail"][0].attrs["url"],
+            "https://img.example/a.jpg"
+        );
+        assert!(xml.contains(r#"xmlns:media="http://search.yahoo.com/mrss/""#));
+    }
+
+    #[test]
+    fn only_the_first_enclosure_is_written_with_required_attributes() {
+        let mut story = article("a");
+        story.enclosures = vec![
+            Media {
+                url: "https://v.example/1.mp4".to_owned(),
+                mime_type: None,
+                length: None,
+            },
+            Media {
+                url: "https://v.example/2.mp4".to_owned(),
+                mime_type: Some("video/mp4".to_owned()),
+                length: Some(5),
+            },
+        ];
+        let parsed = Channel::read_from(render_one(story).as_bytes()).unwrap();
+        let enclosure = parsed.items[0].enclosure.as_ref().unwrap();
+        assert_eq!(enclosure.url, "https://v.example/1.mp4");
+        assert_eq!(enclosure.length, "0");
+        assert_eq!(enclosure.mime_type, "application/octet-stream");
+    }
+
+    #[test]
+    fn channel_links_to_itself_with_atom_self_link() {
+        let xml = render_one(article("a"));
+        assert!(xml.contains(
+            r#"<atom:link href="https://feeds.example.org/all.rss" rel="self" type="application/rss+xml"#
+        ));
+    }
+
+    #[test]
+    fn categories_point_at_their_own_channels() {
+        let parsed = Channel::read_from(render_one(article("a")).as_bytes()).unwrap();
+        let categories: Vec<(&str, Option<&str>)> = parsed.items[0]
+            .categories
+            .iter()
+            .map(|category| (category.name.as_str(), category.domain.as_deref()))
+            .collect();
+        assert_eq!(
+            categories,
+            vec![
+                (
+                    "Politics",
+                    Some("https://feeds.example.org/sections/politics.rss")
+                ),
+                (
+                    "Protests",
+                    Some("https://feeds.example.org/tags/protests.rss")
+                ),
+                ("MENA", Some("https://feeds.example.org/regions/mena.rss")),
+            ]
+        );
+    }
+}

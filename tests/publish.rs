@@ -631,3 +631,32 @@ fn unwritable_output_folder_is_an_error_naming_the_path_and_keeps_the_old_file()
     make_writable(&out.0);
     assert_eq!(out.read("all.rss"), before);
 }
+
+#[test]
+fn blocked_subfolder_is_an_error_naming_it_and_earlier_files_stay() {
+    let out = Scratch::new("blocked");
+    let config = config(&out.0);
+    let a = article("a", 12);
+    publish(&config, &[channel(Channel::All, "", vec![a.clone()])]).unwrap();
+    let before = out.read("all.rss");
+    // A file where the `sections/` folder must go: fails even for root.
+    fs::write(out.0.join("sections"), b"not a folder").unwrap();
+
+    let feeds = [
+        channel(Channel::All, "", vec![a.clone()]),
+        channel(Channel::Section("politics".to_owned()), "Politics", vec![a]),
+    ];
+    let error = publish(&config, &feeds).unwrap_err();
+    match &error {
+        PublishError::Io { path, .. } => {
+            assert!(
+                path.starts_with(out.0.join("sections")),
+                "{}",
+                path.display()
+            )
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert!(error.to_string().contains("sections"), "{error}");
+    assert_eq!(out.read("all.rss"), before);
+}

@@ -72,8 +72,8 @@ fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     let temporary = temporary_sibling(path);
     let result = write_synced(&temporary, bytes)
         .map_err(|source| PublishError::Io {
-            op: "write",
-            path: temporary.clone(),
+            op: "write a temporary file for",
+            path: path.to_path_buf(),
             source,
         })
         .and_then(|()| {

@@ -15,7 +15,7 @@ use crate::model::{Article, Attribution, ChannelFeed};
 use super::channels::{ChannelInfo, Format, article_terms};
 use super::credit::{content_with_credit, summary_text_with_credit};
 
-/// Renders `feed` as an Atom 1.0 document.
+/// Renders `feed` as an Atom 1.0 document ending in a newline.
 pub fn render(
     config: &Config,
     info: &ChannelInfo,
@@ -45,7 +45,9 @@ pub fn render(
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    document.write_with_config(Vec::new(), write_config)
+    let mut bytes = document.write_with_config(Vec::new(), write_config)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// `urn:wirefeed:<article id>`, percent-encoding anything a URN may not hold.

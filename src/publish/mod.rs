@@ -6,7 +6,7 @@
 //! "Output layout"), and `index.html` and `feeds.opml` list them all.
 //!
 //! Output depends only on the input: no clock is read, so publishing the
-//! same articles twice yields the same bytes, and [`write`] then leaves the
+//! same articles twice yields the same bytes, and [`OutputDir`] then leaves the
 //! files alone. Attribution reaches every item in every format.
 
 mod atom;

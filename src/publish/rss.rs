@@ -21,7 +21,7 @@ const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
 const CONTENT_NAMESPACE: &str = "http://purl.org/rss/1.0/modules/content/";
 
-/// Renders `feed` as an RSS 2.0 document.
+/// Renders `feed` as an RSS 2.0 document ending in a newline.
 pub fn render(
     config: &Config,
     info: &ChannelInfo,
@@ -52,7 +52,9 @@ pub fn render(
         .collect(),
         ..Channel::default()
     };
-    channel.pretty_write_to(Vec::new(), b' ', 2)
+    let mut bytes = channel.pretty_write_to(Vec::new(), b' ', 2)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// `<atom:link rel="self">`, which feed validators expect on RSS.

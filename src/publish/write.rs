@@ -1,0 +1,167 @@
+//! The output folder: files appear whole, and only when their bytes change.
+//!
+//! Each file is written to a temporary name in the same folder and renamed
+//! over the old one, so a reader (or the web server) never sees half a file.
+//! When the new bytes equal the file already there, nothing is touched, so
+//! an unchanged feed keeps its mtime and `Last-Modified` stays meaningful.
+//! This is the only place that writes to the output folder; an object-store
+//! writer would replace [`OutputDir`] and nothing else.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::error::PublishError;
+
+/// What [`OutputDir::put`] did with a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The file was created or its content replaced.
+    Written,
+    /// The file already held exactly these bytes.
+    Unchanged,
+}
+
+/// The folder feeds are published into.
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    root: PathBuf,
+}
+
+impl OutputDir {
+    /// The folder `root`; it and its subfolders are created on first write.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Puts `bytes` at `relative` (a '/'-separated path under the root)
+    /// unless the file already holds them.
+    pub fn put(&self, relative: &str, bytes: &[u8]) -> Result<WriteOutcome, PublishError> {
+        let path = self.root.join(relative);
+        if existing_content_equals(&path, bytes)? {
+            tracing::debug!(path = %path.display(), "unchanged");
+            return Ok(WriteOutcome::Unchanged);
+        }
+        let folder = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(folder).map_err(|source| PublishError::Io {
+            op: "create folder",
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        replace_atomically(&path, bytes)?;
+        tracing::debug!(path = %path.display(), bytes = bytes.len(), "written");
+        Ok(WriteOutcome::Written)
+    }
+}
+
+fn existing_content_equals(path: &Path, bytes: &[u8]) -> Result<bool, PublishError> {
+    match fs::read(path) {
+        Ok(existing) => Ok(existing == bytes),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(PublishError::Io {
+            op: "read",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Writes a sibling temporary file, syncs it and renames it over `path`.
+/// On failure the temporary file is removed and `path` is left as it was.
+fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    let temporary = temporary_sibling(path);
+    let result = write_synced(&temporary, bytes)
+        .map_err(|source| PublishError::Io {
+            op: "write a temporary file for",
+            path: path.to_path_buf(),
+            source,
+        })
+        .and_then(|()| {
+            fs::rename(&temporary, path).map_err(|source| PublishError::Io {
+                op: "rename into place",
+                path: path.to_path_buf(),
+                source,
+            })
+        });
+    if result.is_err() {
+        // Best effort: the temporary may never have been created.
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// `.all.rss.tmp-<pid>` next to `all.rss`: same folder, so the rename stays
+/// on one file system; dot-prefixed, so a web server listing skips it; the
+/// pid keeps two processes from sharing one.
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("wirefeed-write-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn new_file_is_written_with_its_folders() {
+        let root = scratch("new");
+        let out = OutputDir::new(&root);
+        let outcome = out.put("sections/politics.rss", b"<rss/>").unwrap();
+        assert_eq!(outcome, WriteOutcome::Written);
+        assert_eq!(
+            fs::read(root.join("sections/politics.rss")).unwrap(),
+            b"<rss/>"
+        );
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn same_bytes_are_not_rewritten() {
+        let root = scratch("same");
+        let out = OutputDir::new(&root);
+        out.put("all.json", b"{}").unwrap();
+        let before = fs::metadata(root.join("all.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(out.put("all.json", b"{}").unwrap(), WriteOutcome::Unchanged);
+        let after = fs::metadata(root.join("all.json"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after);
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn changed_bytes_replace_the_file_and_leave_no_temporary() {
+        let root = scratch("changed");
+        let out = OutputDir::new(&root);
+        out.put("all.json", b"{}").unwrap();
+        assert_eq!(out.put("all.json", b"[]").unwrap(), WriteOutcome::Written);
+        assert_eq!(fs::read(root.join("all.json")).unwrap(), b"[]");
+        let names: Vec<_> = fs::read_dir(&root)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("all.json")]);
+        fs::remove_dir_all(root).unwrap();
+    }
+}

@@ -24,18 +24,21 @@ pub enum FetchError {
     /// No connection could be opened: DNS failure, refused, unreachable, TLS handshake.
     #[error(
         "{url}: could not connect ({}); check the address and that the server is up",
-        chain(source)
+        root_cause(source)
     )]
     Connect { url: String, source: reqwest::Error },
 
     /// The connection broke while the request or response was in flight.
-    #[error("{url}: the connection failed during the transfer ({})", chain(source))]
+    #[error(
+        "{url}: the connection failed during the transfer ({})",
+        root_cause(source)
+    )]
     Network { url: String, source: reqwest::Error },
 
     /// The body arrived but could not be decompressed.
     #[error(
         "{url}: the server sent a body that could not be decoded ({})",
-        chain(source)
+        root_cause(source)
     )]
     Decode { url: String, source: reqwest::Error },
 
@@ -53,7 +56,10 @@ pub enum FetchError {
     },
 
     /// The (decompressed) body, or one file of a folder, is over the feed's `max_body`.
-    #[error("{location}: the body is larger than the feed's max_body of {limit} bytes")]
+    #[error(
+        "{location}: the body is larger than the feed's max_body of {limit} bytes; \
+         raise max_body if the feed really is that big"
+    )]
     TooLarge {
         /// The URL, or the file's path.
         location: String,
@@ -125,16 +131,14 @@ fn status_hint(status: u16) -> String {
     format!("{reason}{advice}")
 }
 
-/// reqwest's own Display hides the cause ("error sending request"); show the chain.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// The innermost cause ("Connection refused (os error 111)"): reqwest's own
+/// message only repeats the URL ("error sending request for url (...)").
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
     }
-    text
+    cause.to_string()
 }
 
 #[cfg(test)]

@@ -146,6 +146,29 @@ async fn a_repeat_fetch_sends_the_validators_and_gets_not_modified() {
 }
 
 #[tokio::test]
+async fn a_server_with_only_last_modified_also_answers_not_modified() {
+    let server = TestServer::start();
+    let date = "Wed, 25 Nov 2026 10:00:00 GMT";
+    server.set(
+        "/world.rss",
+        Route::ok(RSS, RSS_TYPE).with_last_modified(date),
+    );
+    let feed = http_feed(&server.url("/world.rss"));
+    let fetcher = fetcher();
+    let (_, validators, _) =
+        expect_documents(fetcher.fetch(&feed, &no_validators()).await.expect("first"));
+    assert_eq!(validators.etag, None);
+
+    let second = fetcher.fetch(&feed, &validators).await.expect("second");
+
+    assert!(matches!(second, Fetched::NotModified { status: Some(304) }));
+    assert_eq!(
+        server.requests("/world.rss")[1].header("if-none-match"),
+        None
+    );
+}
+
+#[tokio::test]
 async fn a_changed_feed_is_fetched_again_with_its_new_validators() {
     let server = TestServer::start();
     server.set("/world.rss", Route::ok(RSS, RSS_TYPE).with_etag("\"v1\""));
@@ -190,22 +213,49 @@ async fn a_gzip_body_is_decompressed() {
 #[tokio::test]
 async fn a_gzip_bomb_is_cut_off_at_the_decompressed_cap() {
     let server = TestServer::start();
-    // 16 MiB of zeros compresses to a few KiB: Content-Length says nothing of the real size.
-    let bomb = Route::ok(vec![0u8; 16 * 1024 * 1024], RSS_TYPE).gzip();
+    // 16 MiB of zeros compresses to about 70 KiB: Content-Length says nothing of the
+    // real size. Trickled at 4 KiB per 100 ms, reading it all would take near 2 s;
+    // the first chunk alone inflates past the cap.
+    let bomb = Route::ok(vec![0u8; 16 * 1024 * 1024], RSS_TYPE)
+        .gzip()
+        .with_trickle(4 * 1024, Duration::from_millis(100));
     server.set("/bomb.rss", bomb);
     let mut feed = http_feed(&server.url("/bomb.rss"));
     feed.max_body = 64 * 1024;
 
+    let started = Instant::now();
     let error = fetcher()
         .fetch(&feed, &no_validators())
         .await
         .expect_err("over the cap");
 
     assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "read too much"
+    );
+
+    assert!(
         matches!(error, FetchError::TooLarge { limit: 65536, .. }),
         "{error:?}"
     );
     assert!(error.to_string().contains("/bomb.rss"), "{error}");
+    assert!(!error.is_transient());
+}
+
+#[tokio::test]
+async fn a_corrupt_gzip_body_is_a_decode_error_not_worth_retrying() {
+    let server = TestServer::start();
+    server.set(
+        "/corrupt.rss",
+        Route::ok("this is not gzip at all", RSS_TYPE).with_header("Content-Encoding", "gzip"),
+    );
+
+    let error = fetcher()
+        .fetch(&http_feed(&server.url("/corrupt.rss")), &no_validators())
+        .await
+        .expect_err("corrupt");
+
+    assert!(matches!(error, FetchError::Decode { .. }), "{error:?}");
     assert!(!error.is_transient());
 }
 

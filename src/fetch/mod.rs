@@ -1,3 +1,130 @@
-//! TODO
+//! Fetching feeds: the only module that touches the network and `file://` sources.
+//!
+//! A [`Fetcher`] turns one [`FeedConfig`] into [`Document`]s, or says the feed
+//! has not changed since the [`Validators`] of the last fetch. Everything it
+//! does is bounded: time per fetch (the feed's `timeout`, body included),
+//! body size (`max_body`, counted after decompression), redirects
+//! ([`MAX_REDIRECTS`]), and fetches in flight (`concurrency` overall,
+//! `per_host` per host).
+//!
+//! # Layout
+//!
+//! - `http`: one conditional GET, its status classified, the body read under the cap.
+//! - `file`: a file or a spool folder, with a metadata fingerprint as its validator.
+//! - `limits`: the global and per-host semaphores.
+//! - `error`: [`FetchError`], which says what failed, where, and whether to retry.
+
 mod document;
+mod error;
+mod file;
+mod http;
+mod limits;
+
 pub use document::{Document, Validators};
+pub use error::FetchError;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::{Defaults, FeedConfig, SourceLocation};
+use limits::Limits;
+
+/// The User-Agent every request carries, so publishers can see who fetches and where to ask.
+pub const USER_AGENT: &str = concat!(
+    "wirefeed/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/wirefeed/wirefeed)"
+);
+
+/// Redirects followed before giving up; a feed behind more has moved and should be updated.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What a successful fetch found.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// 304, or a file source whose files did not change. Costs no parsing.
+    NotModified {
+        /// The HTTP status (304); `None` for file sources.
+        status: Option<u16>,
+    },
+    /// New content: one document for HTTP or a file, one per file for a folder.
+    Documents {
+        /// The HTTP status (2xx); `None` for file sources.
+        status: Option<u16>,
+        /// To keep for the next fetch's conditional GET (or file fingerprint).
+        validators: Validators,
+        documents: Vec<Document>,
+    },
+}
+
+/// Fetches feeds over one shared HTTP client, within the configured limits.
+///
+/// Cheap to clone; clones share the client's connection pool and the limits.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    limits: Arc<Limits>,
+}
+
+impl Fetcher {
+    /// A fetcher with the global and per-host concurrency limits of `defaults`.
+    pub fn new(defaults: &Defaults) -> Result<Fetcher, FetchError> {
+        Ok(Fetcher {
+            client: http::client()?,
+            limits: Arc::new(Limits::new(defaults.concurrency, defaults.per_host)),
+        })
+    }
+
+    /// Fetches `feed`, conditionally on `previous` (empty validators fetch unconditionally).
+    ///
+    /// Waits for a free slot first; the feed's timeout starts once it has one.
+    /// Logs the outcome of a success at debug level; failures are for the caller to log.
+    pub async fn fetch(
+        &self,
+        feed: &FeedConfig,
+        previous: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let host = match &feed.location {
+            SourceLocation::Http(url) => url.host_str(),
+            SourceLocation::File(_) => None,
+        };
+        let _slot = self.limits.acquire(host).await;
+
+        let started = Instant::now();
+        let work = async {
+            match &feed.location {
+                SourceLocation::Http(url) => {
+                    http::fetch(&self.client, url, &feed.url, feed.max_body, previous).await
+                }
+                SourceLocation::File(path) => file::fetch(path, feed.max_body, previous).await,
+            }
+        };
+        let fetched = tokio::time::timeout(feed.timeout, work)
+            .await
+            .map_err(|_elapsed| FetchError::Timeout {
+                url: feed.url.clone(),
+                after: feed.timeout,
+            })??;
+
+        let elapsed_ms = started.elapsed().as_millis();
+        match &fetched {
+            Fetched::NotModified { status } => {
+                tracing::debug!(feed = %feed.id, status, elapsed_ms, "feed not modified");
+            }
+            Fetched::Documents {
+                status, documents, ..
+            } => {
+                let bytes: usize = documents.iter().map(|document| document.body.len()).sum();
+                tracing::debug!(
+                    feed = %feed.id,
+                    status,
+                    documents = documents.len(),
+                    bytes,
+                    elapsed_ms,
+                    "feed fetched"
+                );
+            }
+        }
+        Ok(fetched)
+    }
+}

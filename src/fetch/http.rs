@@ -1,0 +1,191 @@
+//! HTTP(S) sources: one conditional GET, its status classified, its body read under a cap.
+//!
+//! reqwest decompresses gzip/brotli/deflate transparently and then no longer
+//! knows the length, so the cap is counted here on the decompressed bytes,
+//! chunk by chunk, and a small compressed "bomb" is cut off at the cap.
+
+use std::time::Duration;
+
+use reqwest::header::{
+    self, ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, RETRY_AFTER,
+};
+use reqwest::{Client, Response, StatusCode, redirect};
+use url::Url;
+
+use super::{Document, FetchError, Fetched, MAX_REDIRECTS, USER_AGENT, Validators};
+
+/// What we ask for: feed formats first, generic XML/JSON next, anything as a last resort
+/// (many agencies serve RSS as `text/html` or `application/octet-stream`).
+const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+     application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+
+/// The one client every HTTP fetch shares (its connection pool and TLS set-up).
+pub(crate) fn client() -> Result<Client, FetchError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
+    Client::builder()
+        .user_agent(USER_AGENT)
+        .default_headers(headers)
+        .redirect(redirect::Policy::limited(MAX_REDIRECTS))
+        .build()
+        .map_err(|source| FetchError::Client { source })
+}
+
+/// Fetches `url` for the feed whose address (as written in feeds.toml) is `feed_url`.
+///
+/// The caller bounds the time; this reads at most `max_body` decompressed bytes.
+pub(crate) async fn fetch(
+    client: &Client,
+    url: &Url,
+    feed_url: &str,
+    max_body: u64,
+    previous: &Validators,
+) -> Result<Fetched, FetchError> {
+    let mut request = client.get(url.clone());
+    // A validator that is not a valid header value (a corrupted state) is dropped:
+    // the worst outcome is one unconditional fetch.
+    if let Some(etag) = previous.etag.as_deref().and_then(header_value) {
+        request = request.header(IF_NONE_MATCH, etag);
+    }
+    if let Some(date) = previous.last_modified.as_deref().and_then(header_value) {
+        request = request.header(IF_MODIFIED_SINCE, date);
+    }
+    let mut response = request
+        .send()
+        .await
+        .map_err(|source| classify(feed_url, source))?;
+
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED {
+        return Ok(Fetched::NotModified {
+            status: Some(status.as_u16()),
+        });
+    }
+    if !status.is_success() {
+        return Err(FetchError::Status {
+            url: feed_url.to_owned(),
+            status: status.as_u16(),
+            retry_after: retry_after(response.headers()),
+        });
+    }
+    // Known only when the body is not compressed: reject before reading a byte.
+    if response
+        .content_length()
+        .is_some_and(|length| length > max_body)
+    {
+        return Err(too_large(feed_url, max_body));
+    }
+
+    let headers = response.headers();
+    let validators = Validators {
+        etag: header_text(headers, ETAG),
+        last_modified: header_text(headers, LAST_MODIFIED),
+    };
+    let content_type = header_text(headers, CONTENT_TYPE);
+    let final_url = response.url().clone();
+    let body = read_capped(&mut response, feed_url, max_body).await?;
+
+    Ok(Fetched::Documents {
+        status: Some(status.as_u16()),
+        validators,
+        documents: vec![Document {
+            url: final_url,
+            body,
+            content_type,
+        }],
+    })
+}
+
+/// Reads the (decompressed) body chunk by chunk, giving up as soon as it passes `max_body`.
+async fn read_capped(
+    response: &mut Response,
+    feed_url: &str,
+    max_body: u64,
+) -> Result<Vec<u8>, FetchError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| classify(feed_url, source))?
+    {
+        if body.len() as u64 + chunk.len() as u64 > max_body {
+            return Err(too_large(feed_url, max_body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Sorts a reqwest failure into what the caller can act on.
+fn classify(feed_url: &str, source: reqwest::Error) -> FetchError {
+    let url = feed_url.to_owned();
+    if source.is_redirect() {
+        FetchError::TooManyRedirects { url }
+    } else if source.is_connect() {
+        FetchError::Connect { url, source }
+    } else if source.is_decode() {
+        FetchError::Decode { url, source }
+    } else {
+        FetchError::Network { url, source }
+    }
+}
+
+fn too_large(feed_url: &str, limit: u64) -> FetchError {
+    FetchError::TooLarge {
+        location: feed_url.to_owned(),
+        limit,
+    }
+}
+
+fn header_value(text: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(text).ok()
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    // A date in the past means "now".
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers_with_retry_after(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn retry_after_in_seconds_is_read() {
+        let headers = headers_with_retry_after("120");
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn retry_after_as_a_past_date_means_now() {
+        let headers = headers_with_retry_after("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn unreadable_retry_after_is_ignored() {
+        let headers = headers_with_retry_after("soon");
+        assert_eq!(retry_after(&headers), None);
+    }
+}

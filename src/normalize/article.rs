@@ -1,13 +1,13 @@
 //! One feed entry to one [`Article`]: the steps of normalize in order.
 
-use feed_rs::model::{Entry, Text};
+use feed_rs::model::Entry;
 use url::Url;
 
 use super::canonical::canonical_url;
 use super::id::{IdBasis, article_id, derived_item_id};
 use super::rules::{ItemFacts, Verdict};
 use super::sanitize::sanitize_html;
-use super::text::{html_to_text, plain_to_html, truncate_at_word, word_count};
+use super::text::{html_to_text, plain_to_html, text_of, truncate_at_word, word_count};
 use super::{Context, NO_SOURCE_ID, Outcome, byline, dates, image, language, links, rules, slug};
 use crate::config::FeedConfig;
 use crate::model::{Article, Attribution};
@@ -255,10 +255,4 @@ fn categories(entry: &Entry) -> Vec<String> {
 fn reading_minutes(body_text: &str) -> u32 {
     let minutes = word_count(body_text).div_ceil(WORDS_PER_MINUTE).max(1);
     u32::try_from(minutes).unwrap_or(u32::MAX)
-}
-
-/// Plain text of a feed text construct; markup in plain-text titles is
-/// stripped too, since many feeds escape HTML into them.
-fn text_of(text: &Text) -> String {
-    html_to_text(&text.content)
 }

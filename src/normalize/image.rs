@@ -14,7 +14,7 @@ use regex::Regex;
 use url::Url;
 
 use super::links::resolve_http;
-use super::text::collapse_whitespace;
+use super::text::{collapse_whitespace, text_of};
 use crate::model::{Enclosure, Image};
 
 /// The first `<img src>` of sanitized HTML (ammonia writes double quotes).
@@ -145,7 +145,7 @@ fn described(media: &MediaObject) -> Image {
         .description
         .as_ref()
         .or(media.title.as_ref())
-        .map(|text| super::text::html_to_text(&text.content))
+        .map(text_of)
         .filter(|text| !text.is_empty());
     let credit = media
         .credits

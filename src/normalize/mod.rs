@@ -86,7 +86,7 @@ pub fn normalize_feed(
         rights: parsed
             .rights
             .as_ref()
-            .map(|rights| text::html_to_text(&rights.content))
+            .map(text::text_of)
             .filter(|r| !r.is_empty()),
         language: parsed.language.as_deref(),
         authors: &parsed.authors,

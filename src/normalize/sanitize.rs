@@ -114,6 +114,7 @@ mod tests {
             <img src="x.jpg" onerror="alert(2)">
             <a href="javascript:alert(3)">j</a><a href=" JaVaScRiPt:alert(4)">k</a>
             <a href="vbscript:msgbox(5)">v</a><img src="data:image/png;base64,AAAA">
+            <img src="ok.jpg" srcset="javascript:alert(6) 1x">
             <iframe src="https://evil.example/"></iframe><style>p{}</style><object data="x.swf"></object>"#;
         let clean = sanitize_html(dirty, Some(&base()));
         for bad in [

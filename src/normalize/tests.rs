@@ -529,3 +529,67 @@ fn byline_strips_by_and_attribution_is_complete() {
     assert_eq!(source.credit.as_deref(), Some("Source: AP"));
     assert_eq!(source.rights.as_deref(), Some("© AP 2026"));
 }
+
+#[test]
+fn video_story_takes_its_lead_image_from_the_media_thumbnail() {
+    // feed-rs keeps a media:thumbnail only alongside media:content, which is
+    // how video stories carry their poster frame.
+    let xml = rss(r#"<item><guid>1</guid><title>T</title>
+        <media:content url="https://cdn.example/v.mp4" type="video/mp4"/>
+        <media:thumbnail url="https://img.example/thumb.jpg" width="320" height="180"/>
+        <media:credit>Reuters/John Doe</media:credit></item>"#);
+    let article = only_article(&xml);
+    let image = article.image.unwrap();
+    assert_eq!(image.url, "https://img.example/thumb.jpg");
+    assert_eq!((image.width, image.height), (Some(320), Some(180)));
+    assert_eq!(image.credit.as_deref(), Some("Reuters/John Doe"));
+    assert_eq!(article.enclosures[0].url, "https://cdn.example/v.mp4");
+}
+
+#[test]
+fn json_feed_attachments_give_image_and_enclosures_and_text_bodies_are_escaped() {
+    let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","home_page_url":"https://partner.example/","language":"es-MX",
+      "items":[{"id":"j1","url":"https://partner.example/n/1","title":"T","content_text":"Line <one>\n\nLine two",
+        "attachments":[{"url":"https://partner.example/p.webp","mime_type":"image/webp"},{"url":"https://partner.example/v.mp4","mime_type":"video/mp4","size_in_bytes":5}]}]}"#;
+    let article = only_article(json);
+    assert_eq!(
+        article.content_html.as_deref(),
+        Some("<p>Line &lt;one&gt;</p><p>Line two</p>")
+    );
+    assert_eq!(article.image.unwrap().url, "https://partner.example/p.webp");
+    assert_eq!(article.enclosures[0].url, "https://partner.example/v.mp4");
+    assert_eq!(article.url.as_deref(), Some("https://partner.example/n/1"));
+    assert_eq!(
+        article.source.home_url.as_deref(),
+        Some("https://partner.example/")
+    );
+    assert_eq!(article.language.as_deref(), Some("es-mx"));
+}
+
+#[test]
+fn atom_enclosure_links_are_not_taken_for_the_article_link() {
+    let xml = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id><updated>2026-11-25T10:00:00Z</updated>
+      <link rel="self" href="https://agency.example/world.atom"/><link href="https://agency.example/"/>
+      <entry><id>1</id><title>T</title><updated>2026-11-25T10:00:00Z</updated>
+        <link rel="enclosure" type="audio/mpeg" href="https://cdn.example/a.mp3" length="7"/>
+        <link rel="alternate" type="text/html" href="https://agency.example/s/1"/></entry></feed>"#;
+    let article = only_article(xml);
+    assert_eq!(article.url.as_deref(), Some("https://agency.example/s/1"));
+    assert_eq!(article.enclosures[0].url, "https://cdn.example/a.mp3");
+    assert_eq!(
+        article.source.home_url.as_deref(),
+        Some("https://agency.example/")
+    );
+}
+
+#[test]
+fn configured_home_url_and_rights_win_over_the_feed() {
+    let mut feed = feed_config();
+    feed.home_url = Some(Url::parse("https://ap.example/").unwrap());
+    feed.rights = Some("Copyright AP".into());
+    let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://agency.example/world/</link><description>d</description><copyright>other</copyright>
+      <item><guid>1</guid><title>T</title></item></channel></rss>"#;
+    let source = articles(&feed, xml).remove(0).source;
+    assert_eq!(source.home_url.as_deref(), Some("https://ap.example/"));
+    assert_eq!(source.rights.as_deref(), Some("Copyright AP"));
+}

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use feed_rs::model::Text;
 use regex::Regex;
 
 /// Elements whose boundaries separate words ("<p>a</p><p>b</p>" is "a b").
@@ -19,6 +20,40 @@ static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
 /// Entities the HTML serializer writes for text nodes; nothing else is escaped.
 static SERIALIZED_ENTITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("&(amp|lt|gt|nbsp|quot);").expect("static regex"));
+
+/// A complete tag (`<b>`, `</p>`, `<img src=x>`) or a character reference.
+static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>|&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);",
+    )
+    .expect("static regex")
+});
+
+/// Plain text of a text the feed calls plain: many feeds escape markup or
+/// entities into titles anyway, so text that holds a complete tag or an
+/// entity is read as HTML; anything else ("Why x<y matters") is kept as it is.
+pub(crate) fn plain_to_text(text: &str) -> String {
+    if MARKUP.is_match(text) {
+        html_to_text(text)
+    } else {
+        collapse_whitespace(text)
+    }
+}
+
+/// Plain text of a feed text construct (title, summary, rights, media
+/// description), by its declared type.
+pub(crate) fn text_of(text: &Text) -> String {
+    if text
+        .content_type
+        .as_str()
+        .to_ascii_lowercase()
+        .starts_with("text/plain")
+    {
+        plain_to_text(&text.content)
+    } else {
+        html_to_text(&text.content)
+    }
+}
 
 /// Plain text of an HTML fragment: tags stripped (scripts and styles with
 /// their content), entities decoded, whitespace collapsed to single spaces.
@@ -108,6 +143,17 @@ mod tests {
             r#"<script>alert(1)</script><img src=x onerror="alert(2)">Breaking <a href="javascript:x()">news</a>"#,
         );
         assert_eq!(text, "Breaking news");
+    }
+
+    #[test]
+    fn plain_text_is_read_as_html_only_when_it_holds_markup() {
+        assert_eq!(plain_to_text("Why x<y matters"), "Why x<y matters");
+        assert_eq!(plain_to_text("AT&T  profits"), "AT&T profits");
+        assert_eq!(
+            plain_to_text("<script>alert(1)</script>Gaza &amp; aid"),
+            "Gaza & aid"
+        );
+        assert_eq!(plain_to_text("Gaza &amp; aid"), "Gaza & aid");
     }
 
     #[test]

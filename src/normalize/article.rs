@@ -44,7 +44,11 @@ pub(crate) fn normalize_entry(
 
     let title_text = entry.title.as_ref().map(text_of).unwrap_or_default();
     let summary_text = entry.summary.as_ref().map(text_of).unwrap_or_default();
-    let body_source = body_html(entry, &summary_text);
+    let (body_source, body_is_summary) = match body_html(entry, &summary_text) {
+        Some(Body::Content(html)) => (Some(html), false),
+        Some(Body::Summary(html)) => (Some(html), true),
+        None => (None, false),
+    };
     // A file:// base (a local spool) means nothing to readers: relative URLs
     // are dropped rather than pointed at our disk.
     let public_base = matches!(base.scheme(), "http" | "https").then_some(&base);
@@ -110,27 +114,9 @@ pub(crate) fn normalize_entry(
             .as_ref()
             .map(|link| canonical_url(link).to_string()),
         title,
-        summary: summary(&summary_text, &body_text),
+        summary: summary(&summary_text, &body_text, body_is_summary),
         authors,
-        source: Attribution {
-            feed_id: feed.id.clone(),
-            name: feed.name.clone(),
-            home_url: feed
-                .home_url
-                .as_ref()
-                .map(Url::to_string)
-                .or_else(|| channel.home_url.clone()),
-            feed_url: feed.url.clone(),
-            item_id,
-            item_url: item_link.as_ref().map(Url::to_string),
-            credit: feed.credit.clone(),
-            rights: feed
-                .rights
-                .clone()
-                .or_else(|| entry.rights.as_ref().map(text_of))
-                .or_else(|| channel.rights.clone()),
-            published: entry.published.or(entry.updated),
-        },
+        source: attribution(feed, channel, entry, item_id, item_link.as_ref()),
         also_via: Vec::new(),
         published: dates.published,
         updated: dates.updated,
@@ -158,6 +144,36 @@ pub(crate) fn normalize_entry(
     }))
 }
 
+/// Who the item came from: feeds.toml first, then the feed itself.
+fn attribution(
+    feed: &FeedConfig,
+    channel: &Channel<'_>,
+    entry: &Entry,
+    item_id: String,
+    item_link: Option<&Url>,
+) -> Attribution {
+    Attribution {
+        feed_id: feed.id.clone(),
+        name: feed.name.clone(),
+        home_url: feed
+            .home_url
+            .as_ref()
+            .map(Url::to_string)
+            .or_else(|| channel.home_url.clone()),
+        feed_url: feed.url.clone(),
+        item_id,
+        item_url: item_link.map(Url::to_string),
+        credit: feed.credit.clone(),
+        rights: feed
+            .rights
+            .clone()
+            .or_else(|| entry.rights.as_ref().map(text_of).filter(|r| !r.is_empty()))
+            .or_else(|| channel.rights.clone()),
+        // The source's own date, unclamped: attribution reports what it said.
+        published: entry.published.or(entry.updated),
+    }
+}
+
 /// Relative URLs in the body resolve against the content's `xml:base`
 /// (itself resolved), else the item link, else the channel link, else the
 /// document URL.
@@ -173,13 +189,21 @@ fn content_base(entry: &Entry, item_link: Option<&Url>, channel: &Channel<'_>) -
         .unwrap_or_else(|| fallback.clone())
 }
 
+/// Where the body came from.
+enum Body {
+    Content(String),
+    /// A description too long for a standfirst: RSS feeds often send the
+    /// whole story there.
+    Summary(String),
+}
+
 /// The body as HTML: the entry's content, or its description when that is
-/// longer than a standfirst (RSS feeds often send the whole story there).
-fn body_html(entry: &Entry, summary_text: &str) -> Option<String> {
+/// longer than a standfirst.
+fn body_html(entry: &Entry, summary_text: &str) -> Option<Body> {
     if let Some(content) = &entry.content {
         let body = content.body.as_deref().unwrap_or("").trim();
         if !body.is_empty() {
-            return Some(
+            return Some(Body::Content(
                 if content
                     .content_type
                     .as_str()
@@ -190,11 +214,12 @@ fn body_html(entry: &Entry, summary_text: &str) -> Option<String> {
                 } else {
                     body.to_owned()
                 },
-            );
+            ));
         }
     }
     let summary = entry.summary.as_ref()?;
-    (summary_text.chars().count() > SUMMARY_MAX_CHARS).then(|| summary.content.clone())
+    (summary_text.chars().count() > SUMMARY_MAX_CHARS)
+        .then(|| Body::Summary(summary.content.clone()))
 }
 
 /// The item's own id, or one derived from its link, title and date, or body.
@@ -217,9 +242,9 @@ fn source_item_id(entry: &Entry, link: Option<&Url>, title: &str, body: Option<&
     derived_item_id(IdBasis::Content(body.unwrap_or("")))
 }
 
-/// The standfirst: the item's summary, capped when it only repeats the body;
-/// without one, the start of the body.
-fn summary(summary_text: &str, body_text: &str) -> Option<String> {
+/// The standfirst: the item's summary, capped when it only repeats the body
+/// (or is the body); without one, the start of the body.
+fn summary(summary_text: &str, body_text: &str, body_is_summary: bool) -> Option<String> {
     let summary = if summary_text.is_empty() {
         body_text
     } else {
@@ -228,7 +253,7 @@ fn summary(summary_text: &str, body_text: &str) -> Option<String> {
     if summary.is_empty() {
         return None;
     }
-    Some(if summary == body_text {
+    Some(if body_is_summary || summary == body_text {
         truncate_at_word(summary, SUMMARY_MAX_CHARS)
     } else {
         summary.to_owned()

@@ -242,6 +242,8 @@ fn relative_urls_resolve_against_the_channel_link_without_an_item_link() {
         r#"<item><guid>1</guid><title>T</title><description><![CDATA[<p>{long}</p><img src="img/a.jpg"><a href="more">m</a>]]></description></item>"#
     ));
     let article = only_article(&xml);
+    // A long description is the body, and its start the standfirst.
+    assert!(article.summary.as_deref().is_some_and(|s| s.ends_with('…')));
     let body = article.content_html.unwrap();
     assert!(
         body.contains(r#"src="https://agency.example/world/img/a.jpg""#),

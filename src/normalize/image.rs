@@ -211,3 +211,47 @@ fn kind_of(mime: Option<&str>, url: Option<&Url>) -> MediaKind {
         _ => MediaKind::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn media_kind_comes_from_the_mime_type_before_the_extension() {
+        assert_eq!(
+            kind_of(Some("image/jpeg"), Some(&url("https://x.example/a.mp4"))),
+            MediaKind::Image
+        );
+        assert_eq!(
+            kind_of(
+                Some("application/pdf"),
+                Some(&url("https://x.example/a.jpg"))
+            ),
+            MediaKind::Other
+        );
+        assert_eq!(
+            kind_of(Some("application/x-mpegURL"), None),
+            MediaKind::Video
+        );
+    }
+
+    #[test]
+    fn media_kind_falls_back_to_the_file_extension() {
+        assert_eq!(
+            kind_of(None, Some(&url("https://x.example/p/A.JPG?w=1"))),
+            MediaKind::Image
+        );
+        assert_eq!(
+            kind_of(None, Some(&url("https://x.example/ep.mp3"))),
+            MediaKind::Audio
+        );
+        assert_eq!(
+            kind_of(None, Some(&url("https://x.example/story"))),
+            MediaKind::Other
+        );
+    }
+}

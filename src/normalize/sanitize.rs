@@ -1,0 +1,173 @@
+//! HTML sanitizing for article bodies, with ammonia.
+//!
+//! Agency bodies arrive with scripts, trackers, embeds and relative links;
+//! what wirefeed republishes is a newsroom allowlist with every URL absolute.
+
+use std::collections::{HashMap, HashSet};
+
+use ammonia::{Builder, UrlRelative};
+use url::Url;
+
+/// Elements an article body may keep.
+const ALLOWED_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "hr",
+    "a",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "small",
+    "mark",
+    "q",
+    "cite",
+    "abbr",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "figcaption",
+    "img",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "pre",
+    "code",
+    "span",
+    "div",
+];
+
+/// Elements removed together with everything inside them.
+const REMOVED_WITH_CONTENT: &[&str] = &[
+    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form",
+    "button", "select", "textarea", "audio", "video", "canvas",
+];
+
+/// Only these schemes survive in href/src; `javascript:`, `data:`,
+/// `vbscript:` and the rest are dropped with their attribute.
+const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// Sanitize an article body: allowlisted tags and attributes only, no event
+/// handlers, no scripting or `data:` URLs, links marked
+/// `rel="noopener noreferrer"`. Relative URLs are made absolute against
+/// `base`; without a base they are removed, since a relative link means
+/// nothing once republished elsewhere.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let tag_attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
+        ("a", HashSet::from(["href"])),
+        ("img", HashSet::from(["src", "alt", "width", "height"])),
+        ("td", HashSet::from(["colspan", "rowspan"])),
+        ("th", HashSet::from(["colspan", "rowspan", "scope"])),
+        ("ol", HashSet::from(["start"])),
+        ("blockquote", HashSet::from(["cite"])),
+        ("q", HashSet::from(["cite"])),
+    ]);
+    let url_relative = match base {
+        Some(base) => UrlRelative::RewriteWithBase(base.clone()),
+        None => UrlRelative::Deny,
+    };
+
+    Builder::empty()
+        .tags(ALLOWED_TAGS.iter().copied().collect())
+        .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
+        .tag_attributes(tag_attributes)
+        // `lang` and `dir` keep Arabic passages right to left.
+        .generic_attributes(HashSet::from(["lang", "dir", "title"]))
+        .url_schemes(URL_SCHEMES.iter().copied().collect())
+        .url_relative(url_relative)
+        .link_rel(Some("noopener noreferrer"))
+        .strip_comments(true)
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://news.example/world/story.html").unwrap()
+    }
+
+    #[test]
+    fn scripts_handlers_and_scripting_urls_are_removed() {
+        let dirty = r#"<p onclick="steal()">Hi<script>alert(1)</script></p>
+            <img src="x.jpg" onerror="alert(2)">
+            <a href="javascript:alert(3)">j</a><a href=" JaVaScRiPt:alert(4)">k</a>
+            <a href="vbscript:msgbox(5)">v</a><img src="data:image/png;base64,AAAA">
+            <img src="ok.jpg" srcset="javascript:alert(6) 1x">
+            <iframe src="https://evil.example/"></iframe><style>p{}</style><object data="x.swf"></object>"#;
+        let clean = sanitize_html(dirty, Some(&base()));
+        for bad in [
+            "script",
+            "alert",
+            "onclick",
+            "onerror",
+            "javascript",
+            "vbscript",
+            "data:",
+            "iframe",
+            "style",
+            "object",
+        ] {
+            assert!(
+                !clean.to_ascii_lowercase().contains(bad),
+                "{bad} survived in {clean}"
+            );
+        }
+        assert!(clean.contains("<p>Hi</p>"));
+    }
+
+    #[test]
+    fn relative_urls_are_resolved_against_the_base() {
+        let clean = sanitize_html(
+            r#"<a href="../politics/x">x</a><img src="/img/a.jpg" alt="A">"#,
+            Some(&base()),
+        );
+        assert!(
+            clean.contains(r#"href="https://news.example/politics/x""#),
+            "{clean}"
+        );
+        assert!(
+            clean.contains(r#"src="https://news.example/img/a.jpg""#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn links_get_noopener_noreferrer() {
+        let clean = sanitize_html(
+            r#"<a href="https://a.example/" target="_blank">a</a>"#,
+            None,
+        );
+        assert_eq!(
+            clean,
+            r#"<a href="https://a.example/" rel="noopener noreferrer">a</a>"#
+        );
+    }
+
+    #[test]
+    fn newsroom_markup_is_kept() {
+        let html = "<figure><img src=\"https://i.example/a.jpg\" alt=\"A\" width=\"640\" height=\"360\"><figcaption>Gaza (AP)</figcaption></figure><blockquote>q</blockquote><h2>t</h2><ul><li>l</li></ul><pre><code>c</code></pre>";
+        assert_eq!(sanitize_html(html, None), html);
+    }
+}

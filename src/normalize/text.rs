@@ -1,0 +1,178 @@
+//! HTML to plain text, for titles, summaries, word counts and fallbacks.
+//!
+//! Feeds put markup and entities in titles and descriptions; the article
+//! model's `title` and `summary` are plain text with collapsed whitespace.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use feed_rs::model::Text;
+use regex::Regex;
+
+/// Elements whose boundaries separate words ("<p>a</p><p>b</p>" is "a b").
+static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)<(/?)(p|div|br|hr|li|ul|ol|dd|dt|h[1-6]|tr|td|th|table|blockquote|figure|figcaption|section|article|header|footer|pre|img)\b",
+    )
+    .expect("static regex")
+});
+
+/// Entities the HTML serializer writes for text nodes; nothing else is escaped.
+static SERIALIZED_ENTITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("&(amp|lt|gt|nbsp|quot);").expect("static regex"));
+
+/// A complete tag (`<b>`, `</p>`, `<img src=x>`) or a character reference.
+static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>|&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);",
+    )
+    .expect("static regex")
+});
+
+/// Plain text of a text the feed calls plain: many feeds escape markup or
+/// entities into titles anyway, so text that holds a complete tag or an
+/// entity is read as HTML; anything else ("Why x<y matters") is kept as it is.
+pub(crate) fn plain_to_text(text: &str) -> String {
+    if MARKUP.is_match(text) {
+        html_to_text(text)
+    } else {
+        collapse_whitespace(text)
+    }
+}
+
+/// Plain text of a feed text construct (title, summary, rights, media
+/// description), by its declared type.
+pub(crate) fn text_of(text: &Text) -> String {
+    if text
+        .content_type
+        .as_str()
+        .to_ascii_lowercase()
+        .starts_with("text/plain")
+    {
+        plain_to_text(&text.content)
+    } else {
+        html_to_text(&text.content)
+    }
+}
+
+/// Plain text of an HTML fragment: tags stripped (scripts and styles with
+/// their content), entities decoded, whitespace collapsed to single spaces.
+pub(crate) fn html_to_text(html: &str) -> String {
+    let spaced = BLOCK_TAG.replace_all(html, " <$1$2");
+    let stripped = ammonia::Builder::empty()
+        .clean_content_tags(HashSet::from([
+            "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
+            "textarea", "select",
+        ]))
+        .clean(&spaced)
+        .to_string();
+    let decoded =
+        SERIALIZED_ENTITY.replace_all(&stripped, |caps: &regex::Captures| match &caps[1] {
+            "amp" => "&",
+            "lt" => "<",
+            "gt" => ">",
+            "quot" => "\"",
+            _ => " ",
+        });
+    collapse_whitespace(&decoded)
+}
+
+/// Every run of whitespace becomes one space; leading and trailing removed.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to at most `max_chars` characters (plus "…"), at a word boundary
+/// when one is reasonably close. Text that fits is returned as it is.
+pub(crate) fn truncate_at_word(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    // Cut at the last space unless that throws away more than half the text
+    // (one very long "word", a URL).
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(at) if at >= cut.len() / 2 => &cut[..at],
+        _ => cut.as_str(),
+    };
+    let cut = cut.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—')
+    });
+    format!("{cut}…")
+}
+
+/// A plain-text body as HTML: escaped, blank lines make paragraphs, single
+/// newlines make `<br>`.
+pub(crate) fn plain_to_html(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|para| !para.is_empty())
+        .map(|para| {
+            let escaped = para
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!("<p>{}</p>", escaped.replace('\n', "<br>"))
+        })
+        .collect()
+}
+
+/// Words for reading time: whitespace-separated runs that contain a letter or digit.
+pub(crate) fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_stripped_and_entities_decoded() {
+        assert_eq!(
+            html_to_text("<p>Tom &amp; Jerry&nbsp;&lt;3</p><p>Second&#8217;s <b>bold</b></p>"),
+            "Tom & Jerry <3 Second\u{2019}s bold"
+        );
+    }
+
+    #[test]
+    fn script_content_and_handlers_never_reach_plain_text() {
+        let text = html_to_text(
+            r#"<script>alert(1)</script><img src=x onerror="alert(2)">Breaking <a href="javascript:x()">news</a>"#,
+        );
+        assert_eq!(text, "Breaking news");
+    }
+
+    #[test]
+    fn plain_text_is_read_as_html_only_when_it_holds_markup() {
+        assert_eq!(plain_to_text("Why x<y matters"), "Why x<y matters");
+        assert_eq!(plain_to_text("AT&T  profits"), "AT&T profits");
+        assert_eq!(
+            plain_to_text("<script>alert(1)</script>Gaza &amp; aid"),
+            "Gaza & aid"
+        );
+        assert_eq!(plain_to_text("Gaza &amp; aid"), "Gaza & aid");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_word_boundary_with_ellipsis() {
+        assert_eq!(truncate_at_word("one two three four", 12), "one two…");
+        assert_eq!(truncate_at_word("short", 12), "short");
+        assert_eq!(truncate_at_word("abcdefghijklmnop", 5), "abcde…");
+    }
+
+    #[test]
+    fn plain_text_body_becomes_escaped_paragraphs() {
+        assert_eq!(
+            plain_to_html("a <b>\nc\n\n d & e "),
+            "<p>a &lt;b&gt;<br>c</p><p>d &amp; e</p>"
+        );
+    }
+
+    #[test]
+    fn word_count_ignores_punctuation_only_tokens() {
+        assert_eq!(word_count("Hello — world , again"), 3);
+    }
+}

@@ -132,7 +132,26 @@ pub(crate) fn latest(
     limit: usize,
 ) -> Result<Vec<Article>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let (sql, key) = match channel {
+    let (sql, key) = channel_query(channel);
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+            match key {
+                Some(key) => statement.query_map(params![key, limit], read)?.collect(),
+                None => statement.query_map(params![limit], read)?.collect(),
+            }
+        })
+        .context(conn, "read the latest articles")?;
+    rows.iter()
+        .map(|(id, json)| from_json(conn, id, json))
+        .collect()
+}
+
+/// The query of `channel`'s newest articles and its key (bound as `?1`;
+/// the limit is the last parameter).
+pub(crate) fn channel_query(channel: &Channel) -> (String, Option<&str>) {
+    match channel {
         Channel::All => (
             "SELECT id, json FROM articles ORDER BY published DESC, id DESC LIMIT ?1".to_owned(),
             None,
@@ -147,25 +166,12 @@ pub(crate) fn latest(
             "SELECT id, json FROM articles WHERE section = ?1
              ORDER BY published DESC, id DESC LIMIT ?2"
                 .to_owned(),
-            Some(slug),
+            Some(slug.as_str()),
         ),
-        Channel::Tag(slug) => (label_query(LabelKind::Tag), Some(slug)),
-        Channel::Region(slug) => (label_query(LabelKind::Region), Some(slug)),
-        Channel::Language(code) => (label_query(LabelKind::Language), Some(code)),
-    };
-    let rows: Vec<(String, String)> = conn
-        .prepare_cached(&sql)
-        .and_then(|mut statement| {
-            let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-            match key {
-                Some(key) => statement.query_map(params![key, limit], read)?.collect(),
-                None => statement.query_map(params![limit], read)?.collect(),
-            }
-        })
-        .context(conn, "read the latest articles")?;
-    rows.iter()
-        .map(|(id, json)| from_json(conn, id, json))
-        .collect()
+        Channel::Tag(slug) => (label_query(LabelKind::Tag), Some(slug.as_str())),
+        Channel::Region(slug) => (label_query(LabelKind::Region), Some(slug.as_str())),
+        Channel::Language(code) => (label_query(LabelKind::Language), Some(code.as_str())),
+    }
 }
 
 fn label_query(kind: LabelKind) -> String {

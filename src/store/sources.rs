@@ -102,7 +102,9 @@ pub(crate) fn candidates(
     conn: &Connection,
     fingerprint: &Fingerprint,
 ) -> Result<Vec<StoredSource>, StoreError> {
-    let keys = fingerprint.band_keys();
+    let Some(keys) = fingerprint.band_keys() else {
+        return Ok(Vec::new());
+    };
     let placeholders = vec!["?"; keys.len()].join(", ");
     let sql = format!(
         "SELECT {COLUMNS} FROM sources WHERE id IN
@@ -183,7 +185,7 @@ fn index(conn: &Connection, source_id: i64, version: &Article) -> Result<(), Sto
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES (?1, ?2)")
         .context(conn, "prepare the band key insert")?;
-    for key in Fingerprint::of(version).band_keys() {
+    for key in Fingerprint::of(version).band_keys().into_iter().flatten() {
         insert
             .execute([key, source_id])
             .context(conn, "store a band key")?;

@@ -52,16 +52,15 @@ pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreErr
     let published = micros(article.published);
     let json = to_json(article)?;
     conn.prepare_cached(
-        "INSERT INTO articles (id, url, published, updated, section, breaking, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET url = excluded.url, published = excluded.published,
+        "INSERT INTO articles (id, published, updated, section, breaking, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET published = excluded.published,
              updated = excluded.updated, section = excluded.section,
              breaking = excluded.breaking, json = excluded.json",
     )
     .and_then(|mut statement| {
         statement.execute(params![
             article.id,
-            article.url,
             published,
             micros(article.updated),
             article.section,
@@ -110,17 +109,6 @@ pub(crate) fn read(conn: &Connection, id: &str) -> Result<Option<Article>, Store
         .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
         .context(conn, "read an article")?;
     json.map(|json| from_json(conn, id, &json)).transpose()
-}
-
-/// Ids of the articles whose canonical URL is `url`, oldest first.
-pub(crate) fn ids_with_url(conn: &Connection, url: &str) -> Result<Vec<String>, StoreError> {
-    conn.prepare_cached("SELECT id FROM articles WHERE url = ?1 ORDER BY rowid")
-        .and_then(|mut statement| {
-            statement
-                .query_map([url], |row| row.get(0))?
-                .collect::<Result<Vec<String>, _>>()
-        })
-        .context(conn, "find articles by URL")
 }
 
 /// The newest `limit` articles of `channel`, newest first by published, then

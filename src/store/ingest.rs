@@ -102,7 +102,8 @@ fn ingest_one(
 }
 
 /// The stored article another feed already delivered this story as: same
-/// canonical URL first, then a verified near-duplicate. Items of one feed
+/// canonical URL as any of its versions first, then a verified
+/// near-duplicate of any of its versions. Items of one feed
 /// never fold into each other (live tickers reuse one link for many items).
 fn fold_target(
     conn: &Connection,
@@ -110,7 +111,7 @@ fn fold_target(
     incoming: &Article,
 ) -> Result<Option<String>, StoreError> {
     if let Some(url) = &incoming.url {
-        for article_id in articles::ids_with_url(conn, url)? {
+        for article_id in sources::articles_with_url(conn, url)? {
             if !sources::feed_in_article(conn, feed_id, &article_id)? {
                 return Ok(Some(article_id));
             }

@@ -5,9 +5,12 @@
 //! daemon writes. Every feed's ingest is one transaction: a crash leaves the
 //! feed's articles and fetch record as they were before it.
 //!
-//! - [`schema`]: tables, indexes and ordered migrations.
-//! - [`ingest`](FeedIngest): dedup decisions applied and written.
-//! - `articles`, `sources`, `feed_state`: one table family each.
+//! - `schema`: tables, indexes and ordered migrations (`PRAGMA user_version`).
+//! - `ingest`: the [`crate::dedup`] decisions applied and written.
+//! - `articles`, `sources`, `feed_state`: one table family each; `sources`
+//!   keeps every feed's own version of a story (with its LSH band keys), so
+//!   articles are rebuilt from their sources after any change.
+//! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
 mod columns;

@@ -15,7 +15,6 @@ const MIGRATIONS: &[&str] = &[
     -- columns exist to filter and order without parsing it.
     CREATE TABLE articles (
         id        TEXT PRIMARY KEY NOT NULL,
-        url       TEXT,
         published INTEGER NOT NULL,  -- microseconds since the Unix epoch, UTC
         updated   INTEGER NOT NULL,
         section   TEXT,
@@ -25,7 +24,6 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_by_published ON articles (published DESC, id DESC);
     CREATE INDEX articles_by_section ON articles (section, published DESC, id DESC);
     CREATE INDEX articles_breaking ON articles (published DESC, id DESC) WHERE breaking = 1;
-    CREATE INDEX articles_by_url ON articles (url) WHERE url IS NOT NULL;
 
     -- Each feed's own version of a story; several rows share an article when
     -- duplicates were folded. The article is rebuilt from these rows.
@@ -33,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
         id         INTEGER PRIMARY KEY,  -- order first seen: ties in priority go to the lowest
         feed_id    TEXT NOT NULL,
         item_id    TEXT NOT NULL,
+        url        TEXT,                 -- the version's canonical URL
         article_id TEXT NOT NULL,
         priority   INTEGER NOT NULL,
         dated      INTEGER NOT NULL,     -- 0: the source gave no date, published is first seen
@@ -41,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (feed_id, item_id)
     );
     CREATE INDEX sources_by_article ON sources (article_id);
+    CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;
 
     -- Tags, regions and languages of each article, for channel queries.
     CREATE TABLE labels (

@@ -83,6 +83,19 @@ pub(crate) fn of_article(
     rows.into_iter().map(|row| parse(conn, row)).collect()
 }
 
+/// Articles with a version whose canonical URL is `url`, oldest first.
+pub(crate) fn articles_with_url(conn: &Connection, url: &str) -> Result<Vec<String>, StoreError> {
+    conn.prepare_cached(
+        "SELECT article_id FROM sources WHERE url = ?1 GROUP BY article_id ORDER BY MIN(id)",
+    )
+    .and_then(|mut statement| {
+        statement
+            .query_map([url], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()
+    })
+    .context(conn, "find articles by URL")
+}
+
 /// Whether `feed_id` already has a version in `article_id`.
 pub(crate) fn feed_in_article(
     conn: &Connection,
@@ -133,14 +146,15 @@ pub(crate) fn insert(
     let json = to_json(version)?;
     let id: i64 = conn
         .prepare_cached(
-            "INSERT INTO sources (feed_id, item_id, article_id, priority, dated, digest, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         )
         .and_then(|mut statement| {
             statement.query_row(
                 params![
                     feed_id,
                     version.source.item_id,
+                    version.url,
                     article_id,
                     priority,
                     version.source.published.is_some(),
@@ -163,7 +177,8 @@ pub(crate) fn replace(
 ) -> Result<(), StoreError> {
     let json = to_json(version)?;
     conn.prepare_cached(
-        "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5 WHERE id = ?1",
+        "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6
+         WHERE id = ?1",
     )
     .and_then(|mut statement| {
         statement.execute(params![
@@ -171,7 +186,8 @@ pub(crate) fn replace(
             priority,
             version.source.published.is_some(),
             content_digest(version),
-            json
+            json,
+            version.url
         ])
     })
     .context(conn, "update a source item")?;

@@ -264,7 +264,35 @@ fn republished_copy_with_its_own_url_and_edited_headline_folds() {
 }
 
 #[test]
-fn duplicates_within_one_batch_fold_into_the_article_stored_earlier_in_it() {
+fn url_of_an_also_via_version_still_folds_after_the_primary_changed() {
+    let (_dir, mut store) = open();
+    let partner = article("p1", "partner")
+        .url("https://partner.example/jenin")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    let agency = article("a1", "ap")
+        .url("https://ap.example/jenin")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    ingest(&mut store, "partner", 1, vec![partner]);
+    ingest(&mut store, "ap", 10, vec![agency]);
+    let aggregator = article("x1", "aggregator")
+        .url("https://partner.example/jenin")
+        .title("Something else entirely")
+        .build();
+    assert_eq!(
+        ingest(&mut store, "aggregator", 0, vec![aggregator]).folded,
+        1
+    );
+    let story = store.article("partner:p1").unwrap().unwrap();
+    assert_eq!(story.url.as_deref(), Some("https://ap.example/jenin"));
+    assert_eq!(story.also_via.len(), 2);
+}
+
+#[test]
+fn duplicates_fold_into_articles_stored_earlier_in_the_same_cycle() {
     let (_dir, mut store) = open();
     let url = "https://news.example/story";
     ingest(
@@ -273,7 +301,7 @@ fn duplicates_within_one_batch_fold_into_the_article_stored_earlier_in_it() {
         10,
         vec![article("a1", "ap").url(url).build()],
     );
-    // Same URL, two feeds, one cycle: the second sees the first's write.
+    // Same URL, three feeds, one cycle: each later feed sees the earlier writes.
     let report_b = ingest(
         &mut store,
         "b",
@@ -288,6 +316,20 @@ fn duplicates_within_one_batch_fold_into_the_article_stored_earlier_in_it() {
     );
     assert_eq!((report_b.folded, report_c.folded), (1, 1));
     assert_eq!(store.article("ap:a1").unwrap().unwrap().also_via.len(), 2);
+}
+
+#[test]
+fn same_item_twice_in_one_batch_is_one_article() {
+    let (_dir, mut store) = open();
+    let first = article("1", "ap").title("First take").build();
+    let second = article("1", "ap")
+        .title("Second take")
+        .updated(at(5))
+        .build();
+    let report = ingest(&mut store, "ap", 10, vec![first, second]);
+    assert_eq!((report.new, report.updated), (1, 1));
+    assert_eq!(all(&store).len(), 1);
+    assert_eq!(all(&store)[0].title, "Second take");
 }
 
 #[test]

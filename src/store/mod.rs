@@ -39,6 +39,10 @@ use std::time::Duration;
 /// reading, a second daemon by mistake) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Prepared statements kept compiled: every distinct query of the store fits,
+/// so an ingest never recompiles one.
+const STATEMENT_CACHE: usize = 64;
+
 /// An open state database.
 #[derive(Debug)]
 pub struct Store {
@@ -65,6 +69,7 @@ impl Store {
         };
         let mut conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(open_error)?;

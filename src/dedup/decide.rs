@@ -70,6 +70,9 @@ pub const MIN_TITLE_WORDS_ALONE: usize = 6;
 
 /// Whether two stories (from different feeds) are the same story.
 ///
+/// - Numbers must agree: when both titles carry numbers, or both leads do,
+///   they must be the same numbers. "Death toll rises to 43,000" and
+///   "… to 43,100" are a day apart and both news, though their words match.
 /// - With substantial leads on both sides: title + lead word pairs overlap
 ///   at least [`MIN_STORY_SIMILARITY`] and the title words at least
 ///   [`MIN_TITLE_SIMILARITY`]; or the leads are nearly identical
@@ -79,6 +82,9 @@ pub const MIN_TITLE_WORDS_ALONE: usize = 6;
 ///   similarity: "X: We are ready to fight" and "X: We are ready to talk"
 ///   share most of their word pairs and are different news.
 pub fn is_same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
+    if numbers_differ(&a.title, &b.title) || numbers_differ(&a.lead, &b.lead) {
+        return false;
+    }
     let leads_usable = a.lead.len() >= MIN_LEAD_WORDS && b.lead.len() >= MIN_LEAD_WORDS;
     if !leads_usable {
         return a.title == b.title && a.title.len() >= MIN_TITLE_WORDS_ALONE;
@@ -88,6 +94,19 @@ pub fn is_same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
     let title = jaccard(&title_words(a), &title_words(b));
     let lead = jaccard(&a.lead_shingles(), &b.lead_shingles());
     (story >= MIN_STORY_SIMILARITY && title >= MIN_TITLE_SIMILARITY) || lead >= MIN_LEAD_SIMILARITY
+}
+
+/// Whether both texts carry numbers and not the same ones.
+fn numbers_differ(a: &[String], b: &[String]) -> bool {
+    let numbers = |words: &[String]| -> BTreeSet<String> {
+        words
+            .iter()
+            .filter(|word| word.chars().all(char::is_numeric))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (numbers(a), numbers(b));
+    !a.is_empty() && !b.is_empty() && a != b
 }
 
 #[cfg(test)]
@@ -144,6 +163,31 @@ mod tests {
             .summary("Islamic Jihad Secretary-General Ziad al-Nakhalah said on Monday that the occupation failed in Gaza and that its leaders are trying to hide their losses from their public.")
             .build();
         assert!(!same(&ready, &enemy));
+    }
+
+    #[test]
+    fn daily_figures_with_different_numbers_are_different_stories() {
+        let lead = |toll: &str, wounded: &str| {
+            format!(
+                "The Gaza Health Ministry said the death toll from the Israeli war on the \
+                 Strip has risen to {toll} since October, with {wounded} people wounded and \
+                 thousands more missing under the rubble."
+            )
+        };
+        let monday = article("a", "ap")
+            .title("Gaza death toll rises to 43,000")
+            .summary(&lead("43,000", "101,000"))
+            .build();
+        let tuesday = article("b", "partner")
+            .title("Gaza death toll rises to 43,100")
+            .summary(&lead("43,100", "101,500"))
+            .build();
+        let copy = article("c", "partner")
+            .title("Gaza Death Toll Rises to 43,000")
+            .summary(&lead("43,000", "101,000"))
+            .build();
+        assert!(!same(&monday, &tuesday));
+        assert!(same(&monday, &copy));
     }
 
     #[test]

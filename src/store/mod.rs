@@ -1,1 +1,167 @@
-//! TODO
+//! The state database: articles, the source versions they were built from,
+//! and each feed's fetch history. The only module that touches SQLite.
+//!
+//! One SQLite file in WAL mode, so `wirefeed status` can read while the
+//! daemon writes. Every feed's ingest is one transaction: a crash leaves the
+//! feed's articles and fetch record as they were before it.
+//!
+//! - `schema`: tables, indexes and ordered migrations (`PRAGMA user_version`).
+//! - `ingest`: the [`crate::dedup`] decisions applied and written.
+//! - `articles`, `sources`, `feed_state`: one table family each; `sources`
+//!   keeps every feed's own version of a story (with its LSH band keys), so
+//!   articles are rebuilt from their sources after any change.
+//! - `columns`, `language`, `error`: value encodings, language names, errors.
+
+mod articles;
+mod columns;
+mod error;
+mod feed_state;
+mod ingest;
+mod language;
+mod schema;
+mod sources;
+#[cfg(test)]
+mod tests;
+
+pub use articles::{LabelInfo, LabelKind};
+pub use error::StoreError;
+pub use feed_state::FeedState;
+pub use ingest::{FeedIngest, IngestReport};
+
+use crate::model::{Article, Channel};
+use chrono::{DateTime, Utc};
+use error::SqlContext;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a write waits for another connection's lock (the status command
+/// reading, a second daemon by mistake) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept compiled: every distinct query of the store fits,
+/// so an ingest never recompiles one.
+const STATEMENT_CACHE: usize = 64;
+
+/// An open state database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating the file and its folder when missing) and migrates
+    /// the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(open_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "state database is not in WAL mode");
+        }
+        // In WAL mode NORMAL loses at most the last commits on power loss,
+        // never consistency; each cycle refetches what was lost.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The state of one feed; `None` before its first fetch.
+    pub fn feed_state(&self, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
+        feed_state::read(&self.conn, feed_id)
+    }
+
+    /// The state of every feed fetched so far, by feed id.
+    pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
+        feed_state::read_all(&self.conn)
+    }
+
+    /// Records a failed fetch of `feed_id`; its validators are kept.
+    pub fn record_failure(
+        &mut self,
+        feed_id: &str,
+        at: DateTime<Utc>,
+        error: &str,
+        http_status: Option<u16>,
+    ) -> Result<(), StoreError> {
+        feed_state::record_failure(&self.conn, feed_id, at, error, http_status)
+    }
+
+    /// Records a fetch answered "not modified": a success with nothing new.
+    pub fn record_not_modified(
+        &mut self,
+        feed_id: &str,
+        at: DateTime<Utc>,
+        http_status: Option<u16>,
+    ) -> Result<(), StoreError> {
+        feed_state::record_success(&self.conn, feed_id, at, http_status, None)
+    }
+
+    /// One transaction for the whole feed: dedup every article against what
+    /// is stored (including articles stored earlier in the same cycle),
+    /// write, and record the fetch success and validators. A crash or error
+    /// mid-way leaves nothing of this feed half-written.
+    pub fn ingest(
+        &mut self,
+        feed: &FeedIngest<'_>,
+        articles: Vec<Article>,
+    ) -> Result<IngestReport, StoreError> {
+        let in_feed = |source: StoreError| StoreError::Ingest {
+            feed_id: feed.feed_id.to_owned(),
+            source: Box::new(source),
+        };
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| StoreError::Sql {
+                path: self.path.clone(),
+                operation: "start an ingest",
+                source,
+            })
+            .map_err(in_feed)?;
+        let report = ingest::ingest(&tx, feed, articles).map_err(in_feed)?;
+        tx.commit()
+            .context(&self.conn, "commit an ingest")
+            .map_err(in_feed)?;
+        tracing::debug!(feed = %feed.feed_id, ?report, "feed ingested");
+        Ok(report)
+    }
+
+    /// The newest articles of `channel`, newest first by published then id,
+    /// at most `limit`.
+    pub fn latest(&self, channel: &Channel, limit: usize) -> Result<Vec<Article>, StoreError> {
+        articles::latest(&self.conn, channel, limit)
+    }
+
+    /// Every tag, region and language present in stored articles, with a
+    /// display label and article count, by kind then slug.
+    pub fn labels(&self) -> Result<Vec<LabelInfo>, StoreError> {
+        articles::labels(&self.conn)
+    }
+
+    /// The stored article with this id.
+    pub fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        articles::read(&self.conn, id)
+    }
+}

@@ -1,0 +1,246 @@
+//! The two questions dedup answers: is this revision of a known item newer,
+//! and are two stories from different feeds the same story?
+//!
+//! Precision matters more than recall here: folding two different stories
+//! hides news from readers, while a missed duplicate only shows a story
+//! twice. Every threshold below errs on the side of keeping stories apart.
+
+use crate::dedup::fingerprint::{Fingerprint, jaccard};
+use crate::model::Article;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// What a new fetch of an already stored item means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revision {
+    /// A newer version (a correction): it replaces the stored one.
+    Update,
+    /// The same version again: nothing to write.
+    Unchanged,
+    /// An older version than the stored one (a stale mirror or cache).
+    IgnoredOlder,
+}
+
+/// Compares an incoming version of an item with the stored one, given the
+/// stored version's [`content_digest`].
+///
+/// An undated item gets `updated = now` from normalize on every fetch, so for
+/// it only the content decides; a dated item whose `updated` moved forward is
+/// an update even when the text is the same.
+pub fn revision(stored: &Article, stored_digest: &str, incoming: &Article) -> Revision {
+    if incoming.updated < stored.updated {
+        return Revision::IgnoredOlder;
+    }
+    let undated = incoming.source.published.is_none();
+    let same_content = content_digest(incoming) == stored_digest;
+    if same_content && (undated || incoming.updated <= stored.updated) {
+        Revision::Unchanged
+    } else {
+        Revision::Update
+    }
+}
+
+/// A digest of everything in an article except its dates, which normalize
+/// may have invented (undated items get the time they were seen).
+pub fn content_digest(article: &Article) -> String {
+    let mut undated = article.clone();
+    undated.published = chrono::DateTime::UNIX_EPOCH;
+    undated.updated = chrono::DateTime::UNIX_EPOCH;
+    // Serializing plain owned data into a Vec cannot fail; the Debug form is
+    // a fallback that is just as deterministic.
+    let bytes =
+        serde_json::to_vec(&undated).unwrap_or_else(|_| format!("{undated:?}").into_bytes());
+    let hash = Sha256::digest(&bytes);
+    hash.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Shared word pairs of title + lead needed to call two stories the same.
+pub const MIN_STORY_SIMILARITY: f64 = 0.6;
+/// Shared title words needed on top of [`MIN_STORY_SIMILARITY`].
+pub const MIN_TITLE_SIMILARITY: f64 = 0.5;
+/// Shared lead word pairs that make two stories the same even when the
+/// headline was rewritten.
+pub const MIN_LEAD_SIMILARITY: f64 = 0.85;
+/// Lead words both stories need before their leads count as evidence; short
+/// leads ("Watch the video") say nothing about the story.
+pub const MIN_LEAD_WORDS: usize = 15;
+/// Title words two lead-less stories need to be folded on equal titles alone;
+/// "Live updates" from two outlets are not the same story.
+pub const MIN_TITLE_WORDS_ALONE: usize = 6;
+
+/// Whether two stories (from different feeds) are the same story.
+///
+/// - Numbers must agree: when both titles carry numbers, or both leads do,
+///   they must be the same numbers. "Death toll rises to 43,000" and
+///   "… to 43,100" are a day apart and both news, though their words match.
+/// - With substantial leads on both sides: title + lead word pairs overlap
+///   at least [`MIN_STORY_SIMILARITY`] and the title words at least
+///   [`MIN_TITLE_SIMILARITY`]; or the leads are nearly identical
+///   ([`MIN_LEAD_SIMILARITY`]) while the headline was rewritten.
+/// - Without: only equal normalized titles of at least
+///   [`MIN_TITLE_WORDS_ALONE`] words. Titles alone are too short for
+///   similarity: "X: We are ready to fight" and "X: We are ready to talk"
+///   share most of their word pairs and are different news.
+pub fn is_same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
+    if numbers_differ(&a.title, &b.title) || numbers_differ(&a.lead, &b.lead) {
+        return false;
+    }
+    let leads_usable = a.lead.len() >= MIN_LEAD_WORDS && b.lead.len() >= MIN_LEAD_WORDS;
+    if !leads_usable {
+        return a.title == b.title && a.title.len() >= MIN_TITLE_WORDS_ALONE;
+    }
+    let title_words = |f: &Fingerprint| f.title.iter().cloned().collect::<BTreeSet<_>>();
+    let story = jaccard(&a.story_shingles(), &b.story_shingles());
+    let title = jaccard(&title_words(a), &title_words(b));
+    let lead = jaccard(&a.lead_shingles(), &b.lead_shingles());
+    (story >= MIN_STORY_SIMILARITY && title >= MIN_TITLE_SIMILARITY) || lead >= MIN_LEAD_SIMILARITY
+}
+
+/// Whether both texts carry numbers and not the same ones.
+fn numbers_differ(a: &[String], b: &[String]) -> bool {
+    let numbers = |words: &[String]| -> BTreeSet<String> {
+        words
+            .iter()
+            .filter(|word| word.chars().all(char::is_numeric))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (numbers(a), numbers(b));
+    !a.is_empty() && !b.is_empty() && a != b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::testing::{article, at};
+
+    const LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
+        local officials said, in an operation that lasted several hours and left \
+        two people wounded according to the Palestinian health ministry.";
+
+    fn same(a: &Article, b: &Article) -> bool {
+        is_same_story(&Fingerprint::of(a), &Fingerprint::of(b))
+    }
+
+    #[test]
+    fn republished_copy_with_edited_headline_and_lead_is_the_same_story() {
+        let agency = article("a", "ap")
+            .title("Israeli forces raid Jenin refugee camp before dawn")
+            .summary(LEAD)
+            .build();
+        let partner = article("b", "partner")
+            .title("Israeli Forces Raid Jenin Refugee Camp")
+            .summary(
+                &LEAD
+                    .replace("on Tuesday", "Tuesday")
+                    .replace("two people", "two Palestinians"),
+            )
+            .build();
+        assert!(same(&agency, &partner));
+    }
+
+    #[test]
+    fn rewritten_headline_over_the_same_lead_is_the_same_story() {
+        let agency = article("a", "ap")
+            .title("Jenin camp raided")
+            .summary(LEAD)
+            .build();
+        let partner = article("b", "partner")
+            .title("Overnight operation wounds two in the West Bank")
+            .summary(LEAD)
+            .build();
+        assert!(same(&agency, &partner));
+    }
+
+    #[test]
+    fn statements_by_the_same_speaker_are_different_stories() {
+        let ready = article("a", "ap")
+            .title("Al-Nakhalah: We are ready to confront any aggression")
+            .summary("Islamic Jihad Secretary-General Ziad al-Nakhalah said on Monday that the resistance is ready for all scenarios and will respond to any escalation in the occupied territories.")
+            .build();
+        let enemy = article("b", "partner")
+            .title("Al-Nakhalah: The enemy has failed to achieve its goals")
+            .summary("Islamic Jihad Secretary-General Ziad al-Nakhalah said on Monday that the occupation failed in Gaza and that its leaders are trying to hide their losses from their public.")
+            .build();
+        assert!(!same(&ready, &enemy));
+    }
+
+    #[test]
+    fn daily_figures_with_different_numbers_are_different_stories() {
+        let lead = |toll: &str, wounded: &str| {
+            format!(
+                "The Gaza Health Ministry said the death toll from the Israeli war on the \
+                 Strip has risen to {toll} since October, with {wounded} people wounded and \
+                 thousands more missing under the rubble."
+            )
+        };
+        let monday = article("a", "ap")
+            .title("Gaza death toll rises to 43,000")
+            .summary(&lead("43,000", "101,000"))
+            .build();
+        let tuesday = article("b", "partner")
+            .title("Gaza death toll rises to 43,100")
+            .summary(&lead("43,100", "101,500"))
+            .build();
+        let copy = article("c", "partner")
+            .title("Gaza Death Toll Rises to 43,000")
+            .summary(&lead("43,000", "101,000"))
+            .build();
+        assert!(!same(&monday, &tuesday));
+        assert!(same(&monday, &copy));
+    }
+
+    #[test]
+    fn short_titles_without_leads_fold_only_when_equal_and_long() {
+        let a = |title: &str| article("a", "ap").title(title).no_summary().build();
+        let b = |title: &str| article("b", "x").title(title).no_summary().build();
+        assert!(!same(
+            &a("Al-Nakhalah: We are ready to fight"),
+            &b("Al-Nakhalah: We are ready to talk")
+        ));
+        assert!(!same(&a("Live updates"), &b("Live updates")));
+        assert!(same(
+            &a("Earthquake of magnitude 6.1 strikes southern Turkey"),
+            &b("Earthquake of magnitude 6.1 strikes southern Turkey")
+        ));
+    }
+
+    #[test]
+    fn older_version_is_ignored() {
+        let stored = article("a", "f").updated(at(10)).build();
+        let incoming = article("a", "f").title("Changed").updated(at(9)).build();
+        assert_eq!(
+            revision(&stored, &content_digest(&stored), &incoming),
+            Revision::IgnoredOlder
+        );
+    }
+
+    #[test]
+    fn same_version_again_is_unchanged() {
+        let stored = article("a", "f").updated(at(10)).build();
+        assert_eq!(
+            revision(&stored, &content_digest(&stored), &stored.clone()),
+            Revision::Unchanged
+        );
+    }
+
+    #[test]
+    fn corrected_text_is_an_update_even_at_the_same_time() {
+        let stored = article("a", "f").updated(at(10)).build();
+        let incoming = article("a", "f").title("Corrected").updated(at(10)).build();
+        assert_eq!(
+            revision(&stored, &content_digest(&stored), &incoming),
+            Revision::Update
+        );
+    }
+
+    #[test]
+    fn undated_item_seen_again_later_is_unchanged() {
+        let stored = article("a", "f").undated(at(10)).build();
+        let incoming = article("a", "f").undated(at(20)).build();
+        assert_eq!(
+            revision(&stored, &content_digest(&stored), &incoming),
+            Revision::Unchanged
+        );
+    }
+}

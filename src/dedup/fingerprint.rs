@@ -1,0 +1,294 @@
+//! Text fingerprints for near-duplicate detection.
+//!
+//! # Why this method
+//!
+//! Agencies' stories are republished by partners with their own URL, a
+//! retouched headline and a trimmed or re-punctuated lead. Comparing the
+//! words, not the bytes, catches that:
+//!
+//! 1. **Normalize** title and lead (the summary, or the first
+//!    [`LEAD_WORDS`] words of the body with HTML tags stripped): lower-case,
+//!    every non-alphanumeric character a separator, so "Al-Nakhalah:" and
+//!    "al nakhalah" are the same tokens in any script.
+//! 2. **Shingle** the title followed by the lead into overlapping word pairs.
+//!    Pairs keep word order (a reordered sentence is a different sentence)
+//!    while staying robust to one changed word, which only breaks two pairs.
+//! 3. **MinHash** the shingle set with [`HASHES`] hash functions: the share
+//!    of equal slots of two signatures estimates the Jaccard similarity of
+//!    the sets.
+//! 4. **LSH banding**: the signature is cut into [`BANDS`] bands of
+//!    [`ROWS`] slots, each hashed to one key. Stories sharing any key are
+//!    candidates; with 16 × 4 a pair at Jaccard 0.6 becomes a candidate with
+//!    probability ≈ 0.89, a pair at 0.2 with ≈ 0.02. The store indexes the
+//!    keys, so finding candidates among 100,000 articles is a few index
+//!    lookups instead of a scan.
+//!
+//! Candidates are only suspects: [`crate::dedup::is_same_story`] verifies
+//! each with exact similarities of the tokens before anything is folded.
+//!
+//! All hashes are written out here (FNV-1a and SplitMix64) rather than taken
+//! from `std`, because band keys are stored on disk and must not change with
+//! the compiler version.
+
+use crate::model::Article;
+use std::collections::BTreeSet;
+
+/// Number of MinHash slots in a signature.
+pub const HASHES: usize = 64;
+/// Number of LSH bands the signature is cut into.
+pub const BANDS: usize = 16;
+/// Slots per LSH band.
+pub const ROWS: usize = HASHES / BANDS;
+/// Words of the body used as the lead when the item has no summary.
+pub const LEAD_WORDS: usize = 60;
+
+/// The comparable essence of one story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Normalized title words, in order.
+    pub title: Vec<String>,
+    /// Normalized lead words, in order, at most [`LEAD_WORDS`].
+    pub lead: Vec<String>,
+    /// MinHash of the word pairs of title followed by lead.
+    pub signature: [u64; HASHES],
+}
+
+impl Fingerprint {
+    /// Fingerprints an article from its title and lead.
+    pub fn of(article: &Article) -> Fingerprint {
+        let title = tokens(&article.title);
+        let lead_source = match article.summary.as_deref() {
+            Some(summary) if !summary.trim().is_empty() => summary.to_owned(),
+            _ => article
+                .content_html
+                .as_deref()
+                .map(strip_html)
+                .unwrap_or_default(),
+        };
+        let mut lead = tokens(&lead_source);
+        lead.truncate(LEAD_WORDS);
+        let words: Vec<&str> = title.iter().chain(&lead).map(String::as_str).collect();
+        let signature = minhash(&shingle_hashes(&words));
+        Fingerprint {
+            title,
+            lead,
+            signature,
+        }
+    }
+
+    /// One key per LSH band; two fingerprints sharing a key are candidates.
+    /// The band index is mixed in so equal slots in different bands differ.
+    /// `None` for a story without words: it has nothing to compare, and
+    /// indexing it would make every empty item a candidate of every other.
+    pub fn band_keys(&self) -> Option<[i64; BANDS]> {
+        if self.title.is_empty() && self.lead.is_empty() {
+            return None;
+        }
+        let mut keys = [0i64; BANDS];
+        for (band, key) in keys.iter_mut().enumerate() {
+            let mut hash = fnv1a(&(band as u64).to_le_bytes(), FNV_OFFSET);
+            for slot in &self.signature[band * ROWS..(band + 1) * ROWS] {
+                hash = fnv1a(&slot.to_le_bytes(), hash);
+            }
+            // SQLite integers are signed; the bits are what matter.
+            *key = hash as i64;
+        }
+        Some(keys)
+    }
+
+    /// Set of word pairs of the title followed by the lead.
+    pub fn story_shingles(&self) -> BTreeSet<u64> {
+        let words: Vec<&str> = self
+            .title
+            .iter()
+            .chain(&self.lead)
+            .map(String::as_str)
+            .collect();
+        shingle_hashes(&words)
+    }
+
+    /// Set of word pairs of the lead alone.
+    pub fn lead_shingles(&self) -> BTreeSet<u64> {
+        let words: Vec<&str> = self.lead.iter().map(String::as_str).collect();
+        shingle_hashes(&words)
+    }
+}
+
+/// Lower-cased alphanumeric runs of `text`; everything else separates words.
+pub fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Jaccard similarity of two sets; 0 when both are empty.
+pub fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}
+
+/// Text of an HTML fragment, tags and entities replaced by spaces: enough for
+/// comparing words, not for display.
+fn strip_html(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    let mut in_entity = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            '&' if !in_tag => in_entity = true,
+            ';' if in_entity => {
+                in_entity = false;
+                text.push(' ');
+            }
+            _ if in_tag => {}
+            _ if in_entity && (c.is_ascii_alphanumeric() || c == '#') => {}
+            _ => {
+                in_entity = false;
+                text.push(c);
+            }
+        }
+    }
+    text
+}
+
+/// Hashes of the overlapping word pairs; a one-word text is its own shingle.
+fn shingle_hashes(words: &[&str]) -> BTreeSet<u64> {
+    if words.len() == 1 {
+        return BTreeSet::from([fnv1a(words[0].as_bytes(), FNV_OFFSET)]);
+    }
+    words
+        .windows(2)
+        .map(|pair| {
+            let first = fnv1a(pair[0].as_bytes(), FNV_OFFSET);
+            fnv1a(pair[1].as_bytes(), fnv1a(b" ", first))
+        })
+        .collect()
+}
+
+fn minhash(shingles: &BTreeSet<u64>) -> [u64; HASHES] {
+    let mut signature = [u64::MAX; HASHES];
+    for &shingle in shingles {
+        for (seed, slot) in signature.iter_mut().enumerate() {
+            let hash = splitmix64(shingle ^ splitmix64(seed as u64 + 1));
+            *slot = (*slot).min(hash);
+        }
+    }
+    signature
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    hash
+}
+
+/// A strong 64-bit mixer; seeds it to get independent MinHash functions.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::testing::article;
+
+    #[test]
+    fn punctuation_and_case_do_not_change_tokens() {
+        assert_eq!(
+            tokens("Al-Nakhalah: We ARE ready…"),
+            ["al", "nakhalah", "we", "are", "ready"]
+        );
+    }
+
+    #[test]
+    fn arabic_words_are_tokens() {
+        assert_eq!(tokens("غزة، اليوم"), ["غزة", "اليوم"]);
+    }
+
+    #[test]
+    fn lead_falls_back_to_body_text_without_tags_or_entities() {
+        let story = article("a", "f")
+            .title("Title")
+            .no_summary()
+            .body("<p>Rain&nbsp;fell <b>hard</b> today.</p>")
+            .build();
+        assert_eq!(
+            Fingerprint::of(&story).lead,
+            ["rain", "fell", "hard", "today"]
+        );
+    }
+
+    #[test]
+    fn lead_is_capped_at_lead_words() {
+        let long = "word ".repeat(LEAD_WORDS * 2);
+        let story = article("a", "f").summary(&long).build();
+        assert_eq!(Fingerprint::of(&story).lead.len(), LEAD_WORDS);
+    }
+
+    #[test]
+    fn identical_stories_share_every_band_key() {
+        let a = Fingerprint::of(
+            &article("a", "f")
+                .title("Same words here")
+                .no_summary()
+                .build(),
+        );
+        let b = Fingerprint::of(
+            &article("b", "g")
+                .title("same words, here!")
+                .no_summary()
+                .build(),
+        );
+        assert!(a.band_keys().is_some());
+        assert_eq!(a.band_keys(), b.band_keys());
+    }
+
+    #[test]
+    fn story_without_words_has_no_band_keys() {
+        let empty = article("a", "f").title(" – ").no_summary().build();
+        assert_eq!(Fingerprint::of(&empty).band_keys(), None);
+    }
+
+    #[test]
+    fn unrelated_stories_share_no_band_key() {
+        let a = Fingerprint::of(
+            &article("a", "f")
+                .title("Central bank raises interest rates again")
+                .summary("The bank cited persistent inflation in services and housing.")
+                .build(),
+        );
+        let b = Fingerprint::of(
+            &article("b", "f")
+                .title("Local team wins the cup final on penalties")
+                .summary("Fans celebrated in the streets until the early morning.")
+                .build(),
+        );
+        let (a, b) = (a.band_keys().unwrap(), b.band_keys().unwrap());
+        let shared = a.iter().filter(|key| b.contains(key)).count();
+        assert_eq!(shared, 0);
+    }
+
+    #[test]
+    fn hash_functions_match_their_published_values() {
+        // Band keys are stored on disk: a change here would orphan every stored key.
+        assert_eq!(fnv1a(b"a", FNV_OFFSET), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf);
+    }
+}

@@ -1,0 +1,204 @@
+//! Published articles: writing them with their label rows, and the queries
+//! `publish` and `status` read them with.
+
+use crate::model::{Article, Channel};
+use crate::store::columns::{from_json, micros, to_json};
+use crate::store::error::{SqlContext, StoreError};
+use crate::store::language;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// What a [`LabelInfo`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LabelKind {
+    Tag,
+    Region,
+    Language,
+}
+
+impl LabelKind {
+    fn column(self) -> &'static str {
+        match self {
+            LabelKind::Tag => "tag",
+            LabelKind::Region => "region",
+            LabelKind::Language => "language",
+        }
+    }
+
+    fn from_column(value: &str) -> Option<LabelKind> {
+        match value {
+            "tag" => Some(LabelKind::Tag),
+            "region" => Some(LabelKind::Region),
+            "language" => Some(LabelKind::Language),
+            _ => None,
+        }
+    }
+}
+
+/// A tag, region or language present in stored articles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelInfo {
+    pub kind: LabelKind,
+    /// The slug (tags, regions) or BCP 47 code (languages) of its channel.
+    pub slug: String,
+    /// What people read: "Palestine", "العربية". For a slug written with
+    /// different labels, the label of its newest article.
+    pub label: String,
+    /// Stored articles carrying it.
+    pub count: u64,
+}
+
+/// Inserts or replaces `article` and its label rows.
+pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreError> {
+    let published = micros(article.published);
+    let json = to_json(article)?;
+    conn.prepare_cached(
+        "INSERT INTO articles (id, published, updated, section, breaking, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET published = excluded.published,
+             updated = excluded.updated, section = excluded.section,
+             breaking = excluded.breaking, json = excluded.json",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            article.id,
+            published,
+            micros(article.updated),
+            article.section,
+            article.breaking,
+            json,
+        ])
+    })
+    .context(conn, "write an article")?;
+
+    conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
+        .and_then(|mut statement| statement.execute([&article.id]))
+        .context(conn, "clear an article's labels")?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO labels (article_id, kind, slug, label, published)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .context(conn, "prepare the label insert")?;
+    let tags = article
+        .tags
+        .iter()
+        .map(|l| (LabelKind::Tag, l.slug.clone(), l.label.clone()));
+    let regions = article
+        .regions
+        .iter()
+        .map(|l| (LabelKind::Region, l.slug.clone(), l.label.clone()));
+    let languages = article.language.iter().map(|code| {
+        (
+            LabelKind::Language,
+            code.clone(),
+            language::display_name(code),
+        )
+    });
+    for (kind, slug, label) in tags.chain(regions).chain(languages) {
+        insert
+            .execute(params![article.id, kind.column(), slug, label, published])
+            .context(conn, "write an article's labels")?;
+    }
+    Ok(())
+}
+
+/// The stored article with this id.
+pub(crate) fn read(conn: &Connection, id: &str) -> Result<Option<Article>, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT json FROM articles WHERE id = ?1")
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
+        .context(conn, "read an article")?;
+    json.map(|json| from_json(conn, id, &json)).transpose()
+}
+
+/// The newest `limit` articles of `channel`, newest first by published, then
+/// by id. Every variant's query is served by an index in its order, so no
+/// sort happens however many articles are stored.
+pub(crate) fn latest(
+    conn: &Connection,
+    channel: &Channel,
+    limit: usize,
+) -> Result<Vec<Article>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let (sql, key) = channel_query(channel);
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+            match key {
+                Some(key) => statement.query_map(params![key, limit], read)?.collect(),
+                None => statement.query_map(params![limit], read)?.collect(),
+            }
+        })
+        .context(conn, "read the latest articles")?;
+    rows.iter()
+        .map(|(id, json)| from_json(conn, id, json))
+        .collect()
+}
+
+/// The query of `channel`'s newest articles and its key (bound as `?1`;
+/// the limit is the last parameter).
+pub(crate) fn channel_query(channel: &Channel) -> (String, Option<&str>) {
+    match channel {
+        Channel::All => (
+            "SELECT id, json FROM articles ORDER BY published DESC, id DESC LIMIT ?1".to_owned(),
+            None,
+        ),
+        Channel::Breaking => (
+            "SELECT id, json FROM articles WHERE breaking = 1
+             ORDER BY published DESC, id DESC LIMIT ?1"
+                .to_owned(),
+            None,
+        ),
+        Channel::Section(slug) => (
+            "SELECT id, json FROM articles WHERE section = ?1
+             ORDER BY published DESC, id DESC LIMIT ?2"
+                .to_owned(),
+            Some(slug.as_str()),
+        ),
+        Channel::Tag(slug) => (label_query(LabelKind::Tag), Some(slug.as_str())),
+        Channel::Region(slug) => (label_query(LabelKind::Region), Some(slug.as_str())),
+        Channel::Language(code) => (label_query(LabelKind::Language), Some(code.as_str())),
+    }
+}
+
+fn label_query(kind: LabelKind) -> String {
+    format!(
+        "SELECT a.id, a.json FROM labels AS l JOIN articles AS a ON a.id = l.article_id
+         WHERE l.kind = '{}' AND l.slug = ?1
+         ORDER BY l.published DESC, l.article_id DESC LIMIT ?2",
+        kind.column()
+    )
+}
+
+/// Every tag, region and language of stored articles, by kind then slug.
+pub(crate) fn labels(conn: &Connection) -> Result<Vec<LabelInfo>, StoreError> {
+    // SQLite takes the bare `label` from the row holding MAX(published): the
+    // newest article's wording of the label.
+    let rows: Vec<(String, String, String, i64)> = conn
+        .prepare_cached(
+            "SELECT kind, slug, label, MAX(published), COUNT(*) FROM labels
+             GROUP BY kind, slug",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(4)?))
+                })?
+                .collect()
+        })
+        .context(conn, "list labels")?;
+    let mut labels: Vec<LabelInfo> = rows
+        .into_iter()
+        .filter_map(|(kind, slug, label, count)| {
+            Some(LabelInfo {
+                kind: LabelKind::from_column(&kind)?,
+                slug,
+                label,
+                count: u64::try_from(count).unwrap_or(0),
+            })
+        })
+        .collect();
+    labels.sort_by(|a, b| (a.kind, &a.slug).cmp(&(b.kind, &b.slug)));
+    Ok(labels)
+}

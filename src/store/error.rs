@@ -1,0 +1,79 @@
+//! What can go wrong in the store, with the database path and the operation.
+
+use std::path::PathBuf;
+
+/// A failure of the state database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the state folder {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the state database {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the state database {path} has schema version {found}, newer than this wirefeed knows ({known}); upgrade wirefeed"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path}: cannot {operation}")]
+    Sql {
+        path: PathBuf,
+        operation: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{path}: stored article {article_id} is unreadable")]
+    Corrupt {
+        path: PathBuf,
+        article_id: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot serialize article {article_id}")]
+    Serialize {
+        article_id: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("feed {feed_id}: nothing stored, the ingest was rolled back")]
+    Ingest {
+        feed_id: String,
+        #[source]
+        source: Box<StoreError>,
+    },
+}
+
+/// Attaches the database path and the operation to a SQLite error.
+pub(crate) trait SqlContext<T> {
+    fn context(self, conn: &rusqlite::Connection, operation: &'static str)
+    -> Result<T, StoreError>;
+}
+
+impl<T> SqlContext<T> for rusqlite::Result<T> {
+    fn context(
+        self,
+        conn: &rusqlite::Connection,
+        operation: &'static str,
+    ) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sql {
+            path: db_path(conn),
+            operation,
+            source,
+        })
+    }
+}
+
+/// The file behind a connection, for error messages.
+pub(crate) fn db_path(conn: &rusqlite::Connection) -> PathBuf {
+    PathBuf::from(conn.path().unwrap_or(":memory:"))
+}

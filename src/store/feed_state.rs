@@ -1,0 +1,133 @@
+//! What wirefeed remembers about each feed between fetches: the outcome of
+//! the last fetch, the failure streak and the conditional-GET validators.
+
+use crate::fetch::Validators;
+use crate::store::columns::{micros, time};
+use crate::store::error::{SqlContext, StoreError};
+use crate::store::sources;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The health of one feed, as `wirefeed status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedState {
+    pub feed_id: String,
+    /// When it was last fetched, whatever the outcome.
+    pub last_fetch: Option<DateTime<Utc>>,
+    /// When a fetch last succeeded (including "304 Not Modified").
+    pub last_success: Option<DateTime<Utc>>,
+    /// Why the last fetch failed; `None` once one succeeds.
+    pub last_error: Option<String>,
+    /// The HTTP status of the last fetch, if it got that far.
+    pub http_status: Option<u16>,
+    /// Failed fetches since the last success.
+    pub consecutive_failures: u32,
+    /// Stored articles whose primary or also_via source is this feed.
+    pub items: u64,
+    /// Sent back on the next fetch as If-None-Match / If-Modified-Since.
+    pub validators: Validators,
+}
+
+const SELECT: &str = "SELECT feed_id, last_fetch, last_success, last_error, http_status,
+    consecutive_failures, etag, last_modified FROM feed_state";
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
+    let status: Option<i64> = row.get(4)?;
+    let failures: i64 = row.get(5)?;
+    Ok(FeedState {
+        feed_id: row.get(0)?,
+        last_fetch: row.get::<_, Option<i64>>(1)?.and_then(time),
+        last_success: row.get::<_, Option<i64>>(2)?.and_then(time),
+        last_error: row.get(3)?,
+        http_status: status.and_then(|status| u16::try_from(status).ok()),
+        consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        items: 0,
+        validators: Validators {
+            etag: row.get(6)?,
+            last_modified: row.get(7)?,
+        },
+    })
+}
+
+/// The state of `feed_id`, `None` before its first fetch.
+pub(crate) fn read(conn: &Connection, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
+    let state = conn
+        .prepare_cached(&format!("{SELECT} WHERE feed_id = ?1"))
+        .and_then(|mut statement| statement.query_row([feed_id], read_row).optional())
+        .context(conn, "read a feed's state")?;
+    state.map(|state| with_items(conn, state)).transpose()
+}
+
+/// The state of every feed fetched so far, by feed id.
+pub(crate) fn read_all(conn: &Connection) -> Result<Vec<FeedState>, StoreError> {
+    let states: Vec<FeedState> = conn
+        .prepare_cached(&format!("{SELECT} ORDER BY feed_id"))
+        .and_then(|mut statement| statement.query_map([], read_row)?.collect())
+        .context(conn, "read the feeds' state")?;
+    states
+        .into_iter()
+        .map(|state| with_items(conn, state))
+        .collect()
+}
+
+fn with_items(conn: &Connection, mut state: FeedState) -> Result<FeedState, StoreError> {
+    state.items = sources::article_count(conn, &state.feed_id)?;
+    Ok(state)
+}
+
+/// A fetch that worked: clears the error and the streak. `validators` are
+/// the ones the server sent with new content; `None` (a 304) keeps the
+/// stored ones, which are still current.
+pub(crate) fn record_success(
+    conn: &Connection,
+    feed_id: &str,
+    at: DateTime<Utc>,
+    http_status: Option<u16>,
+    validators: Option<&Validators>,
+) -> Result<(), StoreError> {
+    let replace_validators = validators.is_some();
+    let validators = validators.cloned().unwrap_or_default();
+    conn.prepare_cached(
+        "INSERT INTO feed_state (feed_id, last_fetch, last_success, last_error, http_status,
+             consecutive_failures, etag, last_modified)
+         VALUES (?1, ?2, ?2, NULL, ?3, 0, ?4, ?5)
+         ON CONFLICT (feed_id) DO UPDATE SET last_fetch = excluded.last_fetch,
+             last_success = excluded.last_success, last_error = NULL,
+             http_status = excluded.http_status, consecutive_failures = 0,
+             etag = CASE WHEN ?6 THEN excluded.etag ELSE etag END,
+             last_modified = CASE WHEN ?6 THEN excluded.last_modified ELSE last_modified END",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            feed_id,
+            micros(at),
+            http_status,
+            validators.etag,
+            validators.last_modified,
+            replace_validators
+        ])
+    })
+    .context(conn, "record a successful fetch")?;
+    Ok(())
+}
+
+/// A failed fetch: remembers why, extends the streak, and keeps the old
+/// validators so the next attempt can still be conditional.
+pub(crate) fn record_failure(
+    conn: &Connection,
+    feed_id: &str,
+    at: DateTime<Utc>,
+    error: &str,
+    http_status: Option<u16>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO feed_state (feed_id, last_fetch, last_error, http_status, consecutive_failures)
+         VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (feed_id) DO UPDATE SET last_fetch = excluded.last_fetch,
+             last_error = excluded.last_error, http_status = excluded.http_status,
+             consecutive_failures = consecutive_failures + 1",
+    )
+    .and_then(|mut statement| statement.execute(params![feed_id, micros(at), error, http_status]))
+    .context(conn, "record a failed fetch")?;
+    Ok(())
+}

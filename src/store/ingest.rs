@@ -1,0 +1,147 @@
+//! Taking in one fetched feed: every article deduplicated against what is
+//! stored, written, and the fetch recorded, all in one transaction.
+
+use crate::dedup::{self, Fingerprint, Revision, SourceVersion};
+use crate::fetch::Validators;
+use crate::model::Article;
+use crate::store::error::StoreError;
+use crate::store::{articles, feed_state, sources};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+/// The feed a batch of articles came from, and how its fetch went.
+#[derive(Debug, Clone)]
+pub struct FeedIngest<'a> {
+    /// The `[[feed]] id` of feeds.toml.
+    pub feed_id: &'a str,
+    /// The feed's `priority`: higher wins the primary place among duplicates.
+    pub priority: i64,
+    pub fetched_at: DateTime<Utc>,
+    pub http_status: Option<u16>,
+    /// The validators the server sent, kept for the next conditional GET.
+    pub validators: Validators,
+}
+
+/// What became of each article of an ingest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Stored as a new article.
+    pub new: usize,
+    /// A newer version of an item already stored replaced it.
+    pub updated: usize,
+    /// A duplicate of another feed's article, folded into it.
+    pub folded: usize,
+    /// The same version of an item already stored.
+    pub unchanged: usize,
+    /// An older version than the stored one.
+    pub ignored_older: usize,
+}
+
+/// Ingests `articles` of `feed` on `conn`, which the caller has put in a
+/// transaction. Articles earlier in the batch are visible to later ones.
+pub(crate) fn ingest(
+    conn: &Connection,
+    feed: &FeedIngest<'_>,
+    articles: Vec<Article>,
+) -> Result<IngestReport, StoreError> {
+    let mut report = IngestReport::default();
+    for article in articles {
+        ingest_one(conn, feed, article, &mut report)?;
+    }
+    feed_state::record_success(
+        conn,
+        feed.feed_id,
+        feed.fetched_at,
+        feed.http_status,
+        Some(&feed.validators),
+    )?;
+    Ok(report)
+}
+
+fn ingest_one(
+    conn: &Connection,
+    feed: &FeedIngest<'_>,
+    mut incoming: Article,
+    report: &mut IngestReport,
+) -> Result<(), StoreError> {
+    let item_id = incoming.source.item_id.clone();
+    if let Some(stored) = sources::find(conn, feed.feed_id, &item_id)? {
+        match dedup::revision(&stored.version, &stored.digest, &incoming) {
+            Revision::Unchanged => report.unchanged += 1,
+            Revision::IgnoredOlder => {
+                tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
+                report.ignored_older += 1;
+            }
+            Revision::Update => {
+                dedup::keep_first_seen(&mut incoming, &stored.version);
+                sources::replace(conn, stored.id, feed.priority, &incoming)?;
+                rebuild(conn, &stored.article_id)?;
+                report.updated += 1;
+            }
+        }
+        return Ok(());
+    }
+
+    match fold_target(conn, feed.feed_id, &incoming)? {
+        Some(article_id) => {
+            tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, "duplicate folded");
+            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
+            rebuild(conn, &article_id)?;
+            report.folded += 1;
+        }
+        None => {
+            // Ids derive from feed id and item id, so an article with this id
+            // can only be this item's; its versions are combined by rebuild.
+            let article_id = incoming.id.clone();
+            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
+            rebuild(conn, &article_id)?;
+            report.new += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The stored article another feed already delivered this story as: same
+/// canonical URL as any of its versions first, then a verified
+/// near-duplicate of any of its versions. Items of one feed
+/// never fold into each other (live tickers reuse one link for many items).
+fn fold_target(
+    conn: &Connection,
+    feed_id: &str,
+    incoming: &Article,
+) -> Result<Option<String>, StoreError> {
+    if let Some(url) = &incoming.url {
+        for article_id in sources::articles_with_url(conn, url)? {
+            if !sources::feed_in_article(conn, feed_id, &article_id)? {
+                return Ok(Some(article_id));
+            }
+        }
+    }
+    let fingerprint = Fingerprint::of(incoming);
+    for candidate in sources::candidates(conn, &fingerprint)? {
+        if candidate.feed_id == feed_id
+            || !dedup::is_same_story(&fingerprint, &Fingerprint::of(&candidate.version))
+        {
+            continue;
+        }
+        if !sources::feed_in_article(conn, feed_id, &candidate.article_id)? {
+            return Ok(Some(candidate.article_id));
+        }
+    }
+    Ok(None)
+}
+
+/// Rewrites `article_id` from all its source versions.
+fn rebuild(conn: &Connection, article_id: &str) -> Result<(), StoreError> {
+    let versions: Vec<SourceVersion> = sources::of_article(conn, article_id)?
+        .into_iter()
+        .map(|stored| SourceVersion {
+            article: stored.version,
+            priority: stored.priority,
+        })
+        .collect();
+    match dedup::combine(article_id, &versions) {
+        Some(article) => articles::write(conn, &article),
+        None => Ok(()),
+    }
+}

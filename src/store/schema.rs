@@ -1,0 +1,108 @@
+//! The database layout and its migrations.
+//!
+//! `PRAGMA user_version` holds how many [`MIGRATIONS`] have been applied.
+//! Each runs once, in order, in its own transaction; a migration is never
+//! edited after release, only followed by a new one.
+
+use crate::store::error::{SqlContext, StoreError, db_path};
+use rusqlite::Connection;
+
+/// Ordered migrations; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: articles, their source versions, labels, LSH keys and feed state.
+    r#"
+    -- One row per published article; `json` is the whole Article, the other
+    -- columns exist to filter and order without parsing it.
+    CREATE TABLE articles (
+        id        TEXT PRIMARY KEY NOT NULL,
+        published INTEGER NOT NULL,  -- microseconds since the Unix epoch, UTC
+        updated   INTEGER NOT NULL,
+        section   TEXT,
+        breaking  INTEGER NOT NULL,
+        json      TEXT NOT NULL
+    );
+    CREATE INDEX articles_by_published ON articles (published DESC, id DESC);
+    CREATE INDEX articles_by_section ON articles (section, published DESC, id DESC);
+    CREATE INDEX articles_breaking ON articles (published DESC, id DESC) WHERE breaking = 1;
+
+    -- Each feed's own version of a story; several rows share an article when
+    -- duplicates were folded. The article is rebuilt from these rows.
+    CREATE TABLE sources (
+        id         INTEGER PRIMARY KEY,  -- order first seen: ties in priority go to the lowest
+        feed_id    TEXT NOT NULL,
+        item_id    TEXT NOT NULL,
+        url        TEXT,                 -- the version's canonical URL
+        article_id TEXT NOT NULL,
+        priority   INTEGER NOT NULL,
+        dated      INTEGER NOT NULL,     -- 0: the source gave no date, published is first seen
+        digest     TEXT NOT NULL,        -- content digest of the version, dates excluded
+        version    TEXT NOT NULL,        -- the Article as this source gave it, JSON
+        UNIQUE (feed_id, item_id)
+    );
+    CREATE INDEX sources_by_article ON sources (article_id);
+    CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;
+
+    -- Tags, regions and languages of each article, for channel queries.
+    CREATE TABLE labels (
+        article_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,        -- 'tag', 'region' or 'language'
+        slug       TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        published  INTEGER NOT NULL,     -- copy of articles.published, so the index orders
+        PRIMARY KEY (article_id, kind, slug)
+    ) WITHOUT ROWID;
+    CREATE INDEX labels_by_channel ON labels (kind, slug, published DESC, article_id DESC);
+
+    -- MinHash LSH band keys of each source version (dedup::fingerprint).
+    CREATE TABLE lsh (
+        band_key  INTEGER NOT NULL,
+        source_id INTEGER NOT NULL,
+        PRIMARY KEY (band_key, source_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX lsh_by_source ON lsh (source_id);
+
+    CREATE TABLE feed_state (
+        feed_id              TEXT PRIMARY KEY NOT NULL,
+        last_fetch           INTEGER,
+        last_success         INTEGER,
+        last_error           TEXT,
+        http_status          INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        etag                 TEXT,
+        last_modified        TEXT
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`VERSION`], refusing one written by a newer
+/// wirefeed rather than guessing at its layout.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .context(conn, "read the schema version")?;
+    if found > VERSION {
+        return Err(StoreError::NewerSchema {
+            path: db_path(conn),
+            found,
+            known: VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = index as i64 + 1;
+        let path = db_path(conn);
+        let tx = conn.transaction().map_err(|source| StoreError::Sql {
+            path,
+            operation: "start a migration",
+            source,
+        })?;
+        tx.execute_batch(sql).context(&tx, "apply a migration")?;
+        tx.pragma_update(None, "user_version", version)
+            .context(&tx, "record the schema version")?;
+        tx.commit().context(conn, "commit a migration")?;
+        tracing::info!(version, "state database migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Each feed's own version of a story, keyed by (feed id, item id), and the
+//! LSH band keys that find near-duplicates among them.
+
+use crate::dedup::{Fingerprint, content_digest};
+use crate::model::Article;
+use crate::store::columns::{from_json, to_json};
+use crate::store::error::{SqlContext, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// At most this many near-duplicate suspects are verified per incoming item,
+/// newest first, so one boilerplate lead shared by thousands of items cannot
+/// stall an ingest.
+const MAX_CANDIDATES: i64 = 200;
+
+/// One stored source version.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredSource {
+    /// Row id: the order versions were first seen.
+    pub id: i64,
+    pub feed_id: String,
+    pub article_id: String,
+    pub priority: i64,
+    pub digest: String,
+    pub version: Article,
+}
+
+const COLUMNS: &str = "id, feed_id, article_id, priority, digest, version";
+
+fn read_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, String, String, i64, String, String)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn parse(
+    conn: &Connection,
+    (id, feed_id, article_id, priority, digest, json): (i64, String, String, i64, String, String),
+) -> Result<StoredSource, StoreError> {
+    let version = from_json(conn, &article_id, &json)?;
+    Ok(StoredSource {
+        id,
+        feed_id,
+        article_id,
+        priority,
+        digest,
+        version,
+    })
+}
+
+/// The stored version of `item_id` from `feed_id`.
+pub(crate) fn find(
+    conn: &Connection,
+    feed_id: &str,
+    item_id: &str,
+) -> Result<Option<StoredSource>, StoreError> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sources WHERE feed_id = ?1 AND item_id = ?2"
+        ))
+        .and_then(|mut statement| statement.query_row([feed_id, item_id], read_row).optional())
+        .context(conn, "find a source item")?;
+    row.map(|row| parse(conn, row)).transpose()
+}
+
+/// Every version folded into `article_id`, in the order first seen.
+pub(crate) fn of_article(
+    conn: &Connection,
+    article_id: &str,
+) -> Result<Vec<StoredSource>, StoreError> {
+    let rows: Vec<_> = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sources WHERE article_id = ?1 ORDER BY id"
+        ))
+        .and_then(|mut statement| statement.query_map([article_id], read_row)?.collect())
+        .context(conn, "read an article's sources")?;
+    rows.into_iter().map(|row| parse(conn, row)).collect()
+}
+
+/// Articles with a version whose canonical URL is `url`, oldest first.
+pub(crate) fn articles_with_url(conn: &Connection, url: &str) -> Result<Vec<String>, StoreError> {
+    conn.prepare_cached(
+        "SELECT article_id FROM sources WHERE url = ?1 GROUP BY article_id ORDER BY MIN(id)",
+    )
+    .and_then(|mut statement| {
+        statement
+            .query_map([url], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()
+    })
+    .context(conn, "find articles by URL")
+}
+
+/// Whether `feed_id` already has a version in `article_id`.
+pub(crate) fn feed_in_article(
+    conn: &Connection,
+    feed_id: &str,
+    article_id: &str,
+) -> Result<bool, StoreError> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM sources WHERE article_id = ?1 AND feed_id = ?2)",
+    )
+    .and_then(|mut statement| statement.query_row([article_id, feed_id], |row| row.get(0)))
+    .context(conn, "check an article's feeds")
+}
+
+/// Versions sharing at least one LSH band key with `fingerprint`, newest
+/// first, at most [`MAX_CANDIDATES`].
+pub(crate) fn candidates(
+    conn: &Connection,
+    fingerprint: &Fingerprint,
+) -> Result<Vec<StoredSource>, StoreError> {
+    let Some(keys) = fingerprint.band_keys() else {
+        return Ok(Vec::new());
+    };
+    let placeholders = vec!["?"; keys.len()].join(", ");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sources WHERE id IN
+             (SELECT DISTINCT source_id FROM lsh WHERE band_key IN ({placeholders}))
+         ORDER BY id DESC LIMIT {MAX_CANDIDATES}"
+    );
+    let rows: Vec<_> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_map(rusqlite::params_from_iter(keys), read_row)?
+                .collect()
+        })
+        .context(conn, "find near-duplicate candidates")?;
+    rows.into_iter().map(|row| parse(conn, row)).collect()
+}
+
+/// Stores a new version of a story under `article_id` and indexes it.
+pub(crate) fn insert(
+    conn: &Connection,
+    feed_id: &str,
+    article_id: &str,
+    priority: i64,
+    version: &Article,
+) -> Result<(), StoreError> {
+    let json = to_json(version)?;
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        )
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    feed_id,
+                    version.source.item_id,
+                    version.url,
+                    article_id,
+                    priority,
+                    version.source.published.is_some(),
+                    content_digest(version),
+                    json
+                ],
+                |row| row.get(0),
+            )
+        })
+        .context(conn, "store a source item")?;
+    index(conn, id, version)
+}
+
+/// Replaces the version stored in row `id` (a correction) and re-indexes it.
+pub(crate) fn replace(
+    conn: &Connection,
+    id: i64,
+    priority: i64,
+    version: &Article,
+) -> Result<(), StoreError> {
+    let json = to_json(version)?;
+    conn.prepare_cached(
+        "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6
+         WHERE id = ?1",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            id,
+            priority,
+            version.source.published.is_some(),
+            content_digest(version),
+            json,
+            version.url
+        ])
+    })
+    .context(conn, "update a source item")?;
+    conn.prepare_cached("DELETE FROM lsh WHERE source_id = ?1")
+        .and_then(|mut statement| statement.execute([id]))
+        .context(conn, "clear a source item's band keys")?;
+    index(conn, id, version)
+}
+
+fn index(conn: &Connection, source_id: i64, version: &Article) -> Result<(), StoreError> {
+    let mut insert = conn
+        .prepare_cached("INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES (?1, ?2)")
+        .context(conn, "prepare the band key insert")?;
+    for key in Fingerprint::of(version).band_keys().into_iter().flatten() {
+        insert
+            .execute([key, source_id])
+            .context(conn, "store a band key")?;
+    }
+    Ok(())
+}
+
+/// Articles with a version from `feed_id` (as primary or also_via).
+pub(crate) fn article_count(conn: &Connection, feed_id: &str) -> Result<u64, StoreError> {
+    let count: i64 = conn
+        .prepare_cached("SELECT COUNT(DISTINCT article_id) FROM sources WHERE feed_id = ?1")
+        .and_then(|mut statement| statement.query_row([feed_id], |row| row.get(0)))
+        .context(conn, "count a feed's articles")?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}

@@ -1,0 +1,672 @@
+//! Behaviour of the store on real SQLite files in a temporary folder.
+
+use super::*;
+use crate::dedup::testing::{article, at};
+use crate::fetch::Validators;
+use crate::model::Image;
+use tempfile::TempDir;
+
+fn open() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("state/wirefeed.db")).expect("open");
+    (dir, store)
+}
+
+fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
+    FeedIngest {
+        feed_id,
+        priority,
+        fetched_at: at(100),
+        http_status: Some(200),
+        validators: Validators {
+            etag: Some(format!("\"{feed_id}-etag\"")),
+            last_modified: None,
+        },
+    }
+}
+
+fn ingest(store: &mut Store, feed_id: &str, priority: i64, articles: Vec<Article>) -> IngestReport {
+    store
+        .ingest(&feed(feed_id, priority), articles)
+        .expect("ingest")
+}
+
+fn count(store: &Store, table: &str) -> i64 {
+    store
+        .conn
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .expect("count")
+}
+
+fn all(store: &Store) -> Vec<Article> {
+    store.latest(&Channel::All, 1000).expect("latest")
+}
+
+const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
+    local officials said, in an operation that lasted several hours and left two people \
+    wounded according to the Palestinian health ministry.";
+
+#[test]
+fn open_creates_the_folder_and_a_wal_database_at_the_schema_version() {
+    let (dir, store) = open();
+    assert!(dir.path().join("state/wirefeed.db").is_file());
+    let mode: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, schema::VERSION);
+}
+
+#[test]
+fn reopening_keeps_articles_and_feed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wirefeed.db");
+    let story = article("1", "ap").build();
+    {
+        let mut store = Store::open(&path).unwrap();
+        ingest(&mut store, "ap", 10, vec![story.clone()]);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.article(&story.id).unwrap(), Some(story));
+    let state = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(state.items, 1);
+    assert_eq!(state.validators.etag.as_deref(), Some("\"ap-etag\""));
+}
+
+#[test]
+fn database_from_a_newer_wirefeed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wirefeed.db");
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", schema::VERSION + 1)
+        .unwrap();
+    drop(conn);
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::NewerSchema { found, .. }) if found == schema::VERSION + 1
+    ));
+}
+
+#[test]
+fn new_article_is_stored_whole() {
+    let (_dir, mut store) = open();
+    let story = article("1", "ap")
+        .section("politics")
+        .tag("gaza", "Gaza")
+        .build();
+    let report = ingest(&mut store, "ap", 10, vec![story.clone()]);
+    assert_eq!(
+        report,
+        IngestReport {
+            new: 1,
+            ..IngestReport::default()
+        }
+    );
+    assert_eq!(store.article("ap:1").unwrap(), Some(story));
+}
+
+#[test]
+fn same_item_again_is_unchanged() {
+    let (_dir, mut store) = open();
+    let story = article("1", "ap").build();
+    ingest(&mut store, "ap", 10, vec![story.clone()]);
+    let report = ingest(&mut store, "ap", 10, vec![story]);
+    assert_eq!(
+        report,
+        IngestReport {
+            unchanged: 1,
+            ..IngestReport::default()
+        }
+    );
+    assert_eq!(all(&store).len(), 1);
+}
+
+#[test]
+fn correction_replaces_the_article_in_place() {
+    let (_dir, mut store) = open();
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("1", "ap").title("Toll rises to 10").build()],
+    );
+    let corrected = article("1", "ap")
+        .title("Toll rises to 12")
+        .updated(at(30))
+        .build();
+    let report = ingest(&mut store, "ap", 10, vec![corrected]);
+    assert_eq!(report.updated, 1);
+    let stored = all(&store);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].title, "Toll rises to 12");
+    assert_eq!(stored[0].updated, at(30));
+}
+
+#[test]
+fn older_version_is_ignored() {
+    let (_dir, mut store) = open();
+    let newer = article("1", "ap").title("Newer").updated(at(30)).build();
+    ingest(&mut store, "ap", 10, vec![newer]);
+    let older = article("1", "ap").title("Older").updated(at(20)).build();
+    let report = ingest(&mut store, "ap", 10, vec![older]);
+    assert_eq!(
+        report,
+        IngestReport {
+            ignored_older: 1,
+            ..IngestReport::default()
+        }
+    );
+    assert_eq!(store.article("ap:1").unwrap().unwrap().title, "Newer");
+}
+
+#[test]
+fn same_canonical_url_from_two_feeds_folds_with_priority_deciding_the_primary() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    let partner = article("p1", "partner")
+        .url(url)
+        .title("Partner wording")
+        .image(Image {
+            url: "https://partner.example/photo.jpg".into(),
+            caption: Some("Smoke rises".into()),
+            credit: Some("(AP)".into()),
+            mime_type: Some("image/jpeg".into()),
+            width: None,
+            height: None,
+        })
+        .build();
+    let agency = article("a1", "ap").url(url).title("Agency wording").build();
+    ingest(&mut store, "partner", 1, vec![partner]);
+    let report = ingest(&mut store, "ap", 10, vec![agency]);
+    assert_eq!(
+        report,
+        IngestReport {
+            folded: 1,
+            ..IngestReport::default()
+        }
+    );
+
+    let stored = all(&store);
+    assert_eq!(stored.len(), 1);
+    let story = &stored[0];
+    assert_eq!(story.id, "partner:p1", "the published id never changes");
+    assert_eq!(story.source.feed_id, "ap");
+    assert_eq!(story.title, "Agency wording");
+    assert_eq!(story.also_via.len(), 1);
+    assert_eq!(story.also_via[0].feed_id, "partner");
+    assert_eq!(
+        story.image.as_ref().map(|image| image.url.as_str()),
+        Some("https://partner.example/photo.jpg")
+    );
+    assert_eq!(store.feed_state("partner").unwrap().unwrap().items, 1);
+    assert_eq!(store.feed_state("ap").unwrap().unwrap().items, 1);
+}
+
+#[test]
+fn lower_priority_duplicate_joins_also_via() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).title("Agency").build()],
+    );
+    ingest(
+        &mut store,
+        "partner",
+        1,
+        vec![article("p1", "partner").url(url).title("Partner").build()],
+    );
+    let story = store.article("ap:a1").unwrap().unwrap();
+    assert_eq!(story.title, "Agency");
+    assert_eq!(story.also_via[0].feed_id, "partner");
+    assert_eq!(store.article("partner:p1").unwrap(), None);
+}
+
+#[test]
+fn republished_copy_with_its_own_url_and_edited_headline_folds() {
+    let (_dir, mut store) = open();
+    let agency = article("a1", "ap")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .published(at(10))
+        .build();
+    let partner = article("p1", "partner")
+        .title("Israeli Forces Raid Jenin Refugee Camp")
+        .summary(&JENIN_LEAD.replace("on Tuesday", "Tuesday"))
+        .author("Partner Desk")
+        .published(at(5))
+        .build();
+    ingest(&mut store, "ap", 10, vec![agency]);
+    let report = ingest(&mut store, "partner", 1, vec![partner]);
+    assert_eq!(report.folded, 1);
+    let stored = all(&store);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].title,
+        "Israeli forces raid Jenin refugee camp before dawn"
+    );
+    assert_eq!(
+        stored[0].authors,
+        ["Partner Desk"],
+        "byline filled from also_via"
+    );
+    assert_eq!(stored[0].published, at(5), "earliest publish time kept");
+}
+
+#[test]
+fn url_of_an_also_via_version_still_folds_after_the_primary_changed() {
+    let (_dir, mut store) = open();
+    let partner = article("p1", "partner")
+        .url("https://partner.example/jenin")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    let agency = article("a1", "ap")
+        .url("https://ap.example/jenin")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    ingest(&mut store, "partner", 1, vec![partner]);
+    ingest(&mut store, "ap", 10, vec![agency]);
+    let aggregator = article("x1", "aggregator")
+        .url("https://partner.example/jenin")
+        .title("Something else entirely")
+        .build();
+    assert_eq!(
+        ingest(&mut store, "aggregator", 0, vec![aggregator]).folded,
+        1
+    );
+    let story = store.article("partner:p1").unwrap().unwrap();
+    assert_eq!(story.url.as_deref(), Some("https://ap.example/jenin"));
+    assert_eq!(story.also_via.len(), 2);
+}
+
+#[test]
+fn duplicates_fold_into_articles_stored_earlier_in_the_same_cycle() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).build()],
+    );
+    // Same URL, three feeds, one cycle: each later feed sees the earlier writes.
+    let report_b = ingest(
+        &mut store,
+        "b",
+        1,
+        vec![article("b1", "b").url(url).build()],
+    );
+    let report_c = ingest(
+        &mut store,
+        "c",
+        1,
+        vec![article("c1", "c").url(url).build()],
+    );
+    assert_eq!((report_b.folded, report_c.folded), (1, 1));
+    assert_eq!(store.article("ap:a1").unwrap().unwrap().also_via.len(), 2);
+}
+
+#[test]
+fn same_item_twice_in_one_batch_is_one_article() {
+    let (_dir, mut store) = open();
+    let first = article("1", "ap").title("First take").build();
+    let second = article("1", "ap")
+        .title("Second take")
+        .updated(at(5))
+        .build();
+    let report = ingest(&mut store, "ap", 10, vec![first, second]);
+    assert_eq!((report.new, report.updated), (1, 1));
+    assert_eq!(all(&store).len(), 1);
+    assert_eq!(all(&store)[0].title, "Second take");
+}
+
+#[test]
+fn live_ticker_items_of_one_feed_sharing_a_link_stay_distinct() {
+    let (_dir, mut store) = open();
+    let link = "https://news.example/live/gaza";
+    let items = (1..=3)
+        .map(|n| {
+            article(&format!("tick-{n}"), "ticker")
+                .url(link)
+                .title("Live: Gaza updates")
+                .summary(JENIN_LEAD)
+                .published(at(n))
+                .build()
+        })
+        .collect();
+    let report = ingest(&mut store, "ticker", 5, items);
+    assert_eq!(report.new, 3);
+    assert_eq!(all(&store).len(), 3);
+}
+
+#[test]
+fn different_statements_by_one_speaker_stay_apart() {
+    let (_dir, mut store) = open();
+    let ready = article("1", "ap")
+        .title("Al-Nakhalah: We are ready to confront any aggression")
+        .summary("Islamic Jihad Secretary-General Ziad al-Nakhalah said on Monday that the resistance is ready for all scenarios and will respond to any escalation in the occupied territories.")
+        .build();
+    let enemy = article("2", "partner")
+        .title("Al-Nakhalah: The enemy has failed to achieve its goals")
+        .summary("Islamic Jihad Secretary-General Ziad al-Nakhalah said on Monday that the occupation failed in Gaza and that its leaders are trying to hide their losses from their public.")
+        .build();
+    ingest(&mut store, "ap", 10, vec![ready]);
+    let report = ingest(&mut store, "partner", 1, vec![enemy]);
+    assert_eq!(report.new, 1);
+    assert_eq!(all(&store).len(), 2);
+}
+
+#[test]
+fn undated_item_keeps_its_first_seen_time_across_cycles() {
+    let (_dir, mut store) = open();
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("1", "ap").undated(at(10)).build()],
+    );
+    let again = ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("1", "ap").undated(at(20)).build()],
+    );
+    assert_eq!(again.unchanged, 1);
+    let edited = article("1", "ap").title("Edited").undated(at(30)).build();
+    assert_eq!(ingest(&mut store, "ap", 10, vec![edited]).updated, 1);
+    let story = store.article("ap:1").unwrap().unwrap();
+    assert_eq!(story.title, "Edited");
+    assert_eq!(story.published, at(10));
+}
+
+#[test]
+fn update_of_an_also_via_item_changes_its_attribution_not_the_primary_text() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).title("Agency").build()],
+    );
+    ingest(
+        &mut store,
+        "partner",
+        1,
+        vec![article("p1", "partner").url(url).title("Partner").build()],
+    );
+    let mut corrected = article("p1", "partner")
+        .url(url)
+        .title("Partner corrected")
+        .updated(at(40))
+        .build();
+    corrected.source.credit = Some("Source: Partner".into());
+    assert_eq!(ingest(&mut store, "partner", 1, vec![corrected]).updated, 1);
+    let story = store.article("ap:a1").unwrap().unwrap();
+    assert_eq!(story.title, "Agency");
+    assert_eq!(story.also_via[0].credit.as_deref(), Some("Source: Partner"));
+}
+
+#[test]
+fn corrected_text_is_reindexed_for_near_duplicates() {
+    let (_dir, mut store) = open();
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").title("Placeholder").build()],
+    );
+    let corrected = article("a1", "ap")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .updated(at(20))
+        .build();
+    ingest(&mut store, "ap", 10, vec![corrected]);
+    let copy = article("p1", "partner")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    assert_eq!(ingest(&mut store, "partner", 1, vec![copy]).folded, 1);
+}
+
+#[test]
+fn latest_orders_by_published_then_id_and_honours_the_limit() {
+    let (_dir, mut store) = open();
+    let stories = vec![
+        article("old", "ap")
+            .title("Budget vote delayed")
+            .published(at(1))
+            .build(),
+        article("b", "ap")
+            .title("Storm closes ports")
+            .published(at(5))
+            .build(),
+        article("a", "ap")
+            .title("Markets rally on rate cut")
+            .published(at(5))
+            .build(),
+        article("new", "ap")
+            .title("Cup final tonight")
+            .published(at(9))
+            .build(),
+    ];
+    ingest(&mut store, "ap", 10, stories);
+    let ids: Vec<String> = store
+        .latest(&Channel::All, 3)
+        .unwrap()
+        .into_iter()
+        .map(|article| article.id)
+        .collect();
+    assert_eq!(ids, ["ap:new", "ap:b", "ap:a"]);
+}
+
+#[test]
+fn latest_filters_each_channel_kind() {
+    let (_dir, mut store) = open();
+    let stories = vec![
+        article("1", "ap")
+            .title("Parliament passes budget")
+            .section("politics")
+            .tag("budget", "Budget")
+            .region("europe", "Europe")
+            .published(at(1))
+            .build(),
+        article("2", "ap")
+            .title("Striker signs new contract")
+            .section("sports")
+            .region("mena", "MENA")
+            .language("ar")
+            .breaking()
+            .published(at(2))
+            .build(),
+    ];
+    ingest(&mut store, "ap", 10, stories);
+    let ids = |channel: Channel| -> Vec<String> {
+        store
+            .latest(&channel, 10)
+            .unwrap()
+            .into_iter()
+            .map(|article| article.id)
+            .collect()
+    };
+    assert_eq!(ids(Channel::All), ["ap:2", "ap:1"]);
+    assert_eq!(ids(Channel::Section("politics".into())), ["ap:1"]);
+    assert_eq!(ids(Channel::Tag("budget".into())), ["ap:1"]);
+    assert_eq!(ids(Channel::Region("mena".into())), ["ap:2"]);
+    assert_eq!(ids(Channel::Language("ar".into())), ["ap:2"]);
+    assert_eq!(ids(Channel::Language("en".into())), ["ap:1"]);
+    assert_eq!(ids(Channel::Breaking), ["ap:2"]);
+    assert!(ids(Channel::Tag("none".into())).is_empty());
+}
+
+#[test]
+fn every_channel_query_reads_in_index_order_without_sorting() {
+    let (_dir, store) = open();
+    let channels = [
+        Channel::All,
+        Channel::Breaking,
+        Channel::Section("s".into()),
+        Channel::Tag("t".into()),
+        Channel::Region("r".into()),
+        Channel::Language("en".into()),
+    ];
+    for channel in channels {
+        let (sql, key) = articles::channel_query(&channel);
+        let mut explain = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let read = |row: &rusqlite::Row<'_>| row.get::<_, String>(3);
+        let plan: Vec<String> = match key {
+            Some(key) => explain.query_map(rusqlite::params![key, 50], read),
+            None => explain.query_map(rusqlite::params![50], read),
+        }
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        let plan = plan.join(" | ");
+        assert!(!plan.contains("TEMP B-TREE"), "{channel:?} sorts: {plan}");
+        assert!(
+            plan.split(" | ")
+                .filter(|step| step.starts_with("SCAN"))
+                .all(|step| step.contains("INDEX")),
+            "{channel:?} scans a table: {plan}"
+        );
+    }
+}
+
+#[test]
+fn labels_list_tags_regions_and_languages_with_counts() {
+    let (_dir, mut store) = open();
+    let stories = vec![
+        article("1", "ap")
+            .tag("gaza", "Gaza")
+            .region("mena", "MENA")
+            .published(at(1))
+            .build(),
+        article("2", "ap")
+            .tag("gaza", "Gaza Strip")
+            .language("ar")
+            .published(at(2))
+            .build(),
+    ];
+    ingest(&mut store, "ap", 10, stories);
+    let labels = store.labels().unwrap();
+    let found: Vec<(LabelKind, &str, &str, u64)> = labels
+        .iter()
+        .map(|info| {
+            (
+                info.kind,
+                info.slug.as_str(),
+                info.label.as_str(),
+                info.count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (LabelKind::Tag, "gaza", "Gaza Strip", 2),
+            (LabelKind::Region, "mena", "MENA", 1),
+            (LabelKind::Language, "ar", "العربية", 1),
+            (LabelKind::Language, "en", "English", 1),
+        ]
+    );
+}
+
+#[test]
+fn feed_state_follows_success_failure_and_not_modified() {
+    let (_dir, mut store) = open();
+    assert_eq!(store.feed_state("ap").unwrap(), None);
+
+    ingest(&mut store, "ap", 10, vec![article("1", "ap").build()]);
+    let ok = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(
+        (ok.last_fetch, ok.last_success),
+        (Some(at(100)), Some(at(100)))
+    );
+    assert_eq!(
+        (ok.http_status, ok.consecutive_failures, ok.items),
+        (Some(200), 0, 1)
+    );
+
+    store
+        .record_failure("ap", at(110), "HTTP 503", Some(503))
+        .unwrap();
+    store
+        .record_failure("ap", at(120), "timed out", None)
+        .unwrap();
+    let failing = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(failing.last_fetch, Some(at(120)));
+    assert_eq!(failing.last_success, Some(at(100)));
+    assert_eq!(failing.last_error.as_deref(), Some("timed out"));
+    assert_eq!(failing.http_status, None);
+    assert_eq!(failing.consecutive_failures, 2);
+    assert_eq!(
+        failing.validators, ok.validators,
+        "validators survive failures"
+    );
+
+    store.record_not_modified("ap", at(130), Some(304)).unwrap();
+    let fresh = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(
+        (fresh.last_fetch, fresh.last_success),
+        (Some(at(130)), Some(at(130)))
+    );
+    assert_eq!((fresh.last_error, fresh.consecutive_failures), (None, 0));
+    assert_eq!(fresh.http_status, Some(304));
+    assert_eq!(
+        fresh.validators, ok.validators,
+        "a 304 keeps the validators"
+    );
+}
+
+#[test]
+fn first_fetch_failing_creates_the_feed_state() {
+    let (_dir, mut store) = open();
+    store
+        .record_failure("new", at(1), "DNS error", None)
+        .unwrap();
+    let states = store.feed_states().unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!(states[0].consecutive_failures, 1);
+    assert_eq!(states[0].last_success, None);
+    assert_eq!(states[0].items, 0);
+}
+
+#[test]
+fn failed_ingest_leaves_nothing_of_the_feed_written() {
+    let (_dir, mut store) = open();
+    // The second article's write fails after the first one's succeeded.
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER fail_second BEFORE INSERT ON articles
+             WHEN NEW.id = 'ap:2' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
+        )
+        .unwrap();
+    let batch = vec![article("1", "ap").build(), article("2", "ap").build()];
+    let error = store.ingest(&feed("ap", 10), batch.clone()).unwrap_err();
+    assert!(matches!(&error, StoreError::Ingest { feed_id, .. } if feed_id == "ap"));
+    for table in ["articles", "sources", "labels", "lsh", "feed_state"] {
+        assert_eq!(count(&store, table), 0, "{table} was written");
+    }
+
+    store
+        .conn
+        .execute_batch("DROP TRIGGER fail_second")
+        .unwrap();
+    assert_eq!(store.ingest(&feed("ap", 10), batch).unwrap().new, 2);
+}

@@ -16,6 +16,8 @@ mod sniff;
 
 pub use error::ParseError;
 
+use std::borrow::Cow;
+
 use feed_rs::model::Feed;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
@@ -25,6 +27,10 @@ use isolate::Failure;
 /// feed-rs invents ids for entries without one (random UUIDs in the worst case); we never want those.
 /// Every entry/feed without its own id gets exactly this id; `normalize` derives a stable one.
 pub const NO_SOURCE_ID: &str = "wirefeed:no-source-id";
+
+/// How many repairs one document may need; each fixes one element, so a feed needing more
+/// is more broken than we want to guess about.
+const MAX_REPAIRS: usize = 8;
 
 /// Parses one document into a feed.
 ///
@@ -42,21 +48,21 @@ pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
             reason: reason.to_string(),
         });
     }
-    let outcome = match isolate::parse_isolated(&text, url.as_str()) {
-        Err(Failure::Rejected(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))) => {
-            match lenient::with_rss_version(&text) {
-                Some(repaired) => {
-                    tracing::debug!(%url, "retrying an <rss> root without a known version as RSS 2.0");
-                    isolate::parse_isolated(&repaired, url.as_str())
+    let mut current = Cow::Borrowed(text.as_str());
+    for _ in 0..MAX_REPAIRS {
+        match isolate::parse_isolated(&current, url.as_str()) {
+            Err(Failure::Rejected(error)) => match lenient::repair(&current, &error) {
+                Some(repair) => {
+                    tracing::debug!(%url, %error, repair = repair.what, "retrying a repaired feed");
+                    current = Cow::Owned(repair.text);
                 }
-                None => Err(Failure::Rejected(ParseFeedError::ParseError(
-                    ParseErrorKind::NoFeedRoot,
-                ))),
-            }
+                None => return Err(to_parse_error(Failure::Rejected(error), &current, url)),
+            },
+            outcome => return outcome.map_err(|failure| to_parse_error(failure, &current, url)),
         }
-        other => other,
-    };
-    outcome.map_err(|failure| to_parse_error(failure, &text, url))
+    }
+    isolate::parse_isolated(&current, url.as_str())
+        .map_err(|failure| to_parse_error(failure, &current, url))
 }
 
 fn to_parse_error(failure: Failure, text: &str, url: &url::Url) -> ParseError {
@@ -69,6 +75,9 @@ fn to_parse_error(failure: Failure, text: &str, url: &url::Url) -> ParseError {
         Failure::Rejected(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)) => {
             let reason = match sniff::root_tag(text) {
                 Some(root) => format!("root element <{}> is not RSS, Atom or RDF", root.local_name),
+                None if text.trim_start().starts_with('<') => {
+                    "XML without a root element".to_string()
+                }
                 None => "neither XML nor JSON".to_string(),
             };
             ParseError::NotAFeed { url, reason }

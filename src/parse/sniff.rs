@@ -66,9 +66,8 @@ fn doctype_len(rest: &str) -> Option<usize> {
 
 /// Why `text` looks like an HTML page, if it does.
 pub(super) fn html_page_reason(text: &str) -> Option<&'static str> {
-    let head = text.trim_start();
-    let head = &head[..head.len().min(256)];
-    let doctype_html = head
+    let doctype_html = text
+        .trim_start()
         .get(..14)
         .is_some_and(|start| start.eq_ignore_ascii_case("<!doctype html"));
     if doctype_html {
@@ -106,5 +105,13 @@ mod tests {
         assert!(html_page_reason("\n<!DOCTYPE html><html><body/></html>").is_some());
         assert!(html_page_reason("<?xml version=\"1.0\"?><HTML lang=\"en\">").is_some());
         assert!(html_page_reason("<rss version=\"2.0\"/>").is_none());
+    }
+
+    #[test]
+    fn html_check_is_safe_on_multibyte_text_at_any_length() {
+        // Regression: a fixed-length byte window split a UTF-8 character and panicked.
+        let text = format!("<rss>{}\u{b144}</rss>", "x".repeat(249));
+        assert!(html_page_reason(&text).is_none());
+        assert!(html_page_reason("<!DOCTYPE h\u{e9}").is_none());
     }
 }

@@ -189,3 +189,34 @@ fn plain_text_is_not_a_feed() {
     let error = parse(&document(b"Service Unavailable")).expect_err("not a feed");
     assert!(matches!(error, ParseError::NotAFeed { .. }), "{error:?}");
 }
+
+#[test]
+fn atom_text_with_unreadable_type_keeps_the_rest_of_the_feed() {
+    let feed = parse(&document(
+        br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+        <entry><id>a</id><title type="application/octet-stream">eA==</title></entry>
+        <entry><id>b</id><title>Readable</title></entry></feed>"#,
+    ))
+    .expect("parses after the repair");
+    assert_eq!(title(&feed), "Wire");
+    assert_eq!(entry_titles(&feed), ["eA==", "Readable"]);
+}
+
+#[test]
+fn rss_without_channel_is_an_empty_feed() {
+    let feed = parse(&document(
+        b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\">\n</rss>",
+    ))
+    .expect("parses as an empty feed");
+    assert!(feed.entries.is_empty());
+}
+
+#[test]
+fn json_feed_with_bare_version_number_parses() {
+    let feed = parse(&document(
+        br#"{"version": "1.1", "title": "Bare", "items": [{"id": "1", "content_text": "x"}]}"#,
+    ))
+    .expect("parses");
+    assert_eq!(title(&feed), "Bare");
+    assert_eq!(feed.entries[0].id, "1");
+}

@@ -251,6 +251,10 @@ fn known_feed_rs_hazards_parse() {
         "UTF-16BE with BOM: {:?}",
         parse(&utf16be).err()
     );
+    let euc_kr = parse(&document(&feedparser.join("encoding/euc-kr.xml"), None))
+        .expect("EUC-KR declared in the prolog parses");
+    let title = euc_kr.title.map(|t| t.content);
+    assert_eq!(title.as_deref(), Some("\u{b144}"), "EUC-KR title decoded");
 
     let versionless: Vec<PathBuf> = files_under(&feedparser)
         .into_iter()

@@ -1,18 +1,17 @@
 //! Character sets: turns a document's raw bytes into UTF-8 text that feed-rs reads consistently.
 //!
 //! feed-rs (through quick-xml) decodes by the XML prolog alone, panics on UTF-16BE and rejects
-//! a body whose declared encoding is wrong. So we decode everything ourselves, in the order
-//! publishers' mistakes make most robust:
+//! a body whose declared encoding is wrong. So we decode everything ourselves:
 //!
-//! 1. a byte order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE);
-//! 2. the byte layout of a BOM-less UTF-16/32 document (XML 1.0 appendix F);
-//! 3. the HTTP `Content-Type` charset;
-//! 4. the XML prolog's `encoding`;
-//! 5. UTF-8, or windows-1252 when the body is not valid UTF-8.
+//! 1. a byte order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) decides;
+//! 2. else the byte layout of a BOM-less UTF-16/32 document (XML 1.0 appendix F) decides;
+//! 3. else, like feedparser, the first of these that decodes the body without an invalid
+//!    byte: the HTTP `Content-Type` charset, the XML prolog's `encoding`, UTF-8, and
+//!    windows-1252 (which decodes anything, and is what "ISO-8859-1" servers really send).
 //!
 //! A declared charset is skipped when it cannot be true: an unknown label, or UTF-16 declared
-//! on a body whose first bytes are plain ASCII. When decoding with a declared charset hits
-//! invalid bytes but the body is valid UTF-8, the body is read as UTF-8.
+//! on a body whose first bytes are plain ASCII. So a UTF-8 body declaring `utf-16`, or a
+//! Latin-1 body behind a server's blanket `charset=utf-8`, still reads right.
 //!
 //! The result has no BOM and its prolog no longer declares an encoding, so feed-rs reads it
 //! as the UTF-8 it now is.
@@ -25,7 +24,7 @@ use regex::Regex;
 /// How many leading bytes may hold the XML declaration; real prologs are far shorter.
 const PROLOG_WINDOW: usize = 1024;
 
-/// The character set chosen for a body.
+/// A character set a body may be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Charset {
     /// Anything encoding_rs knows (every WHATWG encoding).
@@ -36,43 +35,55 @@ enum Charset {
 
 /// Decodes `body` to UTF-8 text ready for feed-rs: no BOM, no `encoding=` in the prolog.
 pub(super) fn decode_to_utf8(body: &[u8], content_type: Option<&str>) -> String {
-    let (charset, start) = choose_charset(body, content_type);
-    let payload = &body[start..];
-    let text = match charset {
-        Charset::Whatwg(encoding) => decode_whatwg(payload, encoding),
-        Charset::Utf32 { big_endian } => decode_utf32(payload, big_endian),
+    let text = if let Some((charset, bom_len)) = byte_order_mark(body) {
+        decode(&body[bom_len..], charset).0
+    } else if let Some(charset) = bomless_wide_layout(body) {
+        decode(body, charset).0
+    } else {
+        decode_first_fitting(body, content_type)
     };
     without_declared_encoding(text)
 }
 
-/// Picks the charset and the offset where the text starts (past any BOM).
-fn choose_charset(body: &[u8], content_type: Option<&str>) -> (Charset, usize) {
-    if let Some(found) = byte_order_mark(body) {
-        return found;
-    }
-    if let Some(charset) = bomless_wide_layout(body) {
-        return (charset, 0);
-    }
+/// Decodes an ASCII-compatible body with the first candidate charset that fits it.
+fn decode_first_fitting(body: &[u8], content_type: Option<&str>) -> String {
     let declared = content_type
         .and_then(charset_from_content_type)
         .into_iter()
-        .chain(prolog_encoding(body));
-    for label in declared {
-        match Encoding::for_label(label.as_bytes()) {
+        .chain(prolog_encoding(body))
+        .filter_map(|label| match Encoding::for_label(label.as_bytes()) {
             // A wide encoding declared on a body we just read as ASCII is a publisher's mistake.
-            Some(encoding) if encoding.is_ascii_compatible() => {
-                return (Charset::Whatwg(encoding), 0);
-            }
+            Some(encoding) if encoding.is_ascii_compatible() => Some(encoding),
             Some(_) => {
-                tracing::debug!(charset = %label, "ignoring a wide charset declared on an ASCII-compatible body")
+                tracing::debug!(charset = %label, "ignoring a wide charset declared on an ASCII-compatible body");
+                None
             }
-            None => tracing::debug!(charset = %label, "ignoring an unknown charset"),
+            None => {
+                tracing::debug!(charset = %label, "ignoring an unknown charset");
+                None
+            }
+        });
+    for encoding in declared.chain([UTF_8]) {
+        let (text, had_errors) = decode(body, Charset::Whatwg(encoding));
+        if !had_errors {
+            return text;
         }
+        tracing::debug!(
+            charset = encoding.name(),
+            "charset does not fit the body; trying the next"
+        );
     }
-    if std::str::from_utf8(body).is_ok() {
-        (Charset::Whatwg(UTF_8), 0)
-    } else {
-        (Charset::Whatwg(WINDOWS_1252), 0)
+    decode(body, Charset::Whatwg(WINDOWS_1252)).0
+}
+
+/// Decodes `payload` (past any BOM); `true` when invalid bytes were replaced.
+fn decode(payload: &[u8], charset: Charset) -> (String, bool) {
+    match charset {
+        Charset::Whatwg(encoding) => {
+            let (text, had_errors) = encoding.decode_without_bom_handling(payload);
+            (text.into_owned(), had_errors)
+        }
+        Charset::Utf32 { big_endian } => decode_utf32(payload, big_endian),
     }
 }
 
@@ -122,38 +133,25 @@ fn prolog_encoding(body: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(label.as_bytes()).into_owned())
 }
 
-fn decode_whatwg(payload: &[u8], encoding: &'static Encoding) -> String {
-    let (text, had_errors) = encoding.decode_without_bom_handling(payload);
-    if had_errors && encoding != UTF_8 {
-        if let Ok(utf8) = std::str::from_utf8(payload) {
-            tracing::debug!(
-                charset = encoding.name(),
-                "declared charset does not fit; the body is valid UTF-8"
-            );
-            return utf8.to_string();
-        }
-    }
-    if had_errors {
-        tracing::debug!(
-            charset = encoding.name(),
-            "invalid bytes replaced while decoding"
-        );
-    }
-    text.into_owned()
-}
-
-fn decode_utf32(payload: &[u8], big_endian: bool) -> String {
-    payload
+fn decode_utf32(payload: &[u8], big_endian: bool) -> (String, bool) {
+    let mut had_errors = false;
+    let text = payload
         .chunks(4)
         .map(|unit| {
-            let code = match <[u8; 4]>::try_from(unit) {
-                Ok(bytes) if big_endian => u32::from_be_bytes(bytes),
-                Ok(bytes) => u32::from_le_bytes(bytes),
-                Err(_) => u32::from(char::REPLACEMENT_CHARACTER),
-            };
-            char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+            let code = <[u8; 4]>::try_from(unit).ok().map(|bytes| {
+                if big_endian {
+                    u32::from_be_bytes(bytes)
+                } else {
+                    u32::from_le_bytes(bytes)
+                }
+            });
+            code.and_then(char::from_u32).unwrap_or_else(|| {
+                had_errors = true;
+                char::REPLACEMENT_CHARACTER
+            })
         })
-        .collect()
+        .collect();
+    (text, had_errors)
 }
 
 /// Drops leading whitespace and the prolog's `encoding=`, which no longer describes the text.
@@ -227,6 +225,23 @@ mod tests {
         assert_eq!(
             decode_to_utf8(body, None),
             "<?xml version=\"1.0\"?><t>\u{e9}</t>"
+        );
+    }
+
+    #[test]
+    fn latin1_body_behind_a_blanket_utf8_header_follows_the_prolog() {
+        let body = b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>caf\xE9</t>";
+        let text = decode_to_utf8(body, Some("application/xml; charset=utf-8"));
+        assert!(text.ends_with("<t>caf\u{e9}</t>"), "{text}");
+    }
+
+    #[test]
+    fn multibyte_charset_that_does_not_fit_falls_back_to_utf8() {
+        // UTF-8 "ā" is C4 81; 81 is no Big5 trail byte, so Big5 cannot be the body's charset.
+        let body = "<?xml version=\"1.0\" encoding=\"big5\"?><t>\u{101}</t>".as_bytes();
+        assert_eq!(
+            decode_to_utf8(body, None),
+            "<?xml version=\"1.0\"?><t>\u{101}</t>"
         );
     }
 

@@ -49,20 +49,23 @@ pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
         });
     }
     let mut current = Cow::Borrowed(text.as_str());
-    for _ in 0..MAX_REPAIRS {
-        match isolate::parse_isolated(&current, url.as_str()) {
-            Err(Failure::Rejected(error)) => match lenient::repair(&current, &error) {
-                Some(repair) => {
-                    tracing::debug!(%url, %error, repair = repair.what, "retrying a repaired feed");
-                    current = Cow::Owned(repair.text);
-                }
-                None => return Err(to_parse_error(Failure::Rejected(error), &current, url)),
-            },
-            outcome => return outcome.map_err(|failure| to_parse_error(failure, &current, url)),
-        }
+    let mut repairs = 0;
+    loop {
+        let failure = match isolate::parse_isolated(&current, url.as_str()) {
+            Ok(feed) => return Ok(feed),
+            Err(failure) => failure,
+        };
+        let repair = match &failure {
+            Failure::Rejected(error) if repairs < MAX_REPAIRS => lenient::repair(&current, error),
+            _ => None,
+        };
+        let Some(repair) = repair else {
+            return Err(to_parse_error(failure, &current, url));
+        };
+        tracing::debug!(%url, ?failure, repair = repair.what, "retrying a repaired feed");
+        repairs += 1;
+        current = Cow::Owned(repair.text);
     }
-    isolate::parse_isolated(&current, url.as_str())
-        .map_err(|failure| to_parse_error(failure, &current, url))
 }
 
 fn to_parse_error(failure: Failure, text: &str, url: &url::Url) -> ParseError {

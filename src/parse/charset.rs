@@ -154,19 +154,28 @@ fn decode_utf32(payload: &[u8], big_endian: bool) -> (String, bool) {
     (text, had_errors)
 }
 
-/// Drops leading whitespace and the prolog's `encoding=`, which no longer describes the text.
+/// Drops leading whitespace and every XML declaration's `encoding=`, which no longer
+/// describes the text.
 ///
 /// A declaration after whitespace is an XML error quick-xml reports, yet feeds are served so.
+/// A second declaration further in (pasted content) makes quick-xml switch encodings
+/// mid-stream and panic, so those lose their `encoding=` too.
 fn without_declared_encoding(text: String) -> String {
     static DECLARED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^\s*(<\?xml[^>]*?)\s+encoding\s*=\s*(?:"[^"]*"|'[^']*')"#)
+        Regex::new(r#"(<\?xml\s[^>]*?)\s+encoding\s*=\s*(?:"[^"]*"|'[^']*')"#)
             .expect("static regex is valid")
     });
     let trimmed = text.trim_start();
-    if !trimmed.starts_with("<?xml") {
+    if !trimmed.starts_with('<') {
+        // JSON (or not a feed at all): nothing here is an XML declaration.
         return text;
     }
-    DECLARED.replace(trimmed, "$1").into_owned()
+    let trimmed = if trimmed.starts_with("<?xml") {
+        trimmed
+    } else {
+        text.as_str()
+    };
+    DECLARED.replace_all(trimmed, "$1").into_owned()
 }
 
 #[cfg(test)]
@@ -200,6 +209,21 @@ mod tests {
         assert_eq!(
             without_declared_encoding(text.to_string()),
             "<?xml version=\"1.0\" standalone=\"yes\"?><rss/>"
+        );
+    }
+
+    #[test]
+    fn json_text_is_left_untouched() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"<?xml version='1.0' encoding='x'?>"}"#;
+        assert_eq!(without_declared_encoding(json.to_string()), json);
+    }
+
+    #[test]
+    fn a_second_declaration_loses_its_encoding_too() {
+        let text = "<?xml version=\"1.0\"?><rss><?xml version=\"1.0\" encoding=\"cp1252\"?></rss>";
+        assert_eq!(
+            without_declared_encoding(text.to_string()),
+            "<?xml version=\"1.0\"?><rss><?xml version=\"1.0\"?></rss>"
         );
     }
 

@@ -68,6 +68,18 @@ mod tests {
     }
 
     #[test]
+    fn feed_rs_panic_is_contained_and_reported() {
+        // quick-xml panics when a second XML declaration switches the encoding mid-stream
+        // (`parse` strips such encodings first; here we hand feed-rs the raw text).
+        let text = "<rss version=\"2.0\"><channel><title>t</title>\
+                    <?xml version=\"1.0\" encoding=\"windows-1252\"?></channel></rss>";
+        match parse_isolated(text, "https://example.org/feed") {
+            Err(Failure::Panicked(message)) => assert!(message.contains("encoding"), "{message}"),
+            other => panic!("expected a contained panic, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn entry_without_id_gets_no_source_id() {
         let feed = parse_isolated(
             "<rss version=\"2.0\"><channel><item><title>t</title></item></channel></rss>",

@@ -220,3 +220,13 @@ fn json_feed_with_bare_version_number_parses() {
     assert_eq!(title(&feed), "Bare");
     assert_eq!(feed.entries[0].id, "1");
 }
+
+#[test]
+fn stray_second_xml_declaration_does_not_panic_feed_rs() {
+    let feed = parse(&document(
+        b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title>\
+          <?xml version=\"1.0\" encoding=\"windows-1252\"?><item><title>x</title></item></channel></rss>",
+    ))
+    .expect("parses");
+    assert_eq!(entry_titles(&feed), ["x"]);
+}

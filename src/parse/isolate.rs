@@ -1,9 +1,11 @@
 //! One feed-rs call, isolated: a fresh parser per call and any panic contained.
 //!
-//! feed-rs 3.0 panics on some inputs (UTF-16BE through quick-xml, a parser reused after an
-//! error inside an item). A panic must cost one document, never the daemon, so every call
-//! runs under `catch_unwind`. The parser is built inside the closure from borrowed `&str`s,
-//! which are unwind safe, so no state can be observed half-updated after a panic.
+//! feed-rs 3.0 panics on some inputs: quick-xml's `set_encoding` on UTF-16 or on a second
+//! XML declaration (which `charset` now defuses), and a parser reused after an error inside
+//! an item (which a fresh parser per call avoids). Others may exist, and a panic must cost
+//! one document, never the daemon, so every call runs under `catch_unwind`. The parser is
+//! built inside the closure from borrowed `&str`s, which are unwind safe, so no state can be
+//! observed half-updated after a panic.
 //!
 //! The default panic hook still prints the panic to stderr before we catch it. A library
 //! must not replace the process-wide hook, so that line stays; the binary may install its
@@ -37,6 +39,8 @@ pub(super) fn parse_isolated(text: &str, base_uri: &str) -> Result<Feed, Failure
             // Sanitizing is a no-op without feed-rs's "sanitize" feature, which we leave off;
             // said explicitly so enabling that feature cannot sanitize twice. We use ammonia later.
             .sanitize_content(false)
+            // The default timestamp parser is already feed-rs's lenient one (RFC 2822 and
+            // RFC 3339 with common publisher mistakes fixed up), so it is kept.
             .build()
             .parse(text.as_bytes())
     });

@@ -1,0 +1,205 @@
+//! Repairs for feeds that feed-rs rejects but real publishers serve and feedparser reads.
+//!
+//! Each repair is applied only after feed-rs has rejected the text, and only for the error
+//! it reported, so a feed that parses as published is never rewritten.
+
+use std::sync::LazyLock;
+
+use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+use regex::Regex;
+
+use super::sniff;
+
+/// A repaired text and what was repaired, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Repair {
+    pub text: String,
+    pub what: &'static str,
+}
+
+/// The repair for the error feed-rs reported on `text`, if there is one.
+pub(super) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
+    match error {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            repaired_rss(text).map(|text| Repair {
+                text,
+                what: "<rss> root given a version or an empty <channel>",
+            })
+        }
+        ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType { position, mime }) => {
+            without_type_attribute(text, *position, mime).map(|text| Repair {
+                text,
+                what: "unknown type attribute removed, read as plain text",
+            })
+        }
+        ParseFeedError::JsonUnsupportedVersion(version) => {
+            with_json_feed_version_url(text, version).map(|text| Repair {
+                text,
+                what: "JSON Feed version given as its canonical URL",
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites a JSON Feed `version` that names JSON Feed 1.x without its canonical
+/// `https://jsonfeed.org/version/1.x` URL (`"1.1"`, `"http://jsonfeed.org/version/1"`),
+/// which feed-rs rejects; any other version is left to be reported.
+fn with_json_feed_version_url(text: &str, version: &str) -> Option<String> {
+    let number = version
+        .trim()
+        .trim_end_matches('/')
+        .trim_start_matches("http://jsonfeed.org/version/")
+        .trim_start_matches("https://jsonfeed.org/version/");
+    let canonical = match number {
+        "1" | "1.0" => "https://jsonfeed.org/version/1",
+        "1.1" => "https://jsonfeed.org/version/1.1",
+        _ => return None,
+    };
+    let mut feed: serde_json::Value = serde_json::from_str(text).ok()?;
+    *feed.as_object_mut()?.get_mut("version")? = serde_json::Value::from(canonical);
+    serde_json::to_string(&feed).ok()
+}
+
+/// The RSS versions feed-rs dispatches on; any other (or none) is rejected as "no feed root".
+const VERSIONS_FEED_RS_READS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
+
+/// Repairs an `<rss>` document feed-rs rejects as having no feed root:
+///
+/// - a root without a version feed-rs knows (none, `0.93`, `0.94`, `2.0.1` ...) gets
+///   `version="2.0"`, whose reader also handles the older element sets;
+/// - a root without a `<channel>` (what some CMSs serve when there are no items) gets an
+///   empty one, so it reads as an empty feed rather than as no feed.
+///
+/// Returns `None` when the root is not `<rss>` or there is nothing to repair.
+fn repaired_rss(text: &str) -> Option<String> {
+    let root = sniff::root_tag(text)?;
+    if root.local_name != "rss" {
+        return None;
+    }
+    let rest = &text[root.offset + root.tag.len()..];
+    let has_channel = rest.contains("<channel");
+    let versioned = with_known_version(root.tag);
+    if versioned.is_none() && has_channel {
+        return None;
+    }
+    let mut tag = versioned.unwrap_or_else(|| root.tag.to_string());
+    if !has_channel {
+        tag = match tag.strip_suffix("/>") {
+            Some(open) => format!("{}><channel></channel></rss>", open.trim_end()),
+            None => tag + "<channel></channel>",
+        };
+    }
+    Some(format!("{}{}{}", &text[..root.offset], tag, rest))
+}
+
+/// Removes `type="<mime>"` from the start tag that ends at byte `position`, where feed-rs
+/// reports an Atom or Media RSS text with a type it cannot read (`application/octet-stream`,
+/// an empty type ...). Without the attribute the element reads as plain text, which loses
+/// less than dropping the whole feed.
+fn without_type_attribute(text: &str, position: u64, mime: &str) -> Option<String> {
+    static TYPE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\stype\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("static regex is valid")
+    });
+    let end = usize::try_from(position).ok()?;
+    let before = text.get(..end)?;
+    let start = before.rfind('<')?;
+    let tag = &before[start..];
+    let found = TYPE.captures_iter(tag).find(|found| {
+        found.get(1).or(found.get(2)).map(|m| m.as_str().trim()) == Some(mime.trim())
+    })?;
+    let attribute = found.get(0)?;
+    let (tag_start, tag_end) = (start + attribute.start(), start + attribute.end());
+    Some(format!("{}{}", &text[..tag_start], &text[tag_end..]))
+}
+
+/// The `<rss ...>` start tag with `version="2.0"`, or `None` if its version is one feed-rs reads.
+fn with_known_version(tag: &str) -> Option<String> {
+    static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\sversion\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("static regex is valid")
+    });
+    match VERSION.captures(tag) {
+        Some(found) => {
+            let value = found.get(1).or(found.get(2)).map_or("", |m| m.as_str());
+            if VERSIONS_FEED_RS_READS.contains(&value) {
+                return None;
+            }
+            Some(VERSION.replace(tag, r#" version="2.0""#).into_owned())
+        }
+        None => {
+            let name_len = tag[1..]
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .map_or(tag.len(), |i| i + 1);
+            Some(format!(
+                "{} version=\"2.0\"{}",
+                &tag[..name_len],
+                &tag[name_len..]
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versionless_rss_gets_version_2() {
+        let fixed = repaired_rss("<?xml version=\"1.0\"?><rss><channel/></rss>");
+        assert_eq!(
+            fixed.as_deref(),
+            Some("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel/></rss>")
+        );
+    }
+
+    #[test]
+    fn unknown_rss_version_is_replaced_and_other_attributes_kept() {
+        let fixed = repaired_rss("<rss xmlns:dc=\"d\" version='0.94'><channel/></rss>");
+        assert_eq!(
+            fixed.as_deref(),
+            Some("<rss xmlns:dc=\"d\" version=\"2.0\"><channel/></rss>")
+        );
+    }
+
+    #[test]
+    fn rss_without_channel_gets_an_empty_one() {
+        assert_eq!(
+            repaired_rss("<rss version=\"2.0\">\n</rss>").as_deref(),
+            Some("<rss version=\"2.0\"><channel></channel>\n</rss>")
+        );
+        assert_eq!(
+            repaired_rss("<rss/>").as_deref(),
+            Some("<rss version=\"2.0\"><channel></channel></rss>")
+        );
+    }
+
+    #[test]
+    fn unknown_type_attribute_before_position_is_removed() {
+        let text = "<feed><title type=\"application/octet-stream\">dGl0bGU=</title></feed>";
+        let position = text.find("dGl0").expect("fixture") as u64;
+        assert_eq!(
+            without_type_attribute(text, position, "application/octet-stream").as_deref(),
+            Some("<feed><title>dGl0bGU=</title></feed>")
+        );
+        assert_eq!(without_type_attribute(text, position, "text/html"), None);
+    }
+
+    #[test]
+    fn json_feed_version_number_becomes_canonical_url() {
+        let fixed = with_json_feed_version_url(r#"{"version":"1.1","title":"t"}"#, "1.1")
+            .expect("repaired");
+        let fixed: serde_json::Value = serde_json::from_str(&fixed).expect("still JSON");
+        assert_eq!(fixed["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(fixed["title"], "t");
+        assert_eq!(
+            with_json_feed_version_url(r#"{"version":"2.0"}"#, "2.0"),
+            None
+        );
+    }
+
+    #[test]
+    fn known_rss_version_with_channel_and_other_roots_are_left_alone() {
+        assert_eq!(repaired_rss("<rss version=\"0.91\"><channel/></rss>"), None);
+        assert_eq!(repaired_rss("<feed><title>t</title></feed>"), None);
+    }
+}

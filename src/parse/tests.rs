@@ -1,0 +1,232 @@
+//! Behaviour of `parse` on small fixtures in `tests/fixtures/parse/`.
+
+use std::path::PathBuf;
+
+use super::*;
+
+fn fixture(name: &str, content_type: Option<&str>) -> Document {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/parse")
+        .join(name);
+    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Document {
+        url: url::Url::parse(&format!("https://feeds.example/partner/{name}")).expect("valid url"),
+        body,
+        content_type: content_type.map(str::to_string),
+    }
+}
+
+fn document(body: &[u8]) -> Document {
+    Document {
+        url: url::Url::parse("https://feeds.example/feed.xml").expect("valid url"),
+        body: body.to_vec(),
+        content_type: None,
+    }
+}
+
+fn title(feed: &Feed) -> &str {
+    feed.title.as_ref().map_or("", |t| t.content.as_str())
+}
+
+fn entry_titles(feed: &Feed) -> Vec<&str> {
+    feed.entries
+        .iter()
+        .map(|e| e.title.as_ref().map_or("", |t| t.content.as_str()))
+        .collect()
+}
+
+#[test]
+fn rss2_feed_parses_with_items_and_dates() {
+    let feed = parse(&fixture("rss2.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "Agency Wire");
+    assert_eq!(
+        entry_titles(&feed),
+        ["Ceasefire talks resume", "No guid here"]
+    );
+    assert_eq!(feed.entries[0].id, "agency-4711");
+    assert!(feed.entries[0].published.is_some());
+}
+
+#[test]
+fn rss2_html_is_left_unsanitized_for_normalize() {
+    let feed = parse(&fixture("rss2.xml", None)).expect("parses");
+    let summary = feed.entries[0].summary.as_ref().expect("has a description");
+    assert!(summary.content.contains("<script>"), "{}", summary.content);
+}
+
+#[test]
+fn rss1_rdf_feed_parses() {
+    let feed = parse(&fixture("rss1.rdf", None)).expect("parses");
+    assert_eq!(title(&feed), "Partner RDF");
+    assert_eq!(entry_titles(&feed), ["First RDF story"]);
+}
+
+#[test]
+fn atom_feed_parses_and_xml_base_resolves_links() {
+    let feed = parse(&fixture("atom.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "Outlet Atom");
+    assert_eq!(feed.entries[0].id, "urn:outlet:1");
+    assert_eq!(
+        feed.entries[0].links[0].href,
+        "https://outlet.example/news/2026/atom-story"
+    );
+}
+
+#[test]
+fn json_feed_1_1_parses() {
+    let feed = parse(&fixture("feed.json", Some("application/feed+json"))).expect("parses");
+    assert_eq!(title(&feed), "Partner JSON");
+    assert_eq!(entry_titles(&feed), ["JSON story", "JSON story without id"]);
+    assert_eq!(feed.entries[0].id, "j1");
+}
+
+#[test]
+fn entries_and_feeds_without_ids_get_no_source_id_never_a_uuid() {
+    for (name, untitled_index) in [("rss2.xml", 1), ("feed.json", 1)] {
+        let feed = parse(&fixture(name, None)).expect("parses");
+        assert_eq!(feed.entries[untitled_index].id, NO_SOURCE_ID, "{name}");
+    }
+    let bare = parse(&document(
+        b"<rss version=\"2.0\"><channel><item><description>x</description></item></channel></rss>",
+    ))
+    .expect("parses");
+    assert_eq!(bare.id, NO_SOURCE_ID);
+    assert_eq!(bare.entries[0].id, NO_SOURCE_ID);
+}
+
+#[test]
+fn relative_item_link_resolves_against_document_url() {
+    let feed = parse(&fixture("rss2.xml", None)).expect("parses");
+    assert_eq!(
+        feed.entries[0].links[0].href,
+        "https://feeds.example/world/ceasefire-talks"
+    );
+}
+
+#[test]
+fn iso_8859_1_declared_in_prolog_is_decoded() {
+    let feed = parse(&fixture("latin1_prolog.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "R\u{e9}gion");
+    assert_eq!(entry_titles(&feed), ["Caf\u{e9} cr\u{e8}me"]);
+}
+
+#[test]
+fn charset_given_only_in_content_type_is_used() {
+    let doc = fixture(
+        "latin1_http_charset.xml",
+        Some("application/rss+xml; charset=ISO-8859-1"),
+    );
+    let feed = parse(&doc).expect("parses");
+    assert_eq!(title(&feed), "R\u{e9}gion");
+}
+
+#[test]
+fn utf16be_with_bom_parses_without_panicking() {
+    let feed = parse(&fixture("utf16be_bom.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "R\u{e9}gion UTF-16");
+}
+
+#[test]
+fn rss_without_version_attribute_parses() {
+    let feed = parse(&fixture("rss_no_version.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "Versionless");
+    assert_eq!(entry_titles(&feed), ["Still read"]);
+}
+
+#[test]
+fn utf8_body_declaring_utf16_parses_as_utf8() {
+    let feed = parse(&fixture("utf8_declared_utf16.xml", None)).expect("parses");
+    assert_eq!(title(&feed), "R\u{e9}gion");
+}
+
+#[test]
+fn html_page_is_not_a_feed() {
+    let doc = fixture("html_page.html", Some("text/html; charset=utf-8"));
+    match parse(&doc) {
+        Err(ParseError::NotAFeed { url, reason }) => {
+            assert_eq!(url, doc.url);
+            assert!(reason.contains("HTML page"), "{reason}");
+        }
+        other => panic!("expected NotAFeed, got {other:?}"),
+    }
+}
+
+#[test]
+fn truncated_xml_is_an_error_naming_the_document() {
+    let doc = fixture("truncated.xml", None);
+    let error = parse(&doc).expect_err("truncated XML must not parse");
+    assert_eq!(error.url(), &doc.url);
+    assert!(
+        matches!(error, ParseError::Malformed { .. }),
+        "expected Malformed, got {error:?}"
+    );
+}
+
+#[test]
+fn empty_and_whitespace_bodies_are_empty() {
+    for body in [&b""[..], b"  \r\n\t"] {
+        assert!(matches!(
+            parse(&document(body)),
+            Err(ParseError::Empty { .. })
+        ));
+    }
+}
+
+#[test]
+fn unknown_xml_root_is_not_a_feed() {
+    let error = parse(&document(
+        b"<?xml version=\"1.0\"?><catalog><book/></catalog>",
+    ))
+    .expect_err("not a feed");
+    assert!(
+        matches!(&error, ParseError::NotAFeed { reason, .. } if reason.contains("<catalog>")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn plain_text_is_not_a_feed() {
+    let error = parse(&document(b"Service Unavailable")).expect_err("not a feed");
+    assert!(matches!(error, ParseError::NotAFeed { .. }), "{error:?}");
+}
+
+#[test]
+fn atom_text_with_unreadable_type_keeps_the_rest_of_the_feed() {
+    let feed = parse(&document(
+        br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+        <entry><id>a</id><title type="application/octet-stream">eA==</title></entry>
+        <entry><id>b</id><title>Readable</title></entry></feed>"#,
+    ))
+    .expect("parses after the repair");
+    assert_eq!(title(&feed), "Wire");
+    assert_eq!(entry_titles(&feed), ["eA==", "Readable"]);
+}
+
+#[test]
+fn rss_without_channel_is_an_empty_feed() {
+    let feed = parse(&document(
+        b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\">\n</rss>",
+    ))
+    .expect("parses as an empty feed");
+    assert!(feed.entries.is_empty());
+}
+
+#[test]
+fn json_feed_with_bare_version_number_parses() {
+    let feed = parse(&document(
+        br#"{"version": "1.1", "title": "Bare", "items": [{"id": "1", "content_text": "x"}]}"#,
+    ))
+    .expect("parses");
+    assert_eq!(title(&feed), "Bare");
+    assert_eq!(feed.entries[0].id, "1");
+}
+
+#[test]
+fn stray_second_xml_declaration_does_not_panic_feed_rs() {
+    let feed = parse(&document(
+        b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title>\
+          <?xml version=\"1.0\" encoding=\"windows-1252\"?><item><title>x</title></item></channel></rss>",
+    ))
+    .expect("parses");
+    assert_eq!(entry_titles(&feed), ["x"]);
+}

@@ -49,22 +49,34 @@ fn main() {
 
     let (mut server, port) = start_server(&corpus);
     let config_path = write_config(&dir, port, feeds);
-    let (config, _warnings) = wirefeed::config::load(&config_path).unwrap_or_else(|p| panic!("{p}"));
+    let (config, _warnings) =
+        wirefeed::config::load(&config_path).unwrap_or_else(|p| panic!("{p}"));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
 
     let cold = Instant::now();
-    let first = runtime.block_on(wirefeed::cycle::run_once(&config)).expect("cold cycle");
+    let first = runtime
+        .block_on(wirefeed::cycle::run_once(&config))
+        .expect("cold cycle");
     let cold = cold.elapsed().as_secs_f64();
     let repeat = Instant::now();
-    let second = runtime.block_on(wirefeed::cycle::run_once(&config)).expect("repeat cycle");
+    let second = runtime
+        .block_on(wirefeed::cycle::run_once(&config))
+        .expect("repeat cycle");
     let repeat = repeat.elapsed().as_secs_f64();
     let _ = server.kill();
     let _ = server.wait();
 
     let total_items = feeds * items;
     let mut table = String::new();
-    let _ = writeln!(table, "feeds × items            {feeds} × {items} = {total_items}");
-    let _ = writeln!(table, "input                    {:.1} MB", bytes as f64 / 1e6);
+    let _ = writeln!(
+        table,
+        "feeds × items            {feeds} × {items} = {total_items}"
+    );
+    let _ = writeln!(
+        table,
+        "input                    {:.1} MB",
+        bytes as f64 / 1e6
+    );
     let _ = writeln!(
         table,
         "cold cycle               {cold:.2} s  ({} new, {} folded, {} failed, {} files written)",
@@ -78,8 +90,16 @@ fn main() {
         "repeat cycle (304)       {repeat:.3} s  ({} not modified, {} files written)",
         second.not_modified, second.publish.written
     );
-    let _ = writeln!(table, "items per second (cold)  {:.0}", total_items as f64 / cold);
-    let _ = writeln!(table, "input MB/s (cold)        {:.1}", bytes as f64 / 1e6 / cold);
+    let _ = writeln!(
+        table,
+        "items per second (cold)  {:.0}",
+        total_items as f64 / cold
+    );
+    let _ = writeln!(
+        table,
+        "input MB/s (cold)        {:.1}",
+        bytes as f64 / 1e6 / cold
+    );
     let _ = writeln!(table, "peak memory (VmHWM)      {}", peak_memory());
     print!("{table}");
     for (feed, error) in first.failed.iter().take(5) {
@@ -91,7 +111,11 @@ fn main() {
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -102,7 +126,10 @@ fn write_config(dir: &Path, port: u16, feeds: usize) -> PathBuf {
          [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\n",
     );
     for section in SECTIONS {
-        let _ = writeln!(toml, "[[section]]\nslug = \"{section}\"\ntitle = \"{section}\"\n");
+        let _ = writeln!(
+            toml,
+            "[[section]]\nslug = \"{section}\"\ntitle = \"{section}\"\n"
+        );
     }
     for i in 0..feeds {
         let ext = EXTENSIONS[i % EXTENSIONS.len()];
@@ -121,19 +148,90 @@ fn write_config(dir: &Path, port: u16, feeds: usize) -> PathBuf {
     path
 }
 
-const SECTIONS: [&str; 8] = ["politics", "economy", "sports", "arts", "health", "technology", "environment", "misc"];
-const TAGS: [&str; 12] = [
-    "protests", "palestine", "elections", "climate", "football", "markets", "ai", "energy", "health-care", "film",
-    "trade", "migration",
+const SECTIONS: [&str; 8] = [
+    "politics",
+    "economy",
+    "sports",
+    "arts",
+    "health",
+    "technology",
+    "environment",
+    "misc",
 ];
-const REGIONS: [&str; 8] = ["africa", "asia", "asia-pacific", "europe", "latin-america", "mena", "palestine", "us-canada"];
+const TAGS: [&str; 12] = [
+    "protests",
+    "palestine",
+    "elections",
+    "climate",
+    "football",
+    "markets",
+    "ai",
+    "energy",
+    "health-care",
+    "film",
+    "trade",
+    "migration",
+];
+const REGIONS: [&str; 8] = [
+    "africa",
+    "asia",
+    "asia-pacific",
+    "europe",
+    "latin-america",
+    "mena",
+    "palestine",
+    "us-canada",
+];
 const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
 const WORDS: [&str; 48] = [
-    "government", "minister", "talks", "ceasefire", "election", "market", "rates", "inflation", "storm", "flood",
-    "court", "ruling", "protest", "police", "team", "match", "league", "health", "hospital", "vaccine", "climate",
-    "summit", "energy", "oil", "prices", "workers", "strike", "border", "refugees", "aid", "budget", "parliament",
-    "vote", "reform", "school", "students", "company", "profits", "jobs", "factory", "festival", "film", "museum",
-    "drought", "harvest", "bank", "exports", "tariffs",
+    "government",
+    "minister",
+    "talks",
+    "ceasefire",
+    "election",
+    "market",
+    "rates",
+    "inflation",
+    "storm",
+    "flood",
+    "court",
+    "ruling",
+    "protest",
+    "police",
+    "team",
+    "match",
+    "league",
+    "health",
+    "hospital",
+    "vaccine",
+    "climate",
+    "summit",
+    "energy",
+    "oil",
+    "prices",
+    "workers",
+    "strike",
+    "border",
+    "refugees",
+    "aid",
+    "budget",
+    "parliament",
+    "vote",
+    "reform",
+    "school",
+    "students",
+    "company",
+    "profits",
+    "jobs",
+    "factory",
+    "festival",
+    "film",
+    "museum",
+    "drought",
+    "harvest",
+    "bank",
+    "exports",
+    "tariffs",
 ];
 
 /// A small deterministic generator so every run builds the same corpus.
@@ -167,7 +265,11 @@ struct Story {
 }
 
 fn story(rng: &mut Rng, tag: u64) -> Story {
-    let title = format!("{} {} ({tag})", capitalize(&rng.sentence(7)), rng.sentence(2));
+    let title = format!(
+        "{} {} ({tag})",
+        capitalize(&rng.sentence(7)),
+        rng.sentence(2)
+    );
     let lead = format!("{}.", capitalize(&rng.sentence(28)));
     let mut body = format!("<p>{lead}</p>");
     for _ in 0..5 {
@@ -187,28 +289,45 @@ fn story(rng: &mut Rng, tag: u64) -> Story {
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Writes every feed file; returns the total bytes. 10% of items are
 /// republished copies of a shared pool of agency stories (new URL, same text).
 fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
     let mut pool_rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let pool: Vec<Story> = (0..(feeds * items / 20).max(1)).map(|i| story(&mut pool_rng, i as u64)).collect();
+    let pool: Vec<Story> = (0..(feeds * items / 20).max(1))
+        .map(|i| story(&mut pool_rng, i as u64))
+        .collect();
     let mut total = 0;
     for f in 0..feeds {
-        let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let mut rng =
+            Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
         let stories: Vec<(String, Story, String)> = (0..items)
             .map(|i| {
-                let published = format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + (i % 24), (f + i) % 24, i % 60);
+                let published = format!(
+                    "2026-11-{:02}T{:02}:{:02}:00Z",
+                    1 + (i % 24),
+                    (f + i) % 24,
+                    i % 60
+                );
                 let url = format!("https://outlet{f}.example/news/{i}");
                 if rng.next() % 10 == 0 {
                     let shared = &pool[(rng.next() % pool.len() as u64) as usize];
-                    let copy = Story { title: shared.title.clone(), lead: shared.lead.clone(), body: shared.body.clone() };
+                    let copy = Story {
+                        title: shared.title.clone(),
+                        lead: shared.lead.clone(),
+                        body: shared.body.clone(),
+                    };
                     (url, copy, published)
                 } else {
                     (url, story(&mut rng, (f * items + i) as u64), published)
@@ -233,7 +352,9 @@ fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
          <link>https://outlet{f}.example/</link><description>News</description>"
     );
     for (i, (url, s, published)) in stories.iter().enumerate() {
-        let date = chrono::DateTime::parse_from_rfc3339(published).map(|d| d.to_rfc2822()).unwrap_or_default();
+        let date = chrono::DateTime::parse_from_rfc3339(published)
+            .map(|d| d.to_rfc2822())
+            .unwrap_or_default();
         let _ = write!(
             out,
             "<item><title>{}</title><link>{url}?utm_source=rss</link><guid isPermaLink=\"false\">o{f}-{i}</guid>\
@@ -295,7 +416,9 @@ fn start_server(dir: &Path) -> (Child, u16) {
         .expect("start the feed server");
     let mut line = String::new();
     let stdout = child.stdout.take().expect("server stdout");
-    BufReader::new(stdout).read_line(&mut line).expect("server port");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("server port");
     let port = line.trim().parse().expect("server prints its port");
     (child, port)
 }
@@ -307,7 +430,12 @@ fn serve(dir: &Path) {
     for entry in std::fs::read_dir(dir).expect("read corpus").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let body = std::fs::read(entry.path()).expect("read feed");
-        let etag = format!("\"{:x}-{}\"", body.len(), body.iter().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(*b as u32)));
+        let etag = format!(
+            "\"{:x}-{}\"",
+            body.len(),
+            body.iter()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(*b as u32))
+        );
         files.insert(format!("/{name}"), (etag, body));
     }
     let files = Arc::new(files);
@@ -330,7 +458,11 @@ fn handle(stream: TcpStream, files: &HashMap<String, (String, Vec<u8>)>) -> std:
         if reader.read_line(&mut request_line)? == 0 {
             return Ok(());
         }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_owned();
         let mut if_none_match = None;
         let mut content_length = 0usize;
         loop {
@@ -350,10 +482,17 @@ fn handle(stream: TcpStream, files: &HashMap<String, (String, Vec<u8>)>) -> std:
         reader.read_exact(&mut discard)?;
         match files.get(&path) {
             Some((etag, _)) if if_none_match.as_deref() == Some(etag.as_str()) => {
-                write!(writer, "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n")?;
+                write!(
+                    writer,
+                    "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n"
+                )?;
             }
             Some((etag, body)) => {
-                let kind = if path.ends_with(".json") { "application/feed+json" } else { "application/xml" };
+                let kind = if path.ends_with(".json") {
+                    "application/feed+json"
+                } else {
+                    "application/xml"
+                };
                 write!(
                     writer,
                     "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
@@ -361,7 +500,10 @@ fn handle(stream: TcpStream, files: &HashMap<String, (String, Vec<u8>)>) -> std:
                 )?;
                 writer.write_all(body)?;
             }
-            None => write!(writer, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?,
+            None => write!(
+                writer,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+            )?,
         }
         writer.flush()?;
     }

@@ -66,9 +66,19 @@ pub fn state_path(config: &Config) -> PathBuf {
 
 /// One result per feed, sent from the fetch tasks to the storage thread.
 enum FeedResult {
-    NotModified { status: Option<u16> },
-    Failed { status: Option<u16>, error: String },
-    Items { status: Option<u16>, validators: Validators, articles: Vec<Article>, dropped: usize },
+    NotModified {
+        status: Option<u16>,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
+    Items {
+        status: Option<u16>,
+        validators: Validators,
+        articles: Vec<Article>,
+        dropped: usize,
+    },
 }
 
 struct FeedMessage {
@@ -101,7 +111,12 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
         tokio::spawn(async move {
             let at = Utc::now();
             let result = process_feed(&fetcher, &config, &feed, &validators, at).await;
-            let message = FeedMessage { feed_id: feed.id.clone(), priority: feed.priority, at, result };
+            let message = FeedMessage {
+                feed_id: feed.id.clone(),
+                priority: feed.priority,
+                at,
+                result,
+            };
             // The receiver only goes away when the cycle is abandoned.
             let _ = sender.send(message).await;
         });
@@ -110,7 +125,10 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
 
     // SQLite work is blocking: it gets its own thread, fed in arrival order.
     let writer = tokio::task::spawn_blocking(move || {
-        let mut report = CycleReport { feeds: feed_count, ..CycleReport::default() };
+        let mut report = CycleReport {
+            feeds: feed_count,
+            ..CycleReport::default()
+        };
         while let Some(message) = receiver.blocking_recv() {
             store_feed(&mut store, message, &mut report)?;
         }
@@ -120,9 +138,10 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
 
     let channels = collect_channels(&config, &store)?;
     let output_config = Arc::clone(&config);
-    report.publish = tokio::task::spawn_blocking(move || publish::publish(&output_config, &channels))
-        .await
-        .map_err(|_| CycleError::StoreThread)??;
+    report.publish =
+        tokio::task::spawn_blocking(move || publish::publish(&output_config, &channels))
+            .await
+            .map_err(|_| CycleError::StoreThread)??;
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -140,18 +159,34 @@ async fn process_feed(
             info!(feed = %feed.id, "not modified");
             FeedResult::NotModified { status }
         }
-        Ok(Fetched::Documents { status, validators, documents }) => {
+        Ok(Fetched::Documents {
+            status,
+            validators,
+            documents,
+        }) => {
             let config = Arc::clone(config);
             let feed = feed.clone();
             // Parsing and sanitizing are CPU work: keep them off the fetch workers.
-            let work = tokio::task::spawn_blocking(move || read_documents(&config, &feed, &documents, at));
+            let work =
+                tokio::task::spawn_blocking(move || read_documents(&config, &feed, &documents, at));
             match work.await {
-                Ok(Ok((articles, dropped))) => FeedResult::Items { status, validators, articles, dropped },
+                Ok(Ok((articles, dropped))) => FeedResult::Items {
+                    status,
+                    validators,
+                    articles,
+                    dropped,
+                },
                 Ok(Err(error)) => FeedResult::Failed { status, error },
-                Err(join) => FeedResult::Failed { status, error: format!("internal error while reading the feed: {join}") },
+                Err(join) => FeedResult::Failed {
+                    status,
+                    error: format!("internal error while reading the feed: {join}"),
+                },
             }
         }
-        Err(error) => FeedResult::Failed { status: error.status(), error: error.to_string() },
+        Err(error) => FeedResult::Failed {
+            status: error.status(),
+            error: error.to_string(),
+        },
     }
 }
 
@@ -163,7 +198,11 @@ fn read_documents(
     documents: &[Document],
     now: DateTime<Utc>,
 ) -> Result<(Vec<Article>, usize), String> {
-    let ctx = normalize::Context { site: &config.site, tag_aliases: &config.tag_aliases, now };
+    let ctx = normalize::Context {
+        site: &config.site,
+        tag_aliases: &config.tag_aliases,
+        now,
+    };
     let mut articles = Vec::new();
     let mut dropped = 0;
     let mut first_error = None;
@@ -199,8 +238,17 @@ fn read_documents(
     Ok((articles, dropped))
 }
 
-fn store_feed(store: &mut Store, message: FeedMessage, report: &mut CycleReport) -> Result<(), StoreError> {
-    let FeedMessage { feed_id, priority, at, result } = message;
+fn store_feed(
+    store: &mut Store,
+    message: FeedMessage,
+    report: &mut CycleReport,
+) -> Result<(), StoreError> {
+    let FeedMessage {
+        feed_id,
+        priority,
+        at,
+        result,
+    } = message;
     match result {
         FeedResult::NotModified { status } => {
             report.not_modified += 1;
@@ -212,9 +260,20 @@ fn store_feed(store: &mut Store, message: FeedMessage, report: &mut CycleReport)
             report.failed.push((feed_id, error));
             Ok(())
         }
-        FeedResult::Items { status, validators, articles, dropped } => {
+        FeedResult::Items {
+            status,
+            validators,
+            articles,
+            dropped,
+        } => {
             let count = articles.len();
-            let ingest = FeedIngest { feed_id: &feed_id, priority, fetched_at: at, http_status: status, validators };
+            let ingest = FeedIngest {
+                feed_id: &feed_id,
+                priority,
+                fetched_at: at,
+                http_status: status,
+                validators,
+            };
             let outcome = store.ingest(&ingest, articles)?;
             info!(
                 feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
@@ -235,12 +294,21 @@ fn store_feed(store: &mut Store, message: FeedMessage, report: &mut CycleReport)
 /// region in use, and languages when more than one is published.
 pub fn collect_channels(config: &Config, store: &Store) -> Result<Vec<ChannelFeed>, StoreError> {
     let limit = config.site.max_items;
-    let mut wanted: Vec<(Channel, String)> = vec![(Channel::All, String::new()), (Channel::Breaking, "Breaking".to_owned())];
+    let mut wanted: Vec<(Channel, String)> = vec![
+        (Channel::All, String::new()),
+        (Channel::Breaking, "Breaking".to_owned()),
+    ];
     for section in &config.sections {
-        wanted.push((Channel::Section(section.slug.clone()), section.title.clone()));
+        wanted.push((
+            Channel::Section(section.slug.clone()),
+            section.title.clone(),
+        ));
     }
     let labels = store.labels()?;
-    let languages = labels.iter().filter(|l| l.kind == LabelKind::Language).count();
+    let languages = labels
+        .iter()
+        .filter(|l| l.kind == LabelKind::Language)
+        .count();
     for label in labels {
         let channel = match label.kind {
             LabelKind::Tag => Channel::Tag(label.slug),
@@ -254,7 +322,11 @@ pub fn collect_channels(config: &Config, store: &Store) -> Result<Vec<ChannelFee
         .into_iter()
         .map(|(channel, label)| {
             let articles = store.latest(&channel, limit)?;
-            Ok(ChannelFeed { channel, label, articles })
+            Ok(ChannelFeed {
+                channel,
+                label,
+                articles,
+            })
         })
         .collect()
 }

@@ -43,7 +43,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     match cli.command {
         Command::Check(arg) => check(&arg.config),
@@ -86,7 +88,10 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
         }
         Err(problems) => {
             eprint!("{problems}");
-            eprintln!("{}: invalid, run `wirefeed check` for details", path.display());
+            eprintln!(
+                "{}: invalid, run `wirefeed check` for details",
+                path.display()
+            );
             Err(ExitCode::from(EXIT_CONFIG))
         }
     }
@@ -140,14 +145,20 @@ fn show_status(path: &Path) -> ExitCode {
     };
     let state = cycle::state_path(&config);
     if !state.exists() {
-        println!("no state yet at {}: run `wirefeed once` first", state.display());
+        println!(
+            "no state yet at {}: run `wirefeed once` first",
+            state.display()
+        );
         print!("{}", status::render_table(&config, &[], chrono::Utc::now()));
         return ExitCode::SUCCESS;
     }
     let states = Store::open(&state).and_then(|store| store.feed_states());
     match states {
         Ok(states) => {
-            print!("{}", status::render_table(&config, &states, chrono::Utc::now()));
+            print!(
+                "{}",
+                status::render_table(&config, &states, chrono::Utc::now())
+            );
             ExitCode::SUCCESS
         }
         Err(error) => {

@@ -11,15 +11,31 @@ use crate::store::FeedState;
 /// the state still knows but feeds.toml no longer lists.
 pub fn render_table(config: &Config, states: &[FeedState], now: DateTime<Utc>) -> String {
     let mut rows: Vec<[String; 7]> = Vec::new();
-    let header = ["FEED", "LAST FETCH", "LAST SUCCESS", "HTTP", "ITEMS", "FAILURES", "LAST ERROR"];
+    let header = [
+        "FEED",
+        "LAST FETCH",
+        "LAST SUCCESS",
+        "HTTP",
+        "ITEMS",
+        "FAILURES",
+        "LAST ERROR",
+    ];
     let find = |id: &str| states.iter().find(|s| s.feed_id == id);
     for feed in &config.feeds {
-        let id = if feed.enabled { feed.id.clone() } else { format!("{} (disabled)", feed.id) };
+        let id = if feed.enabled {
+            feed.id.clone()
+        } else {
+            format!("{} (disabled)", feed.id)
+        };
         rows.push(row(id, find(&feed.id), now));
     }
     for state in states {
         if !config.feeds.iter().any(|f| f.id == state.feed_id) {
-            rows.push(row(format!("{} (not in config)", state.feed_id), Some(state), now));
+            rows.push(row(
+                format!("{} (not in config)", state.feed_id),
+                Some(state),
+                now,
+            ));
         }
     }
 
@@ -51,7 +67,15 @@ pub fn render_table(config: &Config, states: &[FeedState], now: DateTime<Utc>) -
 
 fn row(id: String, state: Option<&FeedState>, now: DateTime<Utc>) -> [String; 7] {
     let Some(state) = state else {
-        return [id, "never".into(), "never".into(), "-".into(), "0".into(), "0".into(), String::new()];
+        return [
+            id,
+            "never".into(),
+            "never".into(),
+            "-".into(),
+            "0".into(),
+            "0".into(),
+            String::new(),
+        ];
     };
     [
         id,
@@ -60,7 +84,11 @@ fn row(id: String, state: Option<&FeedState>, now: DateTime<Utc>) -> [String; 7]
         state.http_status.map_or("-".into(), |s| s.to_string()),
         state.items.to_string(),
         state.consecutive_failures.to_string(),
-        state.last_error.clone().unwrap_or_default().replace('\n', " "),
+        state
+            .last_error
+            .clone()
+            .unwrap_or_default()
+            .replace('\n', " "),
     ]
 }
 

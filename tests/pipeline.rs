@@ -66,9 +66,19 @@ fn every_channel_is_published_in_three_formats_with_attribution() {
     let report = newsroom.once();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
 
-    for stem in ["all", "breaking", "sections/politics", "sections/economy", "sections/sports", "regions/mena"] {
+    for stem in [
+        "all",
+        "breaking",
+        "sections/politics",
+        "sections/economy",
+        "sections/sports",
+        "regions/mena",
+    ] {
         for ext in ["rss", "atom", "json"] {
-            assert!(newsroom.output_path(&format!("{stem}.{ext}")).is_file(), "{stem}.{ext} missing");
+            assert!(
+                newsroom.output_path(&format!("{stem}.{ext}")).is_file(),
+                "{stem}.{ext} missing"
+            );
         }
     }
     assert!(newsroom.output_path("index.html").is_file());
@@ -84,13 +94,20 @@ fn every_channel_is_published_in_three_formats_with_attribution() {
     assert_eq!(rss.items().len(), items.len());
     for item in rss.items() {
         let source = item.source().expect("every RSS item has <source>");
-        assert!(source.url().starts_with("http://127.0.0.1:"), "{}", source.url());
+        assert!(
+            source.url().starts_with("http://127.0.0.1:"),
+            "{}",
+            source.url()
+        );
     }
     let atom = newsroom.atom("all.atom");
     assert_eq!(atom.entries().len(), items.len());
     for entry in atom.entries() {
         assert!(entry.source().is_some(), "every Atom entry has <source>");
-        assert!(!entry.authors().is_empty(), "every Atom entry has an author");
+        assert!(
+            !entry.authors().is_empty(),
+            "every Atom entry has an author"
+        );
     }
 }
 
@@ -100,21 +117,44 @@ fn rules_set_section_region_tag_breaking_and_drop() {
     newsroom.once();
 
     let sports = titles(&newsroom.items("sections/sports.json"));
-    assert_eq!(sports, ["National team qualifies for the World Cup after late winner"]);
+    assert_eq!(
+        sports,
+        ["National team qualifies for the World Cup after late winner"]
+    );
     let economy = titles(&newsroom.items("sections/economy.json"));
-    assert!(economy.iter().any(|t| t.contains("Central bank")), "{economy:?}");
+    assert!(
+        economy.iter().any(|t| t.contains("Central bank")),
+        "{economy:?}"
+    );
     let breaking = titles(&newsroom.items("breaking.json"));
-    assert!(breaking.iter().all(|t| t.contains("Central bank")) && breaking.len() == 1, "{breaking:?}");
+    assert!(
+        breaking.iter().all(|t| t.contains("Central bank")) && breaking.len() == 1,
+        "{breaking:?}"
+    );
 
     let mena = titles(&newsroom.items("regions/mena.json"));
-    assert!(mena.iter().any(|t| t.contains("Ceasefire talks")), "{mena:?}");
+    assert!(
+        mena.iter().any(|t| t.contains("Ceasefire talks")),
+        "{mena:?}"
+    );
     // The alias folds "Palestinian Territories" into the tag "Palestine".
     let palestine = newsroom.items("tags/palestine.json");
-    assert!(titles(&palestine).iter().any(|t| t.contains("We are ready")));
-    assert!(!newsroom.output_path("tags/palestinian-territories.json").exists());
+    assert!(
+        titles(&palestine)
+            .iter()
+            .any(|t| t.contains("We are ready"))
+    );
+    assert!(
+        !newsroom
+            .output_path("tags/palestinian-territories.json")
+            .exists()
+    );
 
     let all = titles(&newsroom.items("all.json"));
-    assert!(!all.iter().any(|t| t.contains("Sponsored")), "dropped item published: {all:?}");
+    assert!(
+        !all.iter().any(|t| t.contains("Sponsored")),
+        "dropped item published: {all:?}"
+    );
 }
 
 #[test]
@@ -123,14 +163,28 @@ fn republished_story_is_folded_into_the_agency_original() {
     let report = newsroom.once();
 
     let items = newsroom.items("all.json");
-    let cairo: Vec<_> = items.iter().filter(|i| i["title"].as_str().unwrap_or("").contains("Cairo")).collect();
-    assert_eq!(cairo.len(), 1, "the partner's copy with its own URL is folded: {:?}", titles(&items));
+    let cairo: Vec<_> = items
+        .iter()
+        .filter(|i| i["title"].as_str().unwrap_or("").contains("Cairo"))
+        .collect();
+    assert_eq!(
+        cairo.len(),
+        1,
+        "the partner's copy with its own URL is folded: {:?}",
+        titles(&items)
+    );
     let story = cairo[0];
-    assert_eq!(story["_wirefeed"]["source"]["feed_id"], "agency", "the higher priority feed stays primary");
+    assert_eq!(
+        story["_wirefeed"]["source"]["feed_id"], "agency",
+        "the higher priority feed stays primary"
+    );
     let also_via = story["_wirefeed"]["also_via"].as_array().expect("also_via");
     assert_eq!(also_via.len(), 1);
     assert_eq!(also_via[0]["feed_id"], "partner");
-    assert!(report.folded >= 2, "Cairo story and the rate rise fold: {report:?}");
+    assert!(
+        report.folded >= 2,
+        "Cairo story and the rate rise fold: {report:?}"
+    );
 }
 
 #[test]
@@ -138,7 +192,10 @@ fn same_canonical_url_from_two_feeds_is_one_article() {
     let newsroom = agency_and_partner();
     newsroom.once();
     let items = newsroom.items("all.json");
-    let rate: Vec<_> = items.iter().filter(|i| i["url"].as_str() == Some("https://agency.example/economy/rate-rise")).collect();
+    let rate: Vec<_> = items
+        .iter()
+        .filter(|i| i["url"].as_str() == Some("https://agency.example/economy/rate-rise"))
+        .collect();
     assert_eq!(rate.len(), 1, "{:?}", titles(&items));
     assert_eq!(rate[0]["_wirefeed"]["also_via"][0]["feed_id"], "partner");
 }
@@ -158,7 +215,10 @@ fn canonical_url_drops_tracking_parameters_and_fragment() {
     newsroom.once();
     let items = newsroom.items("all.json");
     let cairo = item(&items, "Ceasefire talks");
-    assert_eq!(cairo["url"], "https://agency.example/world/ceasefire-talks-resume?id=42");
+    assert_eq!(
+        cairo["url"],
+        "https://agency.example/world/ceasefire-talks-resume?id=42"
+    );
     assert_eq!(cairo["_wirefeed"]["source"]["item_id"], "AG-0001");
 }
 
@@ -168,17 +228,38 @@ fn hostile_html_is_sanitized_and_relative_links_resolved() {
     newsroom.once();
     for ext in ["rss", "atom", "json"] {
         let text = newsroom.output(&format!("all.{ext}"));
-        for bad in ["<script", "&lt;script", "onclick", "onerror", "javascript:", "<iframe", "&lt;iframe", "steal("] {
+        for bad in [
+            "<script",
+            "&lt;script",
+            "onclick",
+            "onerror",
+            "javascript:",
+            "<iframe",
+            "&lt;iframe",
+            "steal(",
+        ] {
             assert!(!text.contains(bad), "{bad} survived in all.{ext}");
         }
     }
     let items = newsroom.items("all.json");
     let harbour = item(&items, "Harbour expansion");
-    assert_eq!(harbour["title"], "Harbour expansion approved despite objections", "titles are plain text");
+    assert_eq!(
+        harbour["title"], "Harbour expansion approved despite objections",
+        "titles are plain text"
+    );
     let html = harbour["content_html"].as_str().expect("content");
-    assert!(html.contains("https://partner.example/local/plan.pdf"), "{html}");
-    assert!(html.contains("https://partner.example/images/harbour.jpg"), "{html}");
-    assert_eq!(harbour["url"], "https://partner.example/local/harbour-expansion");
+    assert!(
+        html.contains("https://partner.example/local/plan.pdf"),
+        "{html}"
+    );
+    assert!(
+        html.contains("https://partner.example/images/harbour.jpg"),
+        "{html}"
+    );
+    assert_eq!(
+        harbour["url"],
+        "https://partner.example/local/harbour-expansion"
+    );
 }
 
 #[test]
@@ -192,7 +273,10 @@ fn lead_image_keeps_caption_and_credit() {
     let rss = newsroom.rss("all.rss");
     let text = newsroom.output("all.rss");
     assert!(text.contains("(AP)"), "media:credit is published");
-    assert!(rss.items().iter().any(|i| i.dublin_core_ext().is_some_and(|dc| dc.creators().contains(&"Lina Haddad".to_owned()))));
+    assert!(rss.items().iter().any(|i| {
+        i.dublin_core_ext()
+            .is_some_and(|dc| dc.creators().contains(&"Lina Haddad".to_owned()))
+    }));
 }
 
 #[test]
@@ -201,12 +285,18 @@ fn correction_replaces_the_article_instead_of_adding_one() {
     newsroom.once();
     let corrected = String::from_utf8(Newsroom::fixture("agency.rss"))
         .expect("utf-8")
-        .replace("National team qualifies for the World Cup after late winner", "National team qualifies for the World Cup after stoppage-time winner");
+        .replace(
+            "National team qualifies for the World Cup after late winner",
+            "National team qualifies for the World Cup after stoppage-time winner",
+        );
     newsroom.serve("/agency.rss", corrected.into_bytes(), "application/rss+xml");
     let report = newsroom.once();
     assert_eq!(report.updated, 1, "{report:?}");
     let sports = titles(&newsroom.items("sections/sports.json"));
-    assert_eq!(sports, ["National team qualifies for the World Cup after stoppage-time winner"]);
+    assert_eq!(
+        sports,
+        ["National team qualifies for the World Cup after stoppage-time winner"]
+    );
 }
 
 #[test]
@@ -214,36 +304,67 @@ fn repeat_cycle_sends_validators_and_rewrites_nothing() {
     let newsroom = agency_and_partner();
     let first = newsroom.once();
     assert!(first.publish.written > 0);
-    let mtime = std::fs::metadata(newsroom.output_path("all.rss")).and_then(|m| m.modified()).expect("mtime");
+    let mtime = std::fs::metadata(newsroom.output_path("all.rss"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
 
     let second = newsroom.once();
     assert_eq!(second.not_modified, 2, "{second:?}");
     assert_eq!(second.publish.written, 0, "{second:?}");
     assert_eq!(second.new + second.updated, 0);
-    let again = std::fs::metadata(newsroom.output_path("all.rss")).and_then(|m| m.modified()).expect("mtime");
+    let again = std::fs::metadata(newsroom.output_path("all.rss"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
     assert_eq!(mtime, again);
     let requests = newsroom.server.requests("/agency.rss");
-    assert!(requests.last().and_then(|r| r.header("if-none-match")).is_some(), "conditional GET on the second fetch");
+    assert!(
+        requests
+            .last()
+            .and_then(|r| r.header("if-none-match"))
+            .is_some(),
+        "conditional GET on the second fetch"
+    );
 }
 
 #[test]
 fn a_broken_feed_is_reported_and_the_others_still_publish() {
     let mut newsroom = agency_and_partner();
-    newsroom.server.set("/down", support::http_server::Route::status(500));
+    newsroom
+        .server
+        .set("/down", support::http_server::Route::status(500));
     newsroom.serve_fixture("/truncated.rss", "truncated.rss", "application/rss+xml");
     newsroom.serve_fixture("/page.html", "not-a-feed.html", "text/html");
     newsroom.feed("/down", "[[feed]]\nid = \"down\"\nurl = \"{url}\"\n");
-    newsroom.feed("/truncated.rss", "[[feed]]\nid = \"truncated\"\nurl = \"{url}\"\n");
-    newsroom.feed("/page.html", "[[feed]]\nid = \"homepage\"\nurl = \"{url}\"\n");
-    newsroom.raw_feed("[[feed]]\nid = \"dead-host\"\nurl = \"http://127.0.0.1:9/feed.rss\"\ntimeout = \"2s\"\n");
+    newsroom.feed(
+        "/truncated.rss",
+        "[[feed]]\nid = \"truncated\"\nurl = \"{url}\"\n",
+    );
+    newsroom.feed(
+        "/page.html",
+        "[[feed]]\nid = \"homepage\"\nurl = \"{url}\"\n",
+    );
+    newsroom.raw_feed(
+        "[[feed]]\nid = \"dead-host\"\nurl = \"http://127.0.0.1:9/feed.rss\"\ntimeout = \"2s\"\n",
+    );
 
     let report = newsroom.once();
     let mut failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
     failed.sort_unstable();
     assert_eq!(failed, ["dead-host", "down", "homepage", "truncated"]);
-    let reason = |id: &str| report.failed.iter().find(|(f, _)| f == id).map(|(_, e)| e.clone()).unwrap_or_default();
+    let reason = |id: &str| {
+        report
+            .failed
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default()
+    };
     assert!(reason("down").contains("500"), "{}", reason("down"));
-    assert!(reason("dead-host").contains("127.0.0.1:9"), "{}", reason("dead-host"));
+    assert!(
+        reason("dead-host").contains("127.0.0.1:9"),
+        "{}",
+        reason("dead-host")
+    );
 
     let items = newsroom.items("all.json");
     item(&items, "Ceasefire talks");
@@ -254,7 +375,10 @@ fn a_broken_feed_is_reported_and_the_others_still_publish() {
 fn live_ticker_items_sharing_one_link_stay_distinct() {
     let mut newsroom = Newsroom::new();
     newsroom.serve_fixture("/ticker.rss", "ticker.rss", "application/rss+xml");
-    newsroom.feed("/ticker.rss", "[[feed]]\nid = \"ticker\"\nurl = \"{url}\"\nsection = \"politics\"\n");
+    newsroom.feed(
+        "/ticker.rss",
+        "[[feed]]\nid = \"ticker\"\nurl = \"{url}\"\nsection = \"politics\"\n",
+    );
     newsroom.once();
     assert_eq!(newsroom.items("sections/politics.json").len(), 3);
 }
@@ -264,8 +388,14 @@ fn latin1_and_json_feeds_are_read() {
     let mut newsroom = Newsroom::new();
     newsroom.serve_fixture("/latin1.rss", "latin1.rss", "application/rss+xml");
     newsroom.serve_fixture("/tech.json", "tech.json", "application/feed+json");
-    newsroom.feed("/latin1.rss", "[[feed]]\nid = \"region\"\nurl = \"{url}\"\n");
-    newsroom.feed("/tech.json", "[[feed]]\nid = \"tech\"\nurl = \"{url}\"\nsection = \"technology\"\n");
+    newsroom.feed(
+        "/latin1.rss",
+        "[[feed]]\nid = \"region\"\nurl = \"{url}\"\n",
+    );
+    newsroom.feed(
+        "/tech.json",
+        "[[feed]]\nid = \"tech\"\nurl = \"{url}\"\nsection = \"technology\"\n",
+    );
     let report = newsroom.once();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let items = newsroom.items("all.json");
@@ -287,8 +417,15 @@ fn a_spool_folder_is_read_file_by_file() {
     std::fs::write(spool.join("c.xml"), Newsroom::fixture("truncated.rss")).expect("write");
     newsroom.raw_feed("[[feed]]\nid = \"spool\"\nurl = \"file:spool\"\nsection = \"politics\"\n");
     let report = newsroom.once();
-    assert!(report.failed.is_empty(), "one bad file does not fail the spool: {:?}", report.failed);
+    assert!(
+        report.failed.is_empty(),
+        "one bad file does not fail the spool: {:?}",
+        report.failed
+    );
     assert_eq!(newsroom.items("sections/politics.json").len(), 5);
     let again = newsroom.once();
-    assert_eq!(again.not_modified, 1, "an unchanged folder is not read again");
+    assert_eq!(
+        again.not_modified, 1,
+        "an unchanged folder is not read again"
+    );
 }

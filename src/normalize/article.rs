@@ -25,6 +25,8 @@ pub(crate) struct Channel<'a> {
     pub doc_url: &'a Url,
     /// The feed's own page link (RSS channel link, Atom alternate).
     pub link: Option<Url>,
+    /// The root element's `xml:base`, which every entry inherits.
+    pub xml_base: Option<Url>,
     pub home_url: Option<String>,
     pub rights: Option<String>,
     pub language: Option<&'a str>,
@@ -175,10 +177,13 @@ fn attribution(
 }
 
 /// Relative URLs in the body resolve against the content's `xml:base`
-/// (itself resolved), else the item link, else the channel link, else the
-/// document URL.
+/// (itself resolved), else the one the entry inherits from the root element,
+/// else the item link, else the channel link, else the document URL.
 fn content_base(entry: &Entry, item_link: Option<&Url>, channel: &Channel<'_>) -> Url {
-    let fallback = item_link
+    let fallback = channel
+        .xml_base
+        .as_ref()
+        .or(item_link)
         .or(channel.link.as_ref())
         .unwrap_or(channel.doc_url);
     entry

@@ -39,10 +39,7 @@ pub use id::article_id;
 pub use sanitize::sanitize_html;
 pub use slug::slugify;
 
-/// The id `parse` gives an entry that had no id of its own (feed-rs would
-/// otherwise invent a random one). Mirrors `crate::parse::NO_SOURCE_ID`,
-/// which is written in parallel; switch to it once merged.
-const NO_SOURCE_ID: &str = "wirefeed:no-source-id";
+use crate::parse::NO_SOURCE_ID;
 
 /// What normalize needs besides the feed itself.
 pub struct Context<'a> {
@@ -83,6 +80,7 @@ pub fn normalize_feed(
         doc_url: &doc.url,
         home_url: link.as_ref().map(url::Url::to_string),
         link,
+        xml_base: links::root_xml_base(&doc.body, &doc.url),
         rights: parsed
             .rights
             .as_ref()

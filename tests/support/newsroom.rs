@@ -44,11 +44,17 @@ pub struct Newsroom {
 
 impl Newsroom {
     pub fn new() -> Newsroom {
-        Newsroom { dir: tempfile::tempdir().expect("temp dir"), server: TestServer::start(), feeds: Vec::new() }
+        Newsroom {
+            dir: tempfile::tempdir().expect("temp dir"),
+            server: TestServer::start(),
+            feeds: Vec::new(),
+        }
     }
 
     pub fn fixture(name: &str) -> Vec<u8> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline").join(name);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pipeline")
+            .join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
@@ -57,8 +63,14 @@ impl Newsroom {
         self.serve(path, Self::fixture(fixture), content_type);
     }
 
+    /// Serves `body` at `path` with an ETag derived from the bytes.
     pub fn serve(&self, path: &str, body: Vec<u8>, content_type: &str) {
-        self.server.set(path, Route::ok(body, content_type).with_etag());
+        let hash = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let etag = format!("\"{hash:016x}\"");
+        self.server
+            .set(path, Route::ok(body, content_type).with_etag(&etag));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -89,9 +101,12 @@ impl Newsroom {
 
     /// Runs one cycle in-process, like `wirefeed once`.
     pub fn once(&self) -> CycleReport {
-        let (config, _warnings) = wirefeed::config::load(&self.config_path()).unwrap_or_else(|p| panic!("{p}"));
+        let (config, _warnings) =
+            wirefeed::config::load(&self.config_path()).unwrap_or_else(|p| panic!("{p}"));
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(wirefeed::cycle::run_once(&config)).expect("cycle runs")
+        runtime
+            .block_on(wirefeed::cycle::run_once(&config))
+            .expect("cycle runs")
     }
 
     pub fn output_path(&self, rel: &str) -> PathBuf {
@@ -109,7 +124,10 @@ impl Newsroom {
 
     /// The items of a published JSON Feed.
     pub fn items(&self, rel: &str) -> Vec<serde_json::Value> {
-        self.json(rel)["items"].as_array().cloned().unwrap_or_default()
+        self.json(rel)["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn rss(&self, rel: &str) -> rss::Channel {
@@ -123,7 +141,10 @@ impl Newsroom {
 
 /// Titles of a JSON Feed's items.
 pub fn titles(items: &[serde_json::Value]) -> Vec<String> {
-    items.iter().map(|i| i["title"].as_str().unwrap_or_default().to_owned()).collect()
+    items
+        .iter()
+        .map(|i| i["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// The item whose title contains `needle`.

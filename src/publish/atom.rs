@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::model::{Article, Attribution, ChannelFeed};
 
 use super::channels::{ChannelInfo, Format, article_terms};
-use super::credit::{content_with_credit, summary_text_with_credit};
+use super::credit::{content_with_credit, public_feed_url, summary_text_with_credit};
 
 /// Renders `feed` as an Atom 1.0 document ending in a newline.
 pub fn render(
@@ -126,15 +126,22 @@ fn authors(article: &Article) -> Vec<Person> {
         .collect()
 }
 
-/// §4.2.11: the feed the entry was taken from. Its id is the feed URL, the
-/// one identifier of the source feed wirefeed always has.
+/// §4.2.11: the feed the entry was taken from. Its id is the feed URL, or
+/// for a local spool (whose path means nothing to readers) a URN of the feed id.
 fn source(attribution: &Attribution, entry_updated: FixedDateTime) -> Source {
-    let mut links = vec![link(&attribution.feed_url, "self", None)];
+    let feed_url = public_feed_url(attribution);
+    let mut links: Vec<Link> = feed_url
+        .map(|url| link(url, "self", None))
+        .into_iter()
+        .collect();
     if let Some(home) = &attribution.home_url {
         links.push(link(home, "alternate", Some("text/html")));
     }
     Source {
-        id: attribution.feed_url.clone(),
+        id: feed_url.map_or_else(
+            || format!("urn:wirefeed:feed:{}", attribution.feed_id),
+            str::to_owned,
+        ),
         title: Text::plain(attribution.name.clone()),
         updated: attribution
             .published

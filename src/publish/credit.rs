@@ -4,7 +4,7 @@
 //! readers that understand them; many readers show only the description or
 //! content, so the credit line is also written into the text itself.
 
-use crate::model::Article;
+use crate::model::{Article, Attribution};
 
 use super::escape::escape_markup;
 
@@ -53,13 +53,31 @@ pub fn credit_html(article: &Article) -> String {
     html
 }
 
-/// `content_html` followed by the credit paragraph.
+/// `content_html` followed by the credit paragraph; an item without a body
+/// gets its summary instead, so readers show more than the credit line.
 pub fn content_with_credit(article: &Article) -> String {
-    let credit = credit_html(article);
     match &article.content_html {
-        Some(content) => format!("{content}\n{credit}"),
-        None => credit,
+        Some(content) => format!("{content}\n{}", credit_html(article)),
+        None => summary_html_with_credit(article),
     }
+}
+
+/// The source feed's URL when it is on the web. A `file:` spool path is local
+/// to this machine and is never published.
+pub fn public_feed_url(attribution: &Attribution) -> Option<&str> {
+    Some(attribution.feed_url.as_str()).filter(|url| is_web(url))
+}
+
+/// A URL that stands for the source in RSS `<source url>`: its feed, else the
+/// outlet's home page, else the original item.
+pub fn public_source_url(attribution: &Attribution) -> Option<&str> {
+    public_feed_url(attribution)
+        .or_else(|| attribution.home_url.as_deref().filter(|url| is_web(url)))
+        .or_else(|| attribution.item_url.as_deref().filter(|url| is_web(url)))
+}
+
+fn is_web(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
 }
 
 /// The plain-text summary as an HTML paragraph, followed by the credit.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::{Article, Attribution, ChannelFeed, Label};
 
 use super::channels::{ChannelInfo, Format};
-use super::credit::content_with_credit;
+use super::credit::{content_with_credit, public_feed_url};
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
@@ -82,7 +82,7 @@ struct Source<'a> {
     feed_id: &'a str,
     name: &'a str,
     home_url: Option<&'a str>,
-    feed_url: &'a str,
+    feed_url: Option<&'a str>,
     item_id: &'a str,
     item_url: Option<&'a str>,
     credit: Option<&'a str>,
@@ -167,7 +167,7 @@ fn source(attribution: &Attribution) -> Source<'_> {
         feed_id: &attribution.feed_id,
         name: &attribution.name,
         home_url: attribution.home_url.as_deref(),
-        feed_url: &attribution.feed_url,
+        feed_url: public_feed_url(attribution),
         item_id: &attribution.item_id,
         item_url: attribution.item_url.as_deref(),
         credit: attribution.credit.as_deref(),

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::model::{Article, ChannelFeed, Image};
 
 use super::channels::{ChannelInfo, Format, article_terms};
-use super::credit::{content_with_credit, summary_html_with_credit};
+use super::credit::{content_with_credit, public_source_url, summary_html_with_credit};
 
 const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
 const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
@@ -90,8 +90,8 @@ fn item(config: &Config, article: &Article) -> Item {
                 name: term.label,
             })
             .collect(),
-        source: Some(Source {
-            url: source.feed_url.clone(),
+        source: public_source_url(source).map(|url| Source {
+            url: url.to_owned(),
             title: Some(source.name.clone()),
         }),
         enclosure: article.enclosures.first().map(|enclosure| Enclosure {

@@ -183,76 +183,48 @@ const REGIONS: [&str; 8] = [
     "us-canada",
 ];
 const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
-const WORDS: [&str; 48] = [
-    "government",
-    "minister",
-    "talks",
-    "ceasefire",
-    "election",
-    "market",
-    "rates",
-    "inflation",
-    "storm",
-    "flood",
-    "court",
-    "ruling",
-    "protest",
-    "police",
-    "team",
-    "match",
-    "league",
-    "health",
-    "hospital",
-    "vaccine",
-    "climate",
-    "summit",
-    "energy",
-    "oil",
-    "prices",
-    "workers",
-    "strike",
-    "border",
-    "refugees",
-    "aid",
-    "budget",
-    "parliament",
-    "vote",
-    "reform",
-    "school",
-    "students",
-    "company",
-    "profits",
-    "jobs",
-    "factory",
-    "festival",
-    "film",
-    "museum",
-    "drought",
-    "harvest",
-    "bank",
-    "exports",
-    "tariffs",
+/// Syllables for a newsroom-sized vocabulary: real copy uses thousands of
+/// words, and a tiny vocabulary would make unrelated stories look alike.
+const SYLLABLES: [&str; 24] = [
+    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
+    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
 ];
+
+/// About 6,000 distinct words, built once.
+fn vocabulary() -> Vec<String> {
+    let mut words = Vec::new();
+    for a in SYLLABLES {
+        for b in SYLLABLES {
+            words.push(format!("{a}{b}"));
+            for c in SYLLABLES.iter().take(9) {
+                words.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    words
+}
 
 /// A small deterministic generator so every run builds the same corpus.
 struct Rng(u64);
 impl Rng {
+    /// A word, the common ones far more often than the rare (as in real text).
+    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
+        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+        &words[((u * u * u) * words.len() as f64) as usize]
+    }
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
-        words[(self.next() % words.len() as u64) as usize]
-    }
-    fn sentence(&mut self, n: usize) -> String {
+    fn sentence(&mut self, words: &[String], n: usize) -> String {
         let mut s = String::new();
         for i in 0..n {
             if i > 0 {
                 s.push(' ');
             }
-            s.push_str(self.pick(&WORDS));
+            s.push_str(self.word(words));
         }
         s
     }
@@ -276,10 +248,10 @@ fn story(rng: &mut Rng, tag: u64) -> Story {
         let _ = write!(
             body,
             "<p>{}. <a href=\"/related/{}\">{}</a> {}.</p>",
-            capitalize(&rng.sentence(40)),
+            capitalize(&rng.sentence(words, 40)),
             rng.next() % 100_000,
-            rng.sentence(3),
-            rng.sentence(20)
+            rng.sentence(words, 3),
+            rng.sentence(words, 20)
         );
     }
     body.push_str("<figure><img src=\"/img/photo.jpg\" alt=\"photo\"><figcaption>A photo (Agency)</figcaption></figure>");
@@ -330,7 +302,7 @@ fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
                     };
                     (url, copy, published)
                 } else {
-                    (url, story(&mut rng, (f * items + i) as u64), published)
+                    (url, story(&mut rng, &words), published)
                 }
             })
             .collect();

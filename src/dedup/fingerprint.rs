@@ -42,15 +42,15 @@ pub const ROWS: usize = HASHES / BANDS;
 /// Words of the body used as the lead when the item has no summary.
 pub const LEAD_WORDS: usize = 60;
 
-/// The comparable essence of one story.
+/// The comparable essence of one story: its normalized words. The MinHash
+/// signature is derived from them only where band keys are needed, so
+/// verifying a candidate costs no hashing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Normalized title words, in order.
     pub title: Vec<String>,
     /// Normalized lead words, in order, at most [`LEAD_WORDS`].
     pub lead: Vec<String>,
-    /// MinHash of the word pairs of title followed by lead.
-    pub signature: [u64; HASHES],
 }
 
 impl Fingerprint {
@@ -67,13 +67,33 @@ impl Fingerprint {
         };
         let mut lead = tokens(&lead_source);
         lead.truncate(LEAD_WORDS);
-        let words: Vec<&str> = title.iter().chain(&lead).map(String::as_str).collect();
-        let signature = minhash(&shingle_hashes(&words));
+        Fingerprint { title, lead }
+    }
+
+    /// The words as one line of text, for storing: tokens never contain
+    /// whitespace, so spaces separate words and a newline ends the title.
+    pub fn to_stored(&self) -> String {
+        format!("{}\n{}", self.title.join(" "), self.lead.join(" "))
+    }
+
+    /// The inverse of [`Fingerprint::to_stored`].
+    pub fn from_stored(stored: &str) -> Fingerprint {
+        let (title, lead) = stored.split_once('\n').unwrap_or((stored, ""));
+        let words = |text: &str| {
+            text.split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
         Fingerprint {
-            title,
-            lead,
-            signature,
+            title: words(title),
+            lead: words(lead),
         }
+    }
+
+    /// MinHash of the word pairs of title followed by lead.
+    fn signature(&self) -> [u64; HASHES] {
+        minhash(&self.story_shingles())
     }
 
     /// One key per LSH band; two fingerprints sharing a key are candidates.
@@ -84,10 +104,11 @@ impl Fingerprint {
         if self.title.is_empty() && self.lead.is_empty() {
             return None;
         }
+        let signature = self.signature();
         let mut keys = [0i64; BANDS];
         for (band, key) in keys.iter_mut().enumerate() {
             let mut hash = fnv1a(&(band as u64).to_le_bytes(), FNV_OFFSET);
-            for slot in &self.signature[band * ROWS..(band + 1) * ROWS] {
+            for slot in &signature[band * ROWS..(band + 1) * ROWS] {
                 hash = fnv1a(&slot.to_le_bytes(), hash);
             }
             // SQLite integers are signed; the bits are what matter.
@@ -214,6 +235,26 @@ mod tests {
         assert_eq!(
             tokens("Al-Nakhalah: We ARE ready…"),
             ["al", "nakhalah", "we", "are", "ready"]
+        );
+    }
+
+    #[test]
+    fn stored_words_read_back_as_the_same_fingerprint() {
+        let story = article("a", "f")
+            .title("Al-Nakhalah: We are ready")
+            .summary("غزة، اليوم: the 3rd day")
+            .build();
+        let fingerprint = Fingerprint::of(&story);
+        assert_eq!(
+            Fingerprint::from_stored(&fingerprint.to_stored()),
+            fingerprint
+        );
+        assert_eq!(
+            Fingerprint::from_stored("\n"),
+            Fingerprint {
+                title: vec![],
+                lead: vec![]
+            }
         );
     }
 

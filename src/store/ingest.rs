@@ -82,19 +82,41 @@ fn ingest_one(
         return Ok(());
     }
 
-    match fold_target(conn, feed.feed_id, &incoming)? {
+    let fingerprint = Fingerprint::of(&incoming);
+    match fold_target(conn, feed.feed_id, &incoming, &fingerprint)? {
         Some(article_id) => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, "duplicate folded");
-            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
+            sources::insert(
+                conn,
+                feed.feed_id,
+                &article_id,
+                feed.priority,
+                &incoming,
+                &fingerprint,
+            )?;
             rebuild(conn, &article_id)?;
             report.folded += 1;
         }
         None => {
             // Ids derive from feed id and item id, so an article with this id
-            // can only be this item's; its versions are combined by rebuild.
+            // can only be this item's, and this is its only version: combine
+            // it directly instead of reading it back.
             let article_id = incoming.id.clone();
-            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
-            rebuild(conn, &article_id)?;
+            sources::insert(
+                conn,
+                feed.feed_id,
+                &article_id,
+                feed.priority,
+                &incoming,
+                &fingerprint,
+            )?;
+            let only = [SourceVersion {
+                article: incoming,
+                priority: feed.priority,
+            }];
+            if let Some(article) = dedup::combine(&article_id, &only) {
+                articles::write(conn, &article)?;
+            }
             report.new += 1;
         }
     }
@@ -109,6 +131,7 @@ fn fold_target(
     conn: &Connection,
     feed_id: &str,
     incoming: &Article,
+    fingerprint: &Fingerprint,
 ) -> Result<Option<String>, StoreError> {
     if let Some(url) = &incoming.url {
         for article_id in sources::articles_with_url(conn, url)? {
@@ -117,11 +140,8 @@ fn fold_target(
             }
         }
     }
-    let fingerprint = Fingerprint::of(incoming);
-    for candidate in sources::candidates(conn, &fingerprint)? {
-        if candidate.feed_id == feed_id
-            || !dedup::is_same_story(&fingerprint, &Fingerprint::of(&candidate.version))
-        {
+    for candidate in sources::candidates(conn, feed_id, fingerprint)? {
+        if !dedup::is_same_story(fingerprint, &candidate.fingerprint) {
             continue;
         }
         if !sources::feed_in_article(conn, feed_id, &candidate.article_id)? {

@@ -42,6 +42,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Prepared statements kept compiled: every distinct query of the store fits,
 /// so an ingest never recompiles one.
 const STATEMENT_CACHE: usize = 64;
+/// SQLite page cache, in KiB.
+const CACHE_KIB: i64 = 64 * 1024;
 
 /// An open state database.
 #[derive(Debug)]
@@ -79,6 +81,10 @@ impl Store {
         // In WAL mode NORMAL loses at most the last commits on power loss,
         // never consistency; each cycle refetches what was lost.
         conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
+        // SQLite's default page cache is 2 MiB; dedup lookups touch index
+        // pages all over a large state, so give them room (KiB when negative).
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)
             .map_err(open_error)?;
         schema::migrate(&mut conn)?;
         Ok(Store {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
         dated      INTEGER NOT NULL,     -- 0: the source gave no date, published is first seen
         digest     TEXT NOT NULL,        -- content digest of the version, dates excluded
         version    TEXT NOT NULL,        -- the Article as this source gave it, JSON
+        words      TEXT NOT NULL,        -- dedup::Fingerprint::to_stored: compared without parsing `version`
         UNIQUE (feed_id, item_id)
     );
     CREATE INDEX sources_by_article ON sources (article_id);

@@ -17,36 +17,31 @@ const MAX_CANDIDATES: i64 = 200;
 pub(crate) struct StoredSource {
     /// Row id: the order versions were first seen.
     pub id: i64,
-    pub feed_id: String,
     pub article_id: String,
     pub priority: i64,
     pub digest: String,
     pub version: Article,
 }
 
-const COLUMNS: &str = "id, feed_id, article_id, priority, digest, version";
+const COLUMNS: &str = "id, article_id, priority, digest, version";
 
-fn read_row(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(i64, String, String, i64, String, String)> {
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i64, String, String)> {
     Ok((
         row.get(0)?,
         row.get(1)?,
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
-        row.get(5)?,
     ))
 }
 
 fn parse(
     conn: &Connection,
-    (id, feed_id, article_id, priority, digest, json): (i64, String, String, i64, String, String),
+    (id, article_id, priority, digest, json): (i64, String, i64, String, String),
 ) -> Result<StoredSource, StoreError> {
     let version = from_json(conn, &article_id, &json)?;
     Ok(StoredSource {
         id,
-        feed_id,
         article_id,
         priority,
         digest,
@@ -109,30 +104,44 @@ pub(crate) fn feed_in_article(
     .context(conn, "check an article's feeds")
 }
 
-/// Versions sharing at least one LSH band key with `fingerprint`, newest
-/// first, at most [`MAX_CANDIDATES`].
+/// A near-duplicate suspect: another feed's version and its words.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub article_id: String,
+    pub fingerprint: Fingerprint,
+}
+
+/// Versions of feeds other than `feed_id` sharing at least one LSH band key
+/// with `fingerprint`, newest first, at most [`MAX_CANDIDATES`].
 pub(crate) fn candidates(
     conn: &Connection,
+    feed_id: &str,
     fingerprint: &Fingerprint,
-) -> Result<Vec<StoredSource>, StoreError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let Some(keys) = fingerprint.band_keys() else {
         return Ok(Vec::new());
     };
     let placeholders = vec!["?"; keys.len()].join(", ");
     let sql = format!(
-        "SELECT {COLUMNS} FROM sources WHERE id IN
+        "SELECT article_id, words FROM sources WHERE id IN
              (SELECT DISTINCT source_id FROM lsh WHERE band_key IN ({placeholders}))
+           AND feed_id != ?
          ORDER BY id DESC LIMIT {MAX_CANDIDATES}"
     );
-    let rows: Vec<_> = conn
-        .prepare_cached(&sql)
+    let mut params: Vec<rusqlite::types::Value> = keys.iter().map(|key| (*key).into()).collect();
+    params.push(feed_id.to_owned().into());
+    conn.prepare_cached(&sql)
         .and_then(|mut statement| {
             statement
-                .query_map(rusqlite::params_from_iter(keys), read_row)?
+                .query_map(rusqlite::params_from_iter(params), |row| {
+                    Ok(Candidate {
+                        article_id: row.get(0)?,
+                        fingerprint: Fingerprint::from_stored(&row.get::<_, String>(1)?),
+                    })
+                })?
                 .collect()
         })
-        .context(conn, "find near-duplicate candidates")?;
-    rows.into_iter().map(|row| parse(conn, row)).collect()
+        .context(conn, "find near-duplicate candidates")
 }
 
 /// Stores a new version of a story under `article_id` and indexes it.
@@ -142,12 +151,13 @@ pub(crate) fn insert(
     article_id: &str,
     priority: i64,
     version: &Article,
+    fingerprint: &Fingerprint,
 ) -> Result<(), StoreError> {
     let json = to_json(version)?;
     let id: i64 = conn
         .prepare_cached(
-            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version, words)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         )
         .and_then(|mut statement| {
             statement.query_row(
@@ -159,13 +169,14 @@ pub(crate) fn insert(
                     priority,
                     version.source.published.is_some(),
                     content_digest(version),
-                    json
+                    json,
+                    fingerprint.to_stored()
                 ],
                 |row| row.get(0),
             )
         })
         .context(conn, "store a source item")?;
-    index(conn, id, version)
+    index(conn, id, fingerprint)
 }
 
 /// Replaces the version stored in row `id` (a correction) and re-indexes it.
@@ -176,8 +187,9 @@ pub(crate) fn replace(
     version: &Article,
 ) -> Result<(), StoreError> {
     let json = to_json(version)?;
+    let fingerprint = Fingerprint::of(version);
     conn.prepare_cached(
-        "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6
+        "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6, words = ?7
          WHERE id = ?1",
     )
     .and_then(|mut statement| {
@@ -187,21 +199,22 @@ pub(crate) fn replace(
             version.source.published.is_some(),
             content_digest(version),
             json,
-            version.url
+            version.url,
+            fingerprint.to_stored()
         ])
     })
     .context(conn, "update a source item")?;
     conn.prepare_cached("DELETE FROM lsh WHERE source_id = ?1")
         .and_then(|mut statement| statement.execute([id]))
         .context(conn, "clear a source item's band keys")?;
-    index(conn, id, version)
+    index(conn, id, &fingerprint)
 }
 
-fn index(conn: &Connection, source_id: i64, version: &Article) -> Result<(), StoreError> {
+fn index(conn: &Connection, source_id: i64, fingerprint: &Fingerprint) -> Result<(), StoreError> {
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES (?1, ?2)")
         .context(conn, "prepare the band key insert")?;
-    for key in Fingerprint::of(version).band_keys().into_iter().flatten() {
+    for key in fingerprint.band_keys().into_iter().flatten() {
         insert
             .execute([key, source_id])
             .context(conn, "store a band key")?;

@@ -236,13 +236,9 @@ struct Story {
     body: String,
 }
 
-fn story(rng: &mut Rng, tag: u64) -> Story {
-    let title = format!(
-        "{} {} ({tag})",
-        capitalize(&rng.sentence(7)),
-        rng.sentence(2)
-    );
-    let lead = format!("{}.", capitalize(&rng.sentence(28)));
+fn story(rng: &mut Rng, words: &[String]) -> Story {
+    let title = capitalize(&rng.sentence(words, 9));
+    let lead = format!("{}.", capitalize(&rng.sentence(words, 28)));
     let mut body = format!("<p>{lead}</p>");
     for _ in 0..5 {
         let _ = write!(
@@ -277,8 +273,9 @@ fn xml_escape(s: &str) -> String {
 /// republished copies of a shared pool of agency stories (new URL, same text).
 fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
     let mut pool_rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let words = vocabulary();
     let pool: Vec<Story> = (0..(feeds * items / 20).max(1))
-        .map(|i| story(&mut pool_rng, i as u64))
+        .map(|_| story(&mut pool_rng, &words))
         .collect();
     let mut total = 0;
     for f in 0..feeds {

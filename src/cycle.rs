@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tracing::{info, warn};
 
 use crate::config::{Config, FeedConfig};
@@ -86,6 +86,8 @@ struct FeedMessage {
     priority: i64,
     at: DateTime<Utc>,
     result: FeedResult,
+    /// Held until the feed is stored: bounds the fetched-but-unstored data.
+    _in_flight: OwnedSemaphorePermit,
 }
 
 /// Runs one full cycle over every enabled feed, then publishes.
@@ -103,12 +105,19 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
     let (sender, mut receiver) = mpsc::channel::<FeedMessage>(64);
     let feeds: Vec<FeedConfig> = config.feeds.iter().filter(|f| f.enabled).cloned().collect();
     let feed_count = feeds.len();
+    // Fetching and parsing outpace the single SQLite writer; without a bound
+    // every feed of a cold cycle would sit parsed in memory waiting for it.
+    let in_flight = Arc::new(Semaphore::new(config.defaults.concurrency.max(1) * 2));
     for feed in feeds {
+        let in_flight = Arc::clone(&in_flight);
         let validators = previous.get(&feed.id).cloned().unwrap_or_default();
         let fetcher = Arc::clone(&fetcher);
         let config = Arc::clone(&config);
         let sender = sender.clone();
         tokio::spawn(async move {
+            let Ok(permit) = in_flight.acquire_owned().await else {
+                return; // closed only when the cycle is abandoned
+            };
             let at = Utc::now();
             let result = process_feed(&fetcher, &config, &feed, &validators, at).await;
             let message = FeedMessage {
@@ -116,6 +125,7 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
                 priority: feed.priority,
                 at,
                 result,
+                _in_flight: permit,
             };
             // The receiver only goes away when the cycle is abandoned.
             let _ = sender.send(message).await;
@@ -243,11 +253,13 @@ fn store_feed(
     message: FeedMessage,
     report: &mut CycleReport,
 ) -> Result<(), StoreError> {
+    // The in-flight permit stays in `message` and is released once stored.
     let FeedMessage {
         feed_id,
         priority,
         at,
         result,
+        ..
     } = message;
     match result {
         FeedResult::NotModified { status } => {

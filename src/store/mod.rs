@@ -86,6 +86,8 @@ impl Store {
         // pages all over a large state, so give them room (KiB when negative).
         conn.pragma_update(None, "cache_size", -CACHE_KIB)
             .map_err(open_error)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 16384)
+            .map_err(open_error)?;
         schema::migrate(&mut conn)?;
         Ok(Store {
             conn,

@@ -326,6 +326,63 @@ fn every_published_file_is_read_cleanly_by_feedparser() {
     }
 }
 
+/// feed-rs, the Rust reader wirefeed itself ingests with, is the one real
+/// JSON Feed consumer here: released feedparser reads XML only.
+#[test]
+fn every_published_file_is_read_by_feed_rs() {
+    use feed_rs::model::FeedType;
+    let newsroom = rich_newsroom();
+    let output = newsroom.output_path("");
+    let mut problems = Vec::new();
+    for file in published(&output) {
+        let name = relative(&file.path, &output);
+        let bytes = std::fs::read(&file.path).expect("read published file");
+        let feed = match feed_rs::parser::parse(bytes.as_slice()) {
+            Ok(feed) => feed,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let expected = match file.version {
+            "rss20" => FeedType::RSS2,
+            "atom10" => FeedType::Atom,
+            _ => FeedType::JSON,
+        };
+        if feed.feed_type != expected || feed.entries.len() != file.items {
+            problems.push(format!(
+                "{name}: read as {:?} with {} entries, wrote {expected:?} with {}",
+                feed.feed_type,
+                feed.entries.len(),
+                file.items
+            ));
+        }
+        for (index, entry) in feed.entries.iter().enumerate() {
+            let lacks: Vec<&str> = [
+                ("title", entry.title.is_some()),
+                ("link", !entry.links.is_empty()),
+                ("author", !entry.authors.is_empty()),
+                ("date", entry.published.or(entry.updated).is_some()),
+                (
+                    "content",
+                    entry.content.is_some() || entry.summary.is_some(),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(what, present)| (!present).then_some(what))
+            .collect();
+            if !lacks.is_empty() {
+                problems.push(format!(
+                    "{name}: entry {index} ({}): no {}",
+                    entry.id,
+                    lacks.join(", ")
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "feed-rs:\n{}", problems.join("\n"));
+}
+
 #[test]
 fn every_published_xml_file_is_well_formed_for_xmllint() {
     let newsroom = rich_newsroom();

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::model::{Article, Attribution, ChannelFeed};
 
 use super::channels::{ChannelInfo, Format, article_terms};
-use super::credit::{content_with_credit, public_feed_url, summary_text_with_credit};
+use super::credit::{byline, content_with_credit, public_feed_url, summary_text_with_credit};
 
 /// Renders `feed` as an Atom 1.0 document ending in a newline.
 pub fn render(
@@ -110,17 +110,11 @@ fn entry(config: &Config, article: &Article) -> Entry {
     }
 }
 
-/// The byline; an entry without one is credited to the source outlet.
 fn authors(article: &Article) -> Vec<Person> {
-    let names = if article.authors.is_empty() {
-        vec![article.source.name.clone()]
-    } else {
-        article.authors.clone()
-    };
-    names
+    byline(article)
         .into_iter()
         .map(|name| Person {
-            name,
+            name: name.to_owned(),
             ..Person::default()
         })
         .collect()

@@ -16,6 +16,17 @@ pub fn credit_line(article: &Article) -> String {
     }
 }
 
+/// The byline; an item without one is credited to the source outlet, so
+/// every format names an author (RFC 4287 §4.1.1 requires one in Atom, and
+/// readers such as feedparser show `dc:creator` and JSON Feed `authors`).
+pub fn byline(article: &Article) -> Vec<&str> {
+    if article.authors.is_empty() {
+        vec![article.source.name.as_str()]
+    } else {
+        article.authors.iter().map(String::as_str).collect()
+    }
+}
+
 /// "Also via: X, Y" when duplicates from other outlets were folded in.
 pub fn also_via_line(article: &Article) -> Option<String> {
     if article.also_via.is_empty() {
@@ -108,6 +119,14 @@ mod tests {
         let mut story = article("a");
         story.source.credit = None;
         assert_eq!(credit_line(&story), "Source: Associated Press");
+    }
+
+    #[test]
+    fn byline_falls_back_to_the_outlet_name() {
+        let mut story = article("a");
+        assert_eq!(byline(&story), ["Jane Doe"]);
+        story.authors.clear();
+        assert_eq!(byline(&story), ["Associated Press"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::{Article, Attribution, ChannelFeed, Label};
 
 use super::channels::{ChannelInfo, Format};
-use super::credit::{content_with_credit, public_feed_url};
+use super::credit::{byline, content_with_credit, public_feed_url};
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
@@ -114,13 +114,6 @@ pub fn render(info: &ChannelInfo, feed: &ChannelFeed) -> Result<Vec<u8>, serde_j
 }
 
 fn item(article: &Article) -> Item<'_> {
-    let authors = if article.authors.is_empty() {
-        vec![Author {
-            name: &article.source.name,
-        }]
-    } else {
-        article.authors.iter().map(|name| Author { name }).collect()
-    };
     Item {
         id: &article.id,
         url: article.url.as_deref(),
@@ -130,7 +123,10 @@ fn item(article: &Article) -> Item<'_> {
         image: article.image.as_ref().map(|image| image.url.as_str()),
         date_published: rfc3339(article.published),
         date_modified: rfc3339(article.updated),
-        authors,
+        authors: byline(article)
+            .into_iter()
+            .map(|name| Author { name })
+            .collect(),
         tags: article.tags.iter().map(|tag| tag.label.as_str()).collect(),
         language: article.language.as_deref(),
         attachments: article

@@ -29,6 +29,7 @@ use crate::config::Config;
 use crate::model::ChannelFeed;
 
 use channels::{ChannelInfo, Format};
+use escape::drop_non_xml_chars;
 
 /// What one [`publish`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -99,8 +100,14 @@ fn render(
     path: &Path,
 ) -> Result<Vec<u8>, PublishError> {
     let rendered: Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> = match format {
-        Format::Rss => rss::render(config, info, feed).map_err(Into::into),
-        Format::Atom => atom::render(config, info, feed).map_err(Into::into),
+        // Source text may hold characters XML forbids; the feed crates write
+        // them through, and one would make the whole file unreadable.
+        Format::Rss => rss::render(config, info, feed)
+            .map(drop_non_xml_chars)
+            .map_err(Into::into),
+        Format::Atom => atom::render(config, info, feed)
+            .map(drop_non_xml_chars)
+            .map_err(Into::into),
         Format::JsonFeed => json_feed::render(info, feed).map_err(Into::into),
     };
     rendered.map_err(|source| PublishError::Render {
@@ -116,3 +123,26 @@ fn output_path(config: &Config, relative: &str) -> std::path::PathBuf {
 
 #[cfg(test)]
 mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+    use test_support::{article, config, feed};
+
+    #[test]
+    fn control_characters_from_sources_never_reach_rss_or_atom() {
+        let config = config("out".into());
+        let mut story = article("a");
+        story.title = "Stocks\u{8} rally\u{0}".to_owned();
+        story.authors = vec!["Ana\u{7} Ruiz".to_owned()];
+        let feed = feed(Channel::All, "", vec![story]);
+        let info = ChannelInfo::new(&config, &feed);
+        for format in [Format::Rss, Format::Atom] {
+            let bytes = render(&config, &info, &feed, format, Path::new("all")).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("Stocks rally<"), "{text}");
+            assert!(text.contains("Ana Ruiz<"), "{text}");
+        }
+    }
+}

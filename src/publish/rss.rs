@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::model::{Article, ChannelFeed, Image};
 
 use super::channels::{ChannelInfo, Format, article_terms};
-use super::credit::{content_with_credit, public_source_url, summary_html_with_credit};
+use super::credit::{byline, content_with_credit, public_source_url, summary_html_with_credit};
 
 const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
 const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
@@ -104,7 +104,8 @@ fn item(config: &Config, article: &Article) -> Item {
                 .unwrap_or_else(|| "application/octet-stream".to_owned()),
         }),
         dublin_core_ext: Some(DublinCoreExtension {
-            creators: article.authors.clone(),
+            // feedparser and most readers take the author from dc:creator.
+            creators: byline(article).into_iter().map(str::to_owned).collect(),
             languages: article.language.iter().cloned().collect(),
             rights: source.rights.iter().cloned().collect(),
             ..DublinCoreExtension::default()
@@ -237,6 +238,15 @@ mod tests {
         assert_eq!(enclosure.url, "https://v.example/1.mp4");
         assert_eq!(enclosure.length, "0");
         assert_eq!(enclosure.mime_type, "application/octet-stream");
+    }
+
+    #[test]
+    fn item_without_byline_names_the_outlet_as_dc_creator() {
+        let mut story = article("a");
+        story.authors.clear();
+        let parsed = Channel::read_from(render_one(story).as_bytes()).unwrap();
+        let dublin_core = parsed.items[0].dublin_core_ext.as_ref().unwrap();
+        assert_eq!(dublin_core.creators, ["Associated Press"]);
     }
 
     #[test]

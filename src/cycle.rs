@@ -18,10 +18,10 @@ use tracing::{info, warn};
 
 use crate::config::{Config, FeedConfig};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, Validators};
-use crate::model::{Article, Channel, ChannelFeed};
+use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
 use crate::publish::{self, PublishError, PublishReport};
-use crate::store::{FeedIngest, LabelKind, Store, StoreError};
+use crate::store::{FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
 /// that suddenly lists 100,000 items is a fault upstream, not news.
@@ -76,7 +76,7 @@ enum FeedResult {
     Items {
         status: Option<u16>,
         validators: Validators,
-        articles: Vec<Article>,
+        articles: Vec<PreparedArticle>,
         dropped: usize,
     },
 }
@@ -207,7 +207,7 @@ fn read_documents(
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
-) -> Result<(Vec<Article>, usize), String> {
+) -> Result<(Vec<PreparedArticle>, usize), String> {
     let ctx = normalize::Context {
         site: &config.site,
         tag_aliases: &config.tag_aliases,
@@ -245,7 +245,14 @@ fn read_documents(
         warn!(feed = %feed.id, items = articles.len(), kept = MAX_ITEMS_PER_FETCH, "too many items; keeping the first");
         articles.truncate(MAX_ITEMS_PER_FETCH);
     }
-    Ok((articles, dropped))
+    // The SQLite writer is the one serial stage: hand it articles with their
+    // JSON, digest and fingerprint already computed here, in parallel.
+    let prepared = articles
+        .into_iter()
+        .map(PreparedArticle::new)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| error.to_string())?;
+    Ok((prepared, dropped))
 }
 
 fn store_feed(
@@ -286,7 +293,7 @@ fn store_feed(
                 http_status: status,
                 validators,
             };
-            let outcome = store.ingest(&ingest, articles)?;
+            let outcome = store.ingest_prepared(&ingest, articles)?;
             info!(
                 feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
                 folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"

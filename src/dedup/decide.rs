@@ -27,12 +27,17 @@ pub enum Revision {
 /// An undated item gets `updated = now` from normalize on every fetch, so for
 /// it only the content decides; a dated item whose `updated` moved forward is
 /// an update even when the text is the same.
-pub fn revision(stored: &Article, stored_digest: &str, incoming: &Article) -> Revision {
+pub fn revision(
+    stored: &Article,
+    stored_digest: &str,
+    incoming: &Article,
+    incoming_digest: &str,
+) -> Revision {
     if incoming.updated < stored.updated {
         return Revision::IgnoredOlder;
     }
     let undated = incoming.source.published.is_none();
-    let same_content = content_digest(incoming) == stored_digest;
+    let same_content = incoming_digest == stored_digest;
     if same_content && (undated || incoming.updated <= stored.updated) {
         Revision::Unchanged
     } else {
@@ -210,7 +215,12 @@ mod tests {
         let stored = article("a", "f").updated(at(10)).build();
         let incoming = article("a", "f").title("Changed").updated(at(9)).build();
         assert_eq!(
-            revision(&stored, &content_digest(&stored), &incoming),
+            revision(
+                &stored,
+                &content_digest(&stored),
+                &incoming,
+                &content_digest(&incoming)
+            ),
             Revision::IgnoredOlder
         );
     }
@@ -219,7 +229,12 @@ mod tests {
     fn same_version_again_is_unchanged() {
         let stored = article("a", "f").updated(at(10)).build();
         assert_eq!(
-            revision(&stored, &content_digest(&stored), &stored.clone()),
+            revision(
+                &stored,
+                &content_digest(&stored),
+                &stored,
+                &content_digest(&stored)
+            ),
             Revision::Unchanged
         );
     }
@@ -229,7 +244,12 @@ mod tests {
         let stored = article("a", "f").updated(at(10)).build();
         let incoming = article("a", "f").title("Corrected").updated(at(10)).build();
         assert_eq!(
-            revision(&stored, &content_digest(&stored), &incoming),
+            revision(
+                &stored,
+                &content_digest(&stored),
+                &incoming,
+                &content_digest(&incoming)
+            ),
             Revision::Update
         );
     }
@@ -239,7 +259,12 @@ mod tests {
         let stored = article("a", "f").undated(at(10)).build();
         let incoming = article("a", "f").undated(at(20)).build();
         assert_eq!(
-            revision(&stored, &content_digest(&stored), &incoming),
+            revision(
+                &stored,
+                &content_digest(&stored),
+                &incoming,
+                &content_digest(&incoming)
+            ),
             Revision::Unchanged
         );
     }

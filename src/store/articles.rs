@@ -49,8 +49,16 @@ pub struct LabelInfo {
 
 /// Inserts or replaces `article` and its label rows.
 pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreError> {
+    write_with_json(conn, article, &to_json(article)?)
+}
+
+/// [`write`] for an article already serialized as `json`.
+pub(crate) fn write_with_json(
+    conn: &Connection,
+    article: &Article,
+    json: &str,
+) -> Result<(), StoreError> {
     let published = micros(article.published);
-    let json = to_json(article)?;
     conn.prepare_cached(
         "INSERT INTO articles (id, published, updated, section, breaking, json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -1,10 +1,10 @@
 //! Taking in one fetched feed: every article deduplicated against what is
 //! stored, written, and the fetch recorded, all in one transaction.
 
-use crate::dedup::{self, Fingerprint, Revision, SourceVersion};
+use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
-use crate::model::Article;
 use crate::store::error::StoreError;
+use crate::store::prepared::PreparedArticle;
 use crate::store::{articles, feed_state, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -42,7 +42,7 @@ pub struct IngestReport {
 pub(crate) fn ingest(
     conn: &Connection,
     feed: &FeedIngest<'_>,
-    articles: Vec<Article>,
+    articles: Vec<PreparedArticle>,
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
     for article in articles {
@@ -61,19 +61,25 @@ pub(crate) fn ingest(
 fn ingest_one(
     conn: &Connection,
     feed: &FeedIngest<'_>,
-    mut incoming: Article,
+    incoming: PreparedArticle,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
-    let item_id = incoming.source.item_id.clone();
-    if let Some(stored) = sources::find(conn, feed.feed_id, &item_id)? {
-        match dedup::revision(&stored.version, &stored.digest, &incoming) {
+    let item_id = &incoming.article.source.item_id;
+    if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
+        match dedup::revision(
+            &stored.version,
+            &stored.digest,
+            &incoming.article,
+            &incoming.digest,
+        ) {
             Revision::Unchanged => report.unchanged += 1,
             Revision::IgnoredOlder => {
                 tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
                 report.ignored_older += 1;
             }
             Revision::Update => {
-                dedup::keep_first_seen(&mut incoming, &stored.version);
+                let incoming =
+                    incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
                 sources::replace(conn, stored.id, feed.priority, &incoming)?;
                 rebuild(conn, &stored.article_id)?;
                 report.updated += 1;
@@ -82,40 +88,31 @@ fn ingest_one(
         return Ok(());
     }
 
-    let fingerprint = Fingerprint::of(&incoming);
-    match fold_target(conn, feed.feed_id, &incoming, &fingerprint)? {
+    match fold_target(conn, feed.feed_id, &incoming)? {
         Some(article_id) => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, "duplicate folded");
-            sources::insert(
-                conn,
-                feed.feed_id,
-                &article_id,
-                feed.priority,
-                &incoming,
-                &fingerprint,
-            )?;
+            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
             rebuild(conn, &article_id)?;
             report.folded += 1;
         }
         None => {
             // Ids derive from feed id and item id, so an article with this id
             // can only be this item's, and this is its only version: combine
-            // it directly instead of reading it back.
-            let article_id = incoming.id.clone();
-            sources::insert(
-                conn,
-                feed.feed_id,
-                &article_id,
-                feed.priority,
-                &incoming,
-                &fingerprint,
-            )?;
+            // it directly instead of reading it back, and reuse its JSON when
+            // combining one version changed nothing.
+            let article_id = incoming.article.id.clone();
+            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
+            let PreparedArticle { article, json, .. } = incoming;
             let only = [SourceVersion {
-                article: incoming,
+                article,
                 priority: feed.priority,
             }];
-            if let Some(article) = dedup::combine(&article_id, &only) {
-                articles::write(conn, &article)?;
+            if let Some(combined) = dedup::combine(&article_id, &only) {
+                if combined == only[0].article {
+                    articles::write_with_json(conn, &combined, &json)?;
+                } else {
+                    articles::write(conn, &combined)?;
+                }
             }
             report.new += 1;
         }
@@ -130,18 +127,17 @@ fn ingest_one(
 fn fold_target(
     conn: &Connection,
     feed_id: &str,
-    incoming: &Article,
-    fingerprint: &Fingerprint,
+    incoming: &PreparedArticle,
 ) -> Result<Option<String>, StoreError> {
-    if let Some(url) = &incoming.url {
+    if let Some(url) = &incoming.article.url {
         for article_id in sources::articles_with_url(conn, url)? {
             if !sources::feed_in_article(conn, feed_id, &article_id)? {
                 return Ok(Some(article_id));
             }
         }
     }
-    for candidate in sources::candidates(conn, feed_id, fingerprint)? {
-        if !dedup::is_same_story(fingerprint, &candidate.fingerprint) {
+    for candidate in sources::candidates(conn, feed_id, incoming.band_keys.as_ref())? {
+        if !dedup::is_same_story(&incoming.fingerprint, &candidate.fingerprint) {
             continue;
         }
         if !sources::feed_in_article(conn, feed_id, &candidate.article_id)? {

@@ -18,6 +18,7 @@ mod error;
 mod feed_state;
 mod ingest;
 mod language;
+mod prepared;
 mod schema;
 mod sources;
 #[cfg(test)]
@@ -27,6 +28,7 @@ pub use articles::{LabelInfo, LabelKind};
 pub use error::StoreError;
 pub use feed_state::FeedState;
 pub use ingest::{FeedIngest, IngestReport};
+pub use prepared::PreparedArticle;
 
 use crate::model::{Article, Channel};
 use chrono::{DateTime, Utc};
@@ -134,6 +136,19 @@ impl Store {
         &mut self,
         feed: &FeedIngest<'_>,
         articles: Vec<Article>,
+    ) -> Result<IngestReport, StoreError> {
+        let prepared = articles
+            .into_iter()
+            .map(PreparedArticle::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.ingest_prepared(feed, prepared)
+    }
+
+    /// [`Store::ingest`] for articles prepared beforehand (off the writer).
+    pub fn ingest_prepared(
+        &mut self,
+        feed: &FeedIngest<'_>,
+        articles: Vec<PreparedArticle>,
     ) -> Result<IngestReport, StoreError> {
         let in_feed = |source: StoreError| StoreError::Ingest {
             feed_id: feed.feed_id.to_owned(),

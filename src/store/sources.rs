@@ -1,10 +1,12 @@
 //! Each feed's own version of a story, keyed by (feed id, item id), and the
 //! LSH band keys that find near-duplicates among them.
 
-use crate::dedup::{Fingerprint, content_digest};
+use crate::dedup::Fingerprint;
+use crate::dedup::fingerprint::BANDS;
 use crate::model::Article;
-use crate::store::columns::{from_json, to_json};
+use crate::store::columns::from_json;
 use crate::store::error::{SqlContext, StoreError};
+use crate::store::prepared::PreparedArticle;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// At most this many near-duplicate suspects are verified per incoming item,
@@ -116,9 +118,9 @@ pub(crate) struct Candidate {
 pub(crate) fn candidates(
     conn: &Connection,
     feed_id: &str,
-    fingerprint: &Fingerprint,
+    keys: Option<&[i64; BANDS]>,
 ) -> Result<Vec<Candidate>, StoreError> {
-    let Some(keys) = fingerprint.band_keys() else {
+    let Some(keys) = keys else {
         return Ok(Vec::new());
     };
     let placeholders = vec!["?"; keys.len()].join(", ");
@@ -150,10 +152,9 @@ pub(crate) fn insert(
     feed_id: &str,
     article_id: &str,
     priority: i64,
-    version: &Article,
-    fingerprint: &Fingerprint,
+    version: &PreparedArticle,
 ) -> Result<(), StoreError> {
-    let json = to_json(version)?;
+    let article = &version.article;
     let id: i64 = conn
         .prepare_cached(
             "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version, words)
@@ -163,20 +164,20 @@ pub(crate) fn insert(
             statement.query_row(
                 params![
                     feed_id,
-                    version.source.item_id,
-                    version.url,
+                    article.source.item_id,
+                    article.url,
                     article_id,
                     priority,
-                    version.source.published.is_some(),
-                    content_digest(version),
-                    json,
-                    fingerprint.to_stored()
+                    article.source.published.is_some(),
+                    version.digest,
+                    version.json,
+                    version.fingerprint.to_stored()
                 ],
                 |row| row.get(0),
             )
         })
         .context(conn, "store a source item")?;
-    index(conn, id, fingerprint)
+    index(conn, id, version)
 }
 
 /// Replaces the version stored in row `id` (a correction) and re-indexes it.
@@ -184,10 +185,9 @@ pub(crate) fn replace(
     conn: &Connection,
     id: i64,
     priority: i64,
-    version: &Article,
+    version: &PreparedArticle,
 ) -> Result<(), StoreError> {
-    let json = to_json(version)?;
-    let fingerprint = Fingerprint::of(version);
+    let article = &version.article;
     conn.prepare_cached(
         "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6, words = ?7
          WHERE id = ?1",
@@ -196,27 +196,27 @@ pub(crate) fn replace(
         statement.execute(params![
             id,
             priority,
-            version.source.published.is_some(),
-            content_digest(version),
-            json,
-            version.url,
-            fingerprint.to_stored()
+            article.source.published.is_some(),
+            version.digest,
+            version.json,
+            article.url,
+            version.fingerprint.to_stored()
         ])
     })
     .context(conn, "update a source item")?;
     conn.prepare_cached("DELETE FROM lsh WHERE source_id = ?1")
         .and_then(|mut statement| statement.execute([id]))
         .context(conn, "clear a source item's band keys")?;
-    index(conn, id, &fingerprint)
+    index(conn, id, version)
 }
 
-fn index(conn: &Connection, source_id: i64, fingerprint: &Fingerprint) -> Result<(), StoreError> {
+fn index(conn: &Connection, source_id: i64, version: &PreparedArticle) -> Result<(), StoreError> {
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES (?1, ?2)")
         .context(conn, "prepare the band key insert")?;
-    for key in fingerprint.band_keys().into_iter().flatten() {
+    for key in version.band_keys.iter().flatten() {
         insert
-            .execute([key, source_id])
+            .execute([key, &source_id])
             .context(conn, "store a band key")?;
     }
     Ok(())

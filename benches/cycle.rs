@@ -2,8 +2,10 @@
 //! HTTP on 127.0.0.1, one cold cycle and one repeat cycle (everything 304).
 //!
 //! ```text
-//! cargo bench --bench cycle -- --feeds 1000 --items 50
+//! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep]
 //! ```
+//!
+//! `--keep` leaves the generated corpus, feeds.toml, state and output behind.
 //!
 //! The feeds are generated to a temporary folder and served by a child
 //! process (this same binary in server mode), so the peak memory reported is
@@ -87,6 +89,12 @@ fn main() {
     );
     let _ = writeln!(
         table,
+        "  of which storing       {:.2} s (the serial SQLite writer), publishing {:.2} s",
+        first.storing.as_secs_f64(),
+        first.publishing.as_secs_f64()
+    );
+    let _ = writeln!(
+        table,
         "repeat cycle (304)       {repeat:.3} s  ({} not modified, {} files written)",
         second.not_modified, second.publish.written
     );
@@ -105,7 +113,11 @@ fn main() {
     for (feed, error) in first.failed.iter().take(5) {
         eprintln!("failed {feed}: {error}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.iter().any(|a| a == "--keep") {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn peak_memory() -> String {

@@ -27,6 +27,9 @@ use crate::store::{FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
 /// that suddenly lists 100,000 items is a fault upstream, not news.
 pub const MAX_ITEMS_PER_FETCH: usize = 2_000;
 
+/// At most this many feeds are written in one SQLite transaction.
+const MAX_WRITE_GROUP: usize = 32;
+
 /// The SQLite file inside `state_dir`.
 pub const STATE_FILE: &str = "wirefeed.sqlite3";
 
@@ -57,6 +60,10 @@ pub struct CycleReport {
     pub dropped: usize,
     pub publish: PublishReport,
     pub elapsed: Duration,
+    /// Time the SQLite writer spent storing (the serial part of a cycle).
+    pub storing: Duration,
+    /// Time spent building and writing the published files.
+    pub publishing: Duration,
 }
 
 /// The state file for a configuration.
@@ -139,19 +146,36 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
             feeds: feed_count,
             ..CycleReport::default()
         };
-        while let Some(message) = receiver.blocking_recv() {
-            store_feed(&mut store, message, &mut report)?;
+        while let Some(first) = receiver.blocking_recv() {
+            // Whatever queued while the last group was written goes in one
+            // group: large when the writer is behind, a single feed when not.
+            let mut group = vec![first];
+            while group.len() < MAX_WRITE_GROUP {
+                match receiver.try_recv() {
+                    Ok(message) => group.push(message),
+                    Err(_) => break,
+                }
+            }
+            let started = Instant::now();
+            store.group(|store| {
+                group
+                    .into_iter()
+                    .try_for_each(|message| store_feed(store, message, &mut report))
+            })?;
+            report.storing += started.elapsed();
         }
         Ok::<_, StoreError>((store, report))
     });
     let (store, mut report) = writer.await.map_err(|_| CycleError::StoreThread)??;
 
+    let publishing = Instant::now();
     let channels = collect_channels(&config, &store)?;
     let output_config = Arc::clone(&config);
     report.publish =
         tokio::task::spawn_blocking(move || publish::publish(&output_config, &channels))
             .await
             .map_err(|_| CycleError::StoreThread)??;
+    report.publishing = publishing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -5,6 +5,7 @@ use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
 use crate::store::error::StoreError;
 use crate::store::prepared::PreparedArticle;
+use crate::store::sources::Keep;
 use crate::store::{articles, feed_state, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -91,28 +92,48 @@ fn ingest_one(
     match fold_target(conn, feed.feed_id, &incoming)? {
         Some(article_id) => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, "duplicate folded");
-            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
+            sources::materialize(conn, &article_id)?;
+            sources::insert(
+                conn,
+                feed.feed_id,
+                &article_id,
+                feed.priority,
+                &incoming,
+                Keep::Copy,
+            )?;
             rebuild(conn, &article_id)?;
             report.folded += 1;
         }
         None => {
             // Ids derive from feed id and item id, so an article with this id
             // can only be this item's, and this is its only version: combine
-            // it directly instead of reading it back, and reuse its JSON when
-            // combining one version changed nothing.
+            // it directly instead of reading it back.
             let article_id = incoming.article.id.clone();
-            sources::insert(conn, feed.feed_id, &article_id, feed.priority, &incoming)?;
-            let PreparedArticle { article, json, .. } = incoming;
             let only = [SourceVersion {
-                article,
+                article: incoming.article.clone(),
                 priority: feed.priority,
             }];
-            if let Some(combined) = dedup::combine(&article_id, &only) {
-                if combined == only[0].article {
-                    articles::write_with_json(conn, &combined, &json)?;
-                } else {
-                    articles::write(conn, &combined)?;
+            let combined = dedup::combine(&article_id, &only);
+            // The usual case: the article is the version itself, stored once.
+            let keep = if combined.as_ref() == Some(&incoming.article) {
+                Keep::AsArticle
+            } else {
+                Keep::Copy
+            };
+            sources::insert(
+                conn,
+                feed.feed_id,
+                &article_id,
+                feed.priority,
+                &incoming,
+                keep,
+            )?;
+            match combined {
+                Some(article) if keep == Keep::AsArticle => {
+                    articles::write_with_json(conn, &article, &incoming.json)?
                 }
+                Some(article) => articles::write(conn, &article)?,
+                None => {}
             }
             report.new += 1;
         }

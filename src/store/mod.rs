@@ -154,21 +154,52 @@ impl Store {
             feed_id: feed.feed_id.to_owned(),
             source: Box::new(source),
         };
-        let tx = self
+        // A savepoint is a transaction of its own outside a group, and a
+        // nested one inside: either way the feed is stored whole or not at all.
+        let path = self.path.clone();
+        let savepoint = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(|source| StoreError::Sql {
-                path: self.path.clone(),
+                path,
                 operation: "start an ingest",
                 source,
             })
             .map_err(in_feed)?;
-        let report = ingest::ingest(&tx, feed, articles).map_err(in_feed)?;
-        tx.commit()
+        let report = ingest::ingest(&savepoint, feed, articles).map_err(in_feed)?;
+        savepoint
+            .commit()
             .context(&self.conn, "commit an ingest")
             .map_err(in_feed)?;
         tracing::debug!(feed = %feed.feed_id, ?report, "feed ingested");
         Ok(report)
+    }
+
+    /// Runs `work` (several feeds' ingests and fetch records) in one
+    /// transaction. Each feed stays whole or absent, as alone, but the pages
+    /// the feeds share (index pages above all) are written once per group
+    /// instead of once per feed: a cold cycle's writer is bound by that.
+    pub fn group<T>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .context(&self.conn, "start a write group")?;
+        match work(self) {
+            Ok(value) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .context(&self.conn, "commit a write group")?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The error that matters is the first; a failed rollback
+                // leaves SQLite to roll back when the connection closes.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
     }
 
     /// The newest articles of `channel`, newest first by published then id,

@@ -36,7 +36,8 @@ const MIGRATIONS: &[&str] = &[
         priority   INTEGER NOT NULL,
         dated      INTEGER NOT NULL,     -- 0: the source gave no date, published is first seen
         digest     TEXT NOT NULL,        -- content digest of the version, dates excluded
-        version    TEXT NOT NULL,        -- the Article as this source gave it, JSON
+        version    TEXT,                 -- the Article as this source gave it, JSON; NULL while it
+                                         -- is its article's only version and equal to articles.json
         words      TEXT NOT NULL,        -- dedup::Fingerprint::to_stored: compared without parsing `version`
         UNIQUE (feed_id, item_id)
     );

@@ -25,7 +25,9 @@ pub(crate) struct StoredSource {
     pub version: Article,
 }
 
-const COLUMNS: &str = "id, article_id, priority, digest, version";
+/// A NULL version is its article's JSON (see the schema).
+const COLUMNS: &str = "s.id, s.article_id, s.priority, s.digest, COALESCE(s.version, a.json)";
+const FROM: &str = "sources s JOIN articles a ON a.id = s.article_id";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i64, String, String)> {
     Ok((
@@ -59,7 +61,7 @@ pub(crate) fn find(
 ) -> Result<Option<StoredSource>, StoreError> {
     let row = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM sources WHERE feed_id = ?1 AND item_id = ?2"
+            "SELECT {COLUMNS} FROM {FROM} WHERE s.feed_id = ?1 AND s.item_id = ?2"
         ))
         .and_then(|mut statement| statement.query_row([feed_id, item_id], read_row).optional())
         .context(conn, "find a source item")?;
@@ -73,7 +75,7 @@ pub(crate) fn of_article(
 ) -> Result<Vec<StoredSource>, StoreError> {
     let rows: Vec<_> = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM sources WHERE article_id = ?1 ORDER BY id"
+            "SELECT {COLUMNS} FROM {FROM} WHERE s.article_id = ?1 ORDER BY s.id"
         ))
         .and_then(|mut statement| statement.query_map([article_id], read_row)?.collect())
         .context(conn, "read an article's sources")?;
@@ -146,6 +148,15 @@ pub(crate) fn candidates(
         .context(conn, "find near-duplicate candidates")
 }
 
+/// How a new version's JSON is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Its own copy.
+    Copy,
+    /// None: the version is its new article, stored once in `articles`.
+    AsArticle,
+}
+
 /// Stores a new version of a story under `article_id` and indexes it.
 pub(crate) fn insert(
     conn: &Connection,
@@ -153,7 +164,9 @@ pub(crate) fn insert(
     article_id: &str,
     priority: i64,
     version: &PreparedArticle,
+    keep: Keep,
 ) -> Result<(), StoreError> {
+    let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
     let id: i64 = conn
         .prepare_cached(
@@ -170,7 +183,7 @@ pub(crate) fn insert(
                     priority,
                     article.source.published.is_some(),
                     version.digest,
-                    version.json,
+                    json,
                     version.fingerprint.to_stored()
                 ],
                 |row| row.get(0),
@@ -178,6 +191,18 @@ pub(crate) fn insert(
         })
         .context(conn, "store a source item")?;
     index(conn, id, version)
+}
+
+/// Gives every version of `article_id` stored as the article its own copy,
+/// before the article is rebuilt from several versions.
+pub(crate) fn materialize(conn: &Connection, article_id: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE sources SET version = (SELECT json FROM articles WHERE id = ?1)
+         WHERE article_id = ?1 AND version IS NULL",
+    )
+    .and_then(|mut statement| statement.execute([article_id]))
+    .context(conn, "copy a version out of its article")?;
+    Ok(())
 }
 
 /// Replaces the version stored in row `id` (a correction) and re-indexes it.

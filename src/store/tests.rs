@@ -670,3 +670,103 @@ fn failed_ingest_leaves_nothing_of_the_feed_written() {
         .unwrap();
     assert_eq!(store.ingest(&feed("ap", 10), batch).unwrap().new, 2);
 }
+
+#[test]
+fn a_group_commits_every_feed_or_none() {
+    let (_dir, mut store) = open();
+    store
+        .group(|store| {
+            store.ingest(&feed("ap", 10), vec![article("1", "ap").build()])?;
+            store.record_failure("down", at(1), "HTTP 500", Some(500))?;
+            store.ingest(
+                &feed("afp", 5),
+                vec![article("9", "afp").title("Another story entirely").build()],
+            )
+        })
+        .unwrap();
+    assert_eq!(count(&store, "articles"), 2);
+    assert_eq!(count(&store, "feed_state"), 3);
+
+    // A failure in the third feed of a group takes the whole group back.
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER fail_bad BEFORE INSERT ON articles
+             WHEN NEW.id = 'bad:1' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
+        )
+        .unwrap();
+    let error = store
+        .group(|store| {
+            store.ingest(
+                &feed("dpa", 1),
+                vec![article("5", "dpa").title("A third story here").build()],
+            )?;
+            store.ingest(&feed("bad", 1), vec![article("1", "bad").build()])
+        })
+        .unwrap_err();
+    assert!(matches!(&error, StoreError::Ingest { feed_id, .. } if feed_id == "bad"));
+    assert_eq!(
+        count(&store, "articles"),
+        2,
+        "nothing of the failed group stays"
+    );
+    assert_eq!(count(&store, "feed_state"), 3);
+
+    // And the connection is usable afterwards, outside any group.
+    store.conn.execute_batch("DROP TRIGGER fail_bad").unwrap();
+    assert_eq!(
+        store
+            .ingest(&feed("bad", 1), vec![article("1", "bad").build()])
+            .unwrap()
+            .new,
+        1
+    );
+}
+
+#[test]
+fn each_version_keeps_its_own_text_after_its_article_is_rebuilt() {
+    // A lone version is stored once, as its article; folding must first give
+    // it its own copy, or the rebuilt article would overwrite it.
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    ingest(
+        &mut store,
+        "partner",
+        1,
+        vec![
+            article("p1", "partner")
+                .url(url)
+                .title("Partner wording")
+                .build(),
+        ],
+    );
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).title("Agency wording").build()],
+    );
+
+    let versions = sources::of_article(&store.conn, "partner:p1").unwrap();
+    let titles: Vec<&str> = versions.iter().map(|v| v.version.title.as_str()).collect();
+    assert_eq!(titles, ["Partner wording", "Agency wording"]);
+    assert_eq!(versions[0].version.source.feed_id, "partner");
+
+    // A correction of the agency item rebuilds from both versions again.
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![
+            article("a1", "ap")
+                .url(url)
+                .title("Agency wording, corrected")
+                .updated(at(5))
+                .build(),
+        ],
+    );
+    let story = store.article("partner:p1").unwrap().unwrap();
+    assert_eq!(story.title, "Agency wording, corrected");
+    assert_eq!(story.also_via.len(), 1);
+    assert_eq!(story.also_via[0].feed_id, "partner");
+}

@@ -236,14 +236,19 @@ pub(crate) fn replace(
 }
 
 fn index(conn: &Connection, source_id: i64, version: &PreparedArticle) -> Result<(), StoreError> {
-    let mut insert = conn
-        .prepare_cached("INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES (?1, ?2)")
-        .context(conn, "prepare the band key insert")?;
-    for key in version.band_keys.iter().flatten() {
-        insert
-            .execute([key, &source_id])
-            .context(conn, "store a band key")?;
-    }
+    let Some(keys) = &version.band_keys else {
+        return Ok(());
+    };
+    // One statement for all the bands: per-statement overhead is most of the
+    // cost of such small inserts.
+    let sql = format!(
+        "INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES {}",
+        vec!["(?, ?)"; keys.len()].join(", ")
+    );
+    let params = keys.iter().flat_map(|key| [*key, source_id]);
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(params)))
+        .context(conn, "store the band keys")?;
     Ok(())
 }
 

@@ -401,7 +401,13 @@ fn latin1_and_json_feeds_are_read() {
     let items = newsroom.items("all.json");
     let cafes = item(&items, "Les cafés du centre protestent");
     assert_eq!(cafes["language"], "fr");
-    assert_eq!(newsroom.items("sections/technology.json").len(), 2);
+    let technology = newsroom.items("sections/technology.json");
+    assert_eq!(technology.len(), 2);
+    let plant = item(&technology, "Chipmaker");
+    assert_eq!(
+        plant["image"], "https://techdaily.example/img/plant.jpg",
+        "JSON Feed item image"
+    );
     // Two languages are published, so each gets its own feed.
     assert!(newsroom.output_path("languages/fr.json").is_file());
     assert!(newsroom.output_path("languages/en.json").is_file());

@@ -27,6 +27,8 @@ pub(crate) struct Channel<'a> {
     pub link: Option<Url>,
     /// The root element's `xml:base`, which every entry inherits.
     pub xml_base: Option<Url>,
+    /// JSON Feed item images by item id (feed-rs drops them).
+    pub json_images: std::collections::HashMap<String, String>,
     pub home_url: Option<String>,
     pub rights: Option<String>,
     pub language: Option<&'a str>,
@@ -137,7 +139,12 @@ pub(crate) fn normalize_entry(
             feed.language.as_deref(),
             Some(ctx.site.language.as_str()),
         ]),
-        image: image::lead_image(entry, &base, body_html.as_deref()),
+        image: image::lead_image(
+            entry,
+            &base,
+            body_html.as_deref(),
+            channel.json_images.get(&entry.id).map(String::as_str),
+        ),
         enclosures: image::enclosures(entry, &base),
         reading_minutes: body_html.as_ref().map(|_| reading_minutes(&body_text)),
         breaking: classification.breaking,

@@ -81,6 +81,7 @@ pub fn normalize_feed(
         home_url: link.as_ref().map(url::Url::to_string),
         link,
         xml_base: links::root_xml_base(&doc.body, &doc.url),
+        json_images: image::json_feed_images(&doc.body),
         rights: parsed
             .rights
             .as_ref()

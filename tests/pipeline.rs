@@ -3,53 +3,7 @@
 
 mod support;
 
-use support::newsroom::{Newsroom, item, titles};
-
-const AGENCY: &str = r#"
-[[feed]]
-id = "agency"
-name = "Agency Wire"
-url = "{url}"
-section = "politics"
-kind = "news"
-credit = "Source: Agency Wire"
-priority = 10
-
-  [[feed.rule]]
-  title_matches = "(?i)^sponsored"
-  drop = true
-
-  [[feed.rule]]
-  category = "Middle East"
-  regions = ["MENA"]
-
-  [[feed.rule]]
-  category = "Palestinian Territories"
-  tags = ["Palestinian Territories"]
-  regions = ["Palestine"]
-
-  [[feed.rule]]
-  category = "Markets"
-  section = "economy"
-
-  [[feed.rule]]
-  category = "Sports"
-  section = "sports"
-
-  [[feed.rule]]
-  title_matches = "(?i)^breaking:"
-  breaking = true
-"#;
-
-const PARTNER: &str = r#"
-[[feed]]
-id = "partner"
-name = "Partner Daily"
-url = "{url}"
-section = "politics"
-credit = "Source: Partner Daily"
-priority = 1
-"#;
+use support::newsroom::{AGENCY, Newsroom, PARTNER, item, titles};
 
 fn agency_and_partner() -> Newsroom {
     let mut newsroom = Newsroom::new();

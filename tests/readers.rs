@@ -28,44 +28,13 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::newsroom::Newsroom;
+use support::newsroom::{AGENCY, Newsroom};
 
 /// What a strict checker found in one file.
 pub struct Checked {
     pub items: usize,
     pub problems: Vec<String>,
 }
-
-const AGENCY: &str = r#"
-[[feed]]
-id = "agency"
-name = "Agency Wire"
-url = "{url}"
-section = "politics"
-kind = "news"
-credit = "Source: Agency Wire"
-priority = 10
-
-  [[feed.rule]]
-  title_matches = "(?i)^sponsored"
-  drop = true
-
-  [[feed.rule]]
-  category = "Middle East"
-  regions = ["MENA"]
-
-  [[feed.rule]]
-  category = "Palestinian Territories"
-  tags = ["Palestinian Territories"]
-
-  [[feed.rule]]
-  category = "Markets"
-  section = "economy"
-
-  [[feed.rule]]
-  title_matches = "(?i)^breaking:"
-  breaking = true
-"#;
 
 const ARABIC: &str = r#"
 [[feed]]

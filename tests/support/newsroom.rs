@@ -36,6 +36,54 @@ title = "Technology"
 "palestinian territories" = "Palestine"
 "#;
 
+/// The agency feed of the fixtures, with mapping rules for every field.
+pub const AGENCY: &str = r#"
+[[feed]]
+id = "agency"
+name = "Agency Wire"
+url = "{url}"
+section = "politics"
+kind = "news"
+credit = "Source: Agency Wire"
+priority = 10
+
+  [[feed.rule]]
+  title_matches = "(?i)^sponsored"
+  drop = true
+
+  [[feed.rule]]
+  category = "Middle East"
+  regions = ["MENA"]
+
+  [[feed.rule]]
+  category = "Palestinian Territories"
+  tags = ["Palestinian Territories"]
+  regions = ["Palestine"]
+
+  [[feed.rule]]
+  category = "Markets"
+  section = "economy"
+
+  [[feed.rule]]
+  category = "Sports"
+  section = "sports"
+
+  [[feed.rule]]
+  title_matches = "(?i)^breaking:"
+  breaking = true
+"#;
+
+/// The partner feed that republishes some agency stories.
+pub const PARTNER: &str = r#"
+[[feed]]
+id = "partner"
+name = "Partner Daily"
+url = "{url}"
+section = "politics"
+credit = "Source: Partner Daily"
+priority = 1
+"#;
+
 pub struct Newsroom {
     pub dir: tempfile::TempDir,
     pub server: TestServer,

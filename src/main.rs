@@ -60,7 +60,7 @@ fn check(path: &Path) -> ExitCode {
     match config::load(path) {
         Ok((config, warnings)) => {
             if !warnings.is_empty() {
-                eprint!("{warnings}");
+                eprintln!("{warnings}");
             }
             println!(
                 "{}: ok ({} feeds, {} sections, {} warnings)",
@@ -72,7 +72,7 @@ fn check(path: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(problems) => {
-            eprint!("{problems}");
+            eprintln!("{problems}");
             eprintln!("{}: {} errors", path.display(), problems.errors().count());
             ExitCode::from(EXIT_CONFIG)
         }
@@ -84,12 +84,12 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
     match config::load(path) {
         Ok((config, warnings)) => {
             if !warnings.is_empty() {
-                eprint!("{warnings}");
+                eprintln!("{warnings}");
             }
             Ok(config)
         }
         Err(problems) => {
-            eprint!("{problems}");
+            eprintln!("{problems}");
             eprintln!(
                 "{}: invalid, run `wirefeed check` for details",
                 path.display()

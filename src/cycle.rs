@@ -42,8 +42,8 @@ pub enum CycleError {
     Fetcher(#[from] FetchError),
     #[error("cannot publish: {0}")]
     Publish(#[from] PublishError),
-    #[error("the storage thread stopped unexpectedly")]
-    StoreThread,
+    #[error("the {0} task stopped unexpectedly")]
+    Task(&'static str),
 }
 
 /// What one cycle did, for the CLI's summary line and for tests.
@@ -166,15 +166,16 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
         }
         Ok::<_, StoreError>((store, report))
     });
-    let (store, mut report) = writer.await.map_err(|_| CycleError::StoreThread)??;
+    let (store, mut report) = writer.await.map_err(|_| CycleError::Task("storing"))??;
 
     let publishing = Instant::now();
-    let channels = collect_channels(&config, &store)?;
-    let output_config = Arc::clone(&config);
-    report.publish =
-        tokio::task::spawn_blocking(move || publish::publish(&output_config, &channels))
-            .await
-            .map_err(|_| CycleError::StoreThread)??;
+    // Reading the channels back is SQLite work too: off the async workers.
+    report.publish = tokio::task::spawn_blocking(move || {
+        let channels = collect_channels(&config, &store)?;
+        Ok::<_, CycleError>(publish::publish(&config, &channels)?)
+    })
+    .await
+    .map_err(|_| CycleError::Task("publishing"))??;
     report.publishing = publishing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)

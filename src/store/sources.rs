@@ -213,6 +213,11 @@ pub(crate) fn replace(
     version: &PreparedArticle,
 ) -> Result<(), StoreError> {
     let article = &version.article;
+    let old_words: String = conn
+        .prepare_cached("SELECT words FROM sources WHERE id = ?1")
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
+        .context(conn, "read a source item's words")?;
+    let old_keys = Fingerprint::from_stored(&old_words).band_keys();
     conn.prepare_cached(
         "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6, words = ?7
          WHERE id = ?1",
@@ -229,9 +234,12 @@ pub(crate) fn replace(
         ])
     })
     .context(conn, "update a source item")?;
-    conn.prepare_cached("DELETE FROM lsh WHERE source_id = ?1")
-        .and_then(|mut statement| statement.execute([id]))
-        .context(conn, "clear a source item's band keys")?;
+    // The old keys, from the words stored before this update.
+    for key in old_keys.iter().flatten() {
+        conn.prepare_cached("DELETE FROM lsh WHERE band_key = ?1 AND source_id = ?2")
+            .and_then(|mut statement| statement.execute([*key, id]))
+            .context(conn, "clear a source item's band keys")?;
+    }
     index(conn, id, version)
 }
 

@@ -434,6 +434,11 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
         .updated(at(20))
         .build();
     ingest(&mut store, "ap", 10, vec![corrected]);
+    assert_eq!(
+        count(&store, "lsh"),
+        crate::dedup::fingerprint::BANDS as i64,
+        "the placeholder's band keys are gone, the correction's are in"
+    );
     let copy = article("p1", "partner")
         .title("Israeli forces raid Jenin refugee camp before dawn")
         .summary(JENIN_LEAD)

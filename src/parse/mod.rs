@@ -1,8 +1,8 @@
 //! Turns the bytes of one fetched [`Document`] into a `feed_rs` [`Feed`].
 //!
-//! Owns everything between raw bytes and feed-rs: character sets ([`charset`]), recognising
-//! what is not a feed ([`sniff`]), repairs for feeds feed-rs rejects but publishers serve
-//! ([`lenient`]), and containing feed-rs panics ([`isolate`]). RSS 0.9x/1.0/2.0, Atom 0.3/1.0
+//! Owns everything between raw bytes and feed-rs: character sets (`charset`), recognising
+//! what is not a feed (`sniff`), repairs for feeds feed-rs rejects but publishers serve
+//! (`lenient`), and containing feed-rs panics (`isolate`). RSS 0.9x/1.0/2.0, Atom 0.3/1.0
 //! and JSON Feed 1.0/1.1 are read by feed-rs itself.
 //!
 //! The feed comes back unsanitized and with [`NO_SOURCE_ID`] wherever the source gave no

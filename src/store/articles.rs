@@ -49,15 +49,25 @@ pub struct LabelInfo {
 
 /// Inserts or replaces `article` and its label rows.
 pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreError> {
-    write_with_json(conn, article, &to_json(article)?)
+    write_row(conn, article, &to_json(article)?)?;
+    conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
+        .and_then(|mut statement| statement.execute([&article.id]))
+        .context(conn, "clear an article's labels")?;
+    write_labels(conn, article)
 }
 
-/// [`write`] for an article already serialized as `json`.
-pub(crate) fn write_with_json(
+/// Inserts a brand-new `article`, already serialized as `json`: it has no
+/// label rows to clear.
+pub(crate) fn insert_new(
     conn: &Connection,
     article: &Article,
     json: &str,
 ) -> Result<(), StoreError> {
+    write_row(conn, article, json)?;
+    write_labels(conn, article)
+}
+
+fn write_row(conn: &Connection, article: &Article, json: &str) -> Result<(), StoreError> {
     let published = micros(article.published);
     conn.prepare_cached(
         "INSERT INTO articles (id, published, updated, section, breaking, json)
@@ -77,10 +87,12 @@ pub(crate) fn write_with_json(
         ])
     })
     .context(conn, "write an article")?;
+    Ok(())
+}
 
-    conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
-        .and_then(|mut statement| statement.execute([&article.id]))
-        .context(conn, "clear an article's labels")?;
+/// The label rows of `article` (tags, regions, language), for channel queries.
+fn write_labels(conn: &Connection, article: &Article) -> Result<(), StoreError> {
+    let published = micros(article.published);
     let mut insert = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO labels (article_id, kind, slug, label, published)

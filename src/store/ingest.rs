@@ -130,7 +130,7 @@ fn ingest_one(
             )?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
-                    articles::write_with_json(conn, &article, &incoming.json)?
+                    articles::insert_new(conn, &article, &incoming.json)?
                 }
                 Some(article) => articles::write(conn, &article)?,
                 None => {}

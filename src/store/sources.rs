@@ -168,13 +168,13 @@ pub(crate) fn insert(
 ) -> Result<(), StoreError> {
     let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
-    let id: i64 = conn
+    conn
         .prepare_cached(
             "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version, words)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .and_then(|mut statement| {
-            statement.query_row(
+            statement.execute(
                 params![
                     feed_id,
                     article.source.item_id,
@@ -186,10 +186,10 @@ pub(crate) fn insert(
                     json,
                     version.fingerprint.to_stored()
                 ],
-                |row| row.get(0),
             )
         })
         .context(conn, "store a source item")?;
+    let id = conn.last_insert_rowid();
     index(conn, id, version)
 }
 

@@ -17,7 +17,8 @@
 //! - **Transient failure** (5xx, 408, 429, timeouts, connection errors): retry
 //!   after the backoff, whether that is sooner than the next slot (an hourly
 //!   feed hit by a blip is retried in 30 s) or later (a struggling server
-//!   behind a `*/1` feed is not hit every minute).
+//!   behind a `*/1` feed is not hit every minute). A daily feed in a long
+//!   outage is thus probed hourly: cheap, and it is back soon after its source.
 //! - **Permanent failure** (404, parse error, ...): the later of the next slot
 //!   and the backoff: never sooner than the schedule, and slower while it lasts.
 //! - **Backoff** after `n` consecutive failures is [`BACKOFF_BASE`] × 2^(n−1),
@@ -120,6 +121,8 @@ impl Planner {
             if wanted.contains_key(id.as_str()) {
                 return true;
             }
+            // A running feed is kept out of sight until it finishes, so that
+            // adding it back meanwhile cannot start a second fetch.
             plan.retired = true;
             plan.next_run = None;
             plan.running
@@ -127,7 +130,6 @@ impl Planner {
 
         for (id, feed) in wanted {
             let schedule = &feed.schedule;
-            let jitter = jitter(id, &schedule.cron, self.max_jitter);
             match self.feeds.get_mut(id) {
                 Some(plan) if !plan.retired && plan.expr == schedule.expr => {}
                 Some(plan) => {
@@ -138,13 +140,14 @@ impl Planner {
                     }
                     plan.expr.clone_from(&schedule.expr);
                     plan.schedule = schedule.cron.clone();
-                    plan.jitter = jitter;
+                    plan.jitter = jitter(id, &schedule.cron, self.max_jitter);
                     // A running feed is planned when it finishes, on the new schedule.
                     if !plan.running {
-                        plan.next_run = next_slot(&plan.schedule, jitter, now);
+                        plan.next_run = next_slot(&plan.schedule, plan.jitter, now);
                     }
                 }
                 None => {
+                    let jitter = jitter(id, &schedule.cron, self.max_jitter);
                     let plan = FeedPlan {
                         expr: schedule.expr.clone(),
                         schedule: schedule.cron.clone(),

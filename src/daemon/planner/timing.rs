@@ -12,7 +12,7 @@ pub const BACKOFF_CAP: TimeDelta = TimeDelta::hours(1);
 pub const FLOOR_CAP: TimeDelta = TimeDelta::hours(24);
 /// Jitter is at most this share of the schedule's shortest interval, so an
 /// every-second feed is shifted by milliseconds, not by minutes.
-const JITTER_SHARE: u32 = 4;
+const JITTER_SHARE: i32 = 4;
 /// Runs looked at when measuring a schedule's shortest interval.
 const INTERVAL_SAMPLE: usize = 64;
 
@@ -26,15 +26,14 @@ pub fn jitter(
 ) -> TimeDelta {
     let max_millis = u64::try_from(max_jitter.as_millis()).unwrap_or(u64::MAX);
     let share_millis = shortest_interval(schedule).map_or(u64::MAX, |interval| {
-        u64::try_from((interval / JITTER_SHARE as i32).num_milliseconds()).unwrap_or(0)
+        u64::try_from((interval / JITTER_SHARE).num_milliseconds()).unwrap_or(0)
     });
     let cap = max_millis.min(share_millis);
     if cap == 0 {
         return TimeDelta::zero();
     }
     let millis = fnv1a_64(feed_id.as_bytes()) % cap;
-    // `millis` < cap <= max_jitter, which the caller keeps to a sane size.
-    TimeDelta::milliseconds(i64::try_from(millis).unwrap_or(i64::MAX))
+    TimeDelta::try_milliseconds(i64::try_from(millis).unwrap_or(i64::MAX)).unwrap_or(TimeDelta::MAX)
 }
 
 /// The feed's first slot strictly after `now`: a schedule fire time plus the
@@ -45,19 +44,21 @@ pub fn next_slot(
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     // Shifting `now` back by the jitter keeps a slot whose fire time has passed
-    // but whose jittered time has not.
+    // but whose jittered time has not. Checked: a huge jitter must not panic.
+    let shifted = now.checked_sub_signed(jitter)?;
     schedule
-        .after(&(now - jitter))
+        .after(&shifted)
         .next()
-        .map(|fire| fire + jitter)
+        .and_then(|fire| fire.checked_add_signed(jitter))
 }
 
 /// The wait after `failures` consecutive failures (1 for the first):
 /// BACKOFF_BASE × 2^(failures − 1), at most BACKOFF_CAP.
 pub fn backoff(failures: u32) -> TimeDelta {
     let doublings = failures.saturating_sub(1);
-    // 2^7 × 30 s already passes the cap; stopping there keeps the shift in range.
-    let factor = 1i32 << doublings.min(7);
+    // Any sane cap is reached long before 2^30; stopping there keeps the
+    // shift and the multiplication in range.
+    let factor = 1i32 << doublings.min(30);
     (BACKOFF_BASE * factor).min(BACKOFF_CAP)
 }
 
@@ -132,6 +133,18 @@ mod tests {
         let uneven = cron("0 0,10 * * * *");
         let j = jitter("ap-world", &uneven, Duration::from_secs(3600));
         assert!(j < TimeDelta::seconds(150), "{j}");
+    }
+
+    #[test]
+    fn an_enormous_max_jitter_never_panics() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 5, 10).unwrap();
+        let every_five = cron("0 */5 * * * *");
+        let j = jitter("ap-world", &every_five, Duration::MAX);
+        assert!(j < TimeDelta::seconds(75), "{j}");
+        // A one-off run has no interval to cap the jitter with.
+        let once = cron("0 0 0 1 1 * 2030");
+        let j = jitter("ap-world", &once, Duration::MAX);
+        let _ = next_slot(&once, j, now);
     }
 
     #[test]

@@ -16,9 +16,11 @@
 //! - [`store`] is the only module that touches SQLite.
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
+//! - [`daemon`] is the long-running service: schedules, systemd, reload.
 
 pub mod config;
 pub mod cycle;
+pub mod daemon;
 pub mod dedup;
 pub mod fetch;
 pub mod model;

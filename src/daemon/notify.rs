@@ -58,11 +58,7 @@ impl Notifier {
     /// The watchdog is off (tests and callers that are not under systemd). An
     /// unusable address is logged at warn and yields a no-op notifier.
     pub fn to_socket(address: impl AsRef<OsStr>) -> Notifier {
-        Notifier {
-            target: Target::open(address.as_ref()),
-            watchdog: None,
-            send_failed: AtomicBool::new(false),
-        }
+        Notifier::with_target(Target::open(address.as_ref()))
     }
 
     /// `from_env` without the environment, so tests need not mutate it.
@@ -71,16 +67,21 @@ impl Notifier {
         watchdog_usec: Option<&str>,
         watchdog_pid: Option<&str>,
     ) -> Notifier {
-        let mut notifier = match socket {
-            Some(address) if !address.is_empty() => Notifier::to_socket(address),
-            _ => Notifier {
-                target: None,
-                watchdog: None,
-                send_failed: AtomicBool::new(false),
-            },
-        };
-        notifier.watchdog = watchdog_interval_from(watchdog_usec, watchdog_pid, std::process::id());
-        notifier
+        let target = socket
+            .filter(|address| !address.is_empty())
+            .and_then(Target::open);
+        Notifier {
+            watchdog: watchdog_interval_from(watchdog_usec, watchdog_pid, std::process::id()),
+            ..Notifier::with_target(target)
+        }
+    }
+
+    fn with_target(target: Option<Target>) -> Notifier {
+        Notifier {
+            target,
+            watchdog: None,
+            send_failed: AtomicBool::new(false),
+        }
     }
 
     /// `READY=1`: startup is finished (config loaded, state opened).

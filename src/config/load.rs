@@ -22,7 +22,6 @@ use super::{Config, FeedConfig, Problem, Problems, Section, Severity};
 use feed::{FeedContext, ParsedFeed};
 use fields::Fields;
 use report::Report;
-use schedule::shortest_interval;
 
 const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags"];
 
@@ -91,8 +90,10 @@ fn config(
     let site = site_table.and_then(|(table, span)| site::site(table, span, base_dir, report));
 
     let defaults = site::defaults(root.table("defaults", report), report);
-    if let Some(interval) =
-        shortest_interval(&defaults.schedule.cron).filter(|&i| defaults.timeout > i)
+    if let Some(interval) = defaults
+        .schedule
+        .shortest_interval()
+        .filter(|&i| defaults.timeout > i)
     {
         let span = root.get("defaults").map_or(0..0, |d| d.span());
         report.warning(

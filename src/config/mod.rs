@@ -80,6 +80,19 @@ pub struct Schedule {
     pub cron: cron::Schedule,
 }
 
+impl Schedule {
+    /// The shortest time between two runs, judged over the next few dozen
+    /// runs from a fixed date, so the answer is the same on every call.
+    pub fn shortest_interval(&self) -> Option<Duration> {
+        let start =
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 1, 1, 0, 0, 0).single()?;
+        let runs: Vec<_> = self.cron.after(&start).take(64).collect();
+        runs.windows(2)
+            .filter_map(|pair| (pair[1] - pair[0]).to_std().ok())
+            .min()
+    }
+}
+
 /// `[[section]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {

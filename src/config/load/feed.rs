@@ -10,7 +10,6 @@ use toml::de::DeTable;
 
 use super::fields::Fields;
 use super::report::Report;
-use super::schedule::shortest_interval;
 use super::settings::{language, max_body, schedule, timeout};
 use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
@@ -166,7 +165,7 @@ fn warn_if_timeout_outlasts_schedule(
     }
     let schedule = schedule.unwrap_or(&defaults.schedule);
     let timeout = timeout.unwrap_or(defaults.timeout);
-    let Some(interval) = shortest_interval(&schedule.cron) else {
+    let Some(interval) = schedule.shortest_interval() else {
         return;
     };
     if timeout > interval {

@@ -7,9 +7,6 @@
 //! Monday to Friday here too, as it does in crontab.
 
 use std::str::FromStr;
-use std::time::Duration;
-
-use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Schedule;
 
@@ -57,16 +54,6 @@ pub(super) fn restricts_both_days(expr: &str) -> bool {
         _ => return false,
     };
     days.iter().all(|field| !matches!(**field, "*" | "?"))
-}
-
-/// The shortest time between two runs, judged over the next few dozen runs.
-pub(super) fn shortest_interval(schedule: &cron::Schedule) -> Option<Duration> {
-    // A fixed start keeps the answer (and warnings) the same from run to run.
-    let start: DateTime<Utc> = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single()?;
-    let runs: Vec<DateTime<Utc>> = schedule.after(&start).take(64).collect();
-    runs.windows(2)
-        .filter_map(|pair| (pair[1] - pair[0]).to_std().ok())
-        .min()
 }
 
 /// Rewrites a crontab day-of-week field (0-7, names, ranges, lists, steps)
@@ -144,7 +131,9 @@ fn is_day_name(lower: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Datelike, Timelike, Weekday};
+    use std::time::Duration;
+
+    use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc, Weekday};
 
     use super::*;
 
@@ -261,12 +250,12 @@ mod tests {
     fn shortest_interval_of_common_schedules() {
         let every_two = parse_schedule("*/2 * * * *").unwrap();
         assert_eq!(
-            shortest_interval(&every_two.cron),
+            every_two.shortest_interval(),
             Some(Duration::from_secs(120))
         );
         let every_ten_seconds = parse_schedule("*/10 * * * * *").unwrap();
         assert_eq!(
-            shortest_interval(&every_ten_seconds.cron),
+            every_ten_seconds.shortest_interval(),
             Some(Duration::from_secs(10))
         );
     }

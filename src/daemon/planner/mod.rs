@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, Schedule};
 
 pub use timing::{BACKOFF_BASE, BACKOFF_CAP, FLOOR_CAP};
 
@@ -83,9 +83,8 @@ pub struct Planner {
 
 #[derive(Debug)]
 struct FeedPlan {
-    /// The expression as written; a change re-plans the feed.
-    expr: String,
-    schedule: cron::Schedule,
+    /// As configured; a change of its expression re-plans the feed.
+    schedule: Schedule,
     jitter: TimeDelta,
     next_run: Option<DateTime<Utc>>,
     running: bool,
@@ -131,28 +130,26 @@ impl Planner {
         for (id, feed) in wanted {
             let schedule = &feed.schedule;
             match self.feeds.get_mut(id) {
-                Some(plan) if !plan.retired && plan.expr == schedule.expr => {}
+                Some(plan) if !plan.retired && plan.schedule.expr == schedule.expr => {}
                 Some(plan) => {
                     if plan.retired {
                         // Back after a removal: a new feed that happens to be running.
                         plan.retired = false;
                         plan.failures = 0;
                     }
-                    plan.expr.clone_from(&schedule.expr);
-                    plan.schedule = schedule.cron.clone();
-                    plan.jitter = jitter(id, &schedule.cron, self.max_jitter);
+                    plan.schedule = schedule.clone();
+                    plan.jitter = jitter(id, schedule, self.max_jitter);
                     // A running feed is planned when it finishes, on the new schedule.
                     if !plan.running {
                         plan.next_run = next_slot(&plan.schedule, plan.jitter, now);
                     }
                 }
                 None => {
-                    let jitter = jitter(id, &schedule.cron, self.max_jitter);
+                    let jitter = jitter(id, schedule, self.max_jitter);
                     let plan = FeedPlan {
-                        expr: schedule.expr.clone(),
-                        schedule: schedule.cron.clone(),
+                        schedule: schedule.clone(),
                         jitter,
-                        next_run: next_slot(&schedule.cron, jitter, now),
+                        next_run: next_slot(schedule, jitter, now),
                         running: false,
                         failures: 0,
                         retired: false,

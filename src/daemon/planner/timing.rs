@@ -1,7 +1,9 @@
 //! The arithmetic of the plan: a feed's stable jitter, its next slot on the
 //! schedule, and the backoff after consecutive failures.
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::config::Schedule;
 
 /// First retry after a failure waits this long; each further failure doubles it.
 pub const BACKOFF_BASE: TimeDelta = TimeDelta::seconds(30);
@@ -12,21 +14,15 @@ pub const BACKOFF_CAP: TimeDelta = TimeDelta::hours(1);
 pub const FLOOR_CAP: TimeDelta = TimeDelta::hours(24);
 /// Jitter is at most this share of the schedule's shortest interval, so an
 /// every-second feed is shifted by milliseconds, not by minutes.
-const JITTER_SHARE: i32 = 4;
-/// Runs looked at when measuring a schedule's shortest interval.
-const INTERVAL_SAMPLE: usize = 64;
+const JITTER_SHARE: u32 = 4;
 
 /// The feed's offset from its schedule: in [0, min(max_jitter, interval / 4)),
 /// derived from the feed id alone so it is the same on every run and every
 /// build, and a restart keeps the feed in its slot.
-pub fn jitter(
-    feed_id: &str,
-    schedule: &cron::Schedule,
-    max_jitter: std::time::Duration,
-) -> TimeDelta {
+pub fn jitter(feed_id: &str, schedule: &Schedule, max_jitter: std::time::Duration) -> TimeDelta {
     let max_millis = u64::try_from(max_jitter.as_millis()).unwrap_or(u64::MAX);
-    let share_millis = shortest_interval(schedule).map_or(u64::MAX, |interval| {
-        u64::try_from((interval / JITTER_SHARE).num_milliseconds()).unwrap_or(0)
+    let share_millis = schedule.shortest_interval().map_or(u64::MAX, |interval| {
+        u64::try_from((interval / JITTER_SHARE).as_millis()).unwrap_or(u64::MAX)
     });
     let cap = max_millis.min(share_millis);
     if cap == 0 {
@@ -39,7 +35,7 @@ pub fn jitter(
 /// The feed's first slot strictly after `now`: a schedule fire time plus the
 /// feed's jitter. None when the schedule never fires again.
 pub fn next_slot(
-    schedule: &cron::Schedule,
+    schedule: &Schedule,
     jitter: TimeDelta,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
@@ -47,6 +43,7 @@ pub fn next_slot(
     // but whose jittered time has not. Checked: a huge jitter must not panic.
     let shifted = now.checked_sub_signed(jitter)?;
     schedule
+        .cron
         .after(&shifted)
         .next()
         .and_then(|fire| fire.checked_add_signed(jitter))
@@ -67,14 +64,6 @@ pub fn capped_floor(floor: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     floor.min(now + FLOOR_CAP)
 }
 
-/// The shortest gap between two runs over a fixed sample of runs, so the
-/// answer (and the jitter it caps) does not depend on when it is asked.
-fn shortest_interval(schedule: &cron::Schedule) -> Option<TimeDelta> {
-    let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single()?;
-    let runs: Vec<DateTime<Utc>> = schedule.after(&start).take(INTERVAL_SAMPLE).collect();
-    runs.windows(2).map(|pair| pair[1] - pair[0]).min()
-}
-
 /// 64-bit FNV-1a, written out so a feed's jitter is the same across runs,
 /// platforms and compiler versions (std's hashers promise none of that).
 fn fnv1a_64(bytes: &[u8]) -> u64 {
@@ -90,10 +79,15 @@ mod tests {
     use std::str::FromStr;
     use std::time::Duration;
 
+    use chrono::TimeZone;
+
     use super::*;
 
-    fn cron(expr: &str) -> cron::Schedule {
-        cron::Schedule::from_str(expr).unwrap()
+    fn cron(expr: &str) -> Schedule {
+        Schedule {
+            expr: expr.to_owned(),
+            cron: cron::Schedule::from_str(expr).unwrap(),
+        }
     }
 
     #[test]

@@ -46,6 +46,19 @@ pub enum CycleError {
     Task(&'static str),
 }
 
+/// How one feed's fetch went, for the daemon's planner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOutcome {
+    /// Fetched and stored, or not modified.
+    Fetched,
+    /// Failed; `transient` failures (5xx, 429, timeouts, connection errors)
+    /// are worth retrying soon, after the server's Retry-After if it gave one.
+    Failed {
+        transient: bool,
+        retry_after: Option<Duration>,
+    },
+}
+
 /// What one cycle did, for the CLI's summary line and for tests.
 #[derive(Debug, Default)]
 pub struct CycleReport {
@@ -53,6 +66,8 @@ pub struct CycleReport {
     pub not_modified: usize,
     /// Feed id and the reason, for every feed that failed.
     pub failed: Vec<(String, String)>,
+    /// Every feed of the cycle and how its fetch went.
+    pub outcomes: Vec<(String, FeedOutcome)>,
     pub new: usize,
     pub updated: usize,
     pub folded: usize,
@@ -79,6 +94,8 @@ enum FeedResult {
     Failed {
         status: Option<u16>,
         error: String,
+        transient: bool,
+        retry_after: Option<Duration>,
     },
     Items {
         status: Option<u16>,
@@ -99,6 +116,17 @@ struct FeedMessage {
 
 /// Runs one full cycle over every enabled feed, then publishes.
 pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
+    let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
+    run_feeds(config, &fetcher, None).await
+}
+
+/// Runs the enabled feeds named in `only` (every enabled feed when `None`),
+/// then publishes every channel. The daemon calls this with the feeds due.
+pub async fn run_feeds(
+    config: &Config,
+    fetcher: &Arc<Fetcher>,
+    only: Option<&[String]>,
+) -> Result<CycleReport, CycleError> {
     let started = Instant::now();
     let mut store = Store::open(&state_path(config))?;
     let previous: HashMap<String, Validators> = store
@@ -106,11 +134,15 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
         .into_iter()
         .map(|state| (state.feed_id, state.validators))
         .collect();
-    let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
     let config = Arc::new(config.clone());
 
     let (sender, mut receiver) = mpsc::channel::<FeedMessage>(64);
-    let feeds: Vec<FeedConfig> = config.feeds.iter().filter(|f| f.enabled).cloned().collect();
+    let feeds: Vec<FeedConfig> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled && only.is_none_or(|ids| ids.contains(&f.id)))
+        .cloned()
+        .collect();
     let feed_count = feeds.len();
     // Fetching and parsing outpace the single SQLite writer; without a bound
     // every feed of a cold cycle would sit parsed in memory waiting for it.
@@ -118,7 +150,7 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
     for feed in feeds {
         let in_flight = Arc::clone(&in_flight);
         let validators = previous.get(&feed.id).cloned().unwrap_or_default();
-        let fetcher = Arc::clone(&fetcher);
+        let fetcher = Arc::clone(fetcher);
         let config = Arc::clone(&config);
         let sender = sender.clone();
         tokio::spawn(async move {
@@ -211,16 +243,26 @@ async fn process_feed(
                     articles,
                     dropped,
                 },
-                Ok(Err(error)) => FeedResult::Failed { status, error },
+                // A feed that does not parse will not parse a minute later.
+                Ok(Err(error)) => FeedResult::Failed {
+                    status,
+                    error,
+                    transient: false,
+                    retry_after: None,
+                },
                 Err(join) => FeedResult::Failed {
                     status,
                     error: format!("internal error while reading the feed: {join}"),
+                    transient: false,
+                    retry_after: None,
                 },
             }
         }
         Err(error) => FeedResult::Failed {
             status: error.status(),
             error: error.to_string(),
+            transient: error.is_transient(),
+            retry_after: error.retry_after(),
         },
     }
 }
@@ -296,11 +338,24 @@ fn store_feed(
     match result {
         FeedResult::NotModified { status } => {
             report.not_modified += 1;
+            report
+                .outcomes
+                .push((feed_id.clone(), FeedOutcome::Fetched));
             store.record_not_modified(&feed_id, at, status)
         }
-        FeedResult::Failed { status, error } => {
+        FeedResult::Failed {
+            status,
+            error,
+            transient,
+            retry_after,
+        } => {
             warn!(feed = %feed_id, status = ?status, %error, "feed failed");
             store.record_failure(&feed_id, at, &error, status)?;
+            let outcome = FeedOutcome::Failed {
+                transient,
+                retry_after,
+            };
+            report.outcomes.push((feed_id.clone(), outcome));
             report.failed.push((feed_id, error));
             Ok(())
         }
@@ -319,6 +374,9 @@ fn store_feed(
                 validators,
             };
             let outcome = store.ingest_prepared(&ingest, articles)?;
+            report
+                .outcomes
+                .push((feed_id.clone(), FeedOutcome::Fetched));
             info!(
                 feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
                 folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"

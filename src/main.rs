@@ -29,6 +29,9 @@ enum Command {
     Check(ConfigArg),
     /// Run one full cycle over every feed now, publish, and exit.
     Once(ConfigArg),
+    /// Run as a service: every feed on its schedule, reload on SIGHUP or when
+    /// feeds.toml changes, clean stop on SIGTERM, systemd notifications.
+    Run(ConfigArg),
     /// Show per-feed health from the state.
     Status(ConfigArg),
 }
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(arg) => check(&arg.config),
         Command::Once(arg) => once(&arg.config),
+        Command::Run(arg) => run(&arg.config),
         Command::Status(arg) => show_status(&arg.config),
     }
 }
@@ -132,6 +136,41 @@ fn once(path: &Path) -> ExitCode {
                 println!("  failed {feed}: {error}");
             }
             ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn run(path: &Path) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    let result = runtime.block_on(async {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => return Err(wirefeed::daemon::service::ServiceError::Signals(error)),
+            };
+        let shutdown = async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        };
+        wirefeed::daemon::service::run(path, shutdown).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error @ wirefeed::daemon::service::ServiceError::Config { .. }) => {
+            eprintln!("{error}");
+            ExitCode::from(EXIT_CONFIG)
         }
         Err(error) => {
             eprintln!("error: {error}");

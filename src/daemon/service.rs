@@ -1,0 +1,297 @@
+//! `wirefeed run`: the scheduler loop that keeps every feed fresh.
+//!
+//! One loop owns the state of the service. It sleeps until the planner says
+//! a feed is due (or a signal, a changed feeds.toml or a watchdog tick wakes
+//! it), runs the due feeds through [`crate::cycle::run_feeds`], tells the
+//! planner how each went, and reports to systemd. Shutdown is a parameter,
+//! so tests and `main` each bring their own.
+//!
+//! A batch of due feeds runs to the end before the loop looks at signals
+//! again: a stop waits for it, bounded by the feeds' own timeouts (systemd's
+//! `TimeoutStopSec` backs that up, and every feed is stored whole or not at
+//! all, so even a kill loses nothing committed).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use tokio::signal::unix::{SignalKind, signal};
+use tracing::{error, info, warn};
+
+use super::notify::Notifier;
+use super::planner::{Outcome, Planner};
+use crate::config::{self, Config, Problems};
+use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
+use crate::fetch::{FetchError, Fetcher};
+
+/// Feeds on the same schedule are spread over at most this much time.
+const MAX_JITTER: Duration = Duration::from_secs(30);
+/// How often feeds.toml is checked for edits.
+const CONFIG_POLL: Duration = Duration::from_secs(2);
+/// The longest the loop sleeps without looking around.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+/// Why the service could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{path}: invalid configuration\n{problems}")]
+    Config { path: PathBuf, problems: Problems },
+    #[error("cannot set up fetching: {0}")]
+    Fetcher(#[from] FetchError),
+    #[error("cannot listen for signals: {0}")]
+    Signals(std::io::Error),
+}
+
+/// Runs the service until `shutdown` completes.
+pub async fn run(
+    config_path: &Path,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    let notifier = Notifier::from_env();
+    let mut config = load(config_path)?;
+    let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
+    let mut planner = Planner::new(MAX_JITTER);
+    let mut hangup = signal(SignalKind::hangup()).map_err(ServiceError::Signals)?;
+    let mut config_seen = modified(config_path);
+    let mut health = Health::default();
+
+    planner.set_feeds(&config.feeds, Utc::now());
+    notifier.ready();
+    info!(config = %config_path.display(), feeds = config.feeds.len(), "service started");
+
+    // Everything once at start: a restart should not wait a schedule's length
+    // for fresh output.
+    let everything: Vec<String> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| f.id.clone())
+        .collect();
+    let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
+    let batch = run_batch(&config, &fetcher, &mut planner, &everything, &mut health);
+    pinging(batch, &mut watchdog, &notifier).await;
+    notifier.status(&health.line(&planner));
+
+    let mut config_poll = tokio::time::interval(CONFIG_POLL);
+    tokio::pin!(shutdown);
+    loop {
+        let wait = planner
+            .next_due()
+            .map_or(MAX_SLEEP, |due| {
+                (due - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+            })
+            .min(MAX_SLEEP);
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = watchdog.tick() => {
+                // Only a loop that still turns pings; a stuck loop gets restarted.
+                notifier.watchdog();
+                continue;
+            }
+            _ = hangup.recv() => {
+                info!(config = %config_path.display(), "reload requested");
+                reload(config_path, &mut config, &mut planner, &notifier, &mut health);
+                config_seen = modified(config_path);
+            }
+            _ = config_poll.tick() => {
+                // Editors save the file; nobody should have to send a signal.
+                let now_seen = modified(config_path);
+                if now_seen == config_seen {
+                    continue;
+                }
+                config_seen = now_seen;
+                info!(config = %config_path.display(), "feeds.toml changed on disk");
+                reload(config_path, &mut config, &mut planner, &notifier, &mut health);
+            }
+            () = tokio::time::sleep(wait) => {
+                let due = planner.take_due(Utc::now());
+                if due.is_empty() {
+                    continue;
+                }
+                let batch = run_batch(&config, &fetcher, &mut planner, &due, &mut health);
+                pinging(batch, &mut watchdog, &notifier).await;
+            }
+        }
+        notifier.status(&health.line(&planner));
+    }
+
+    notifier.stopping();
+    info!("service stopped");
+    Ok(())
+}
+
+/// Awaits `work`, pinging the watchdog meanwhile: a long batch is progress,
+/// not a hang.
+async fn pinging<T>(
+    work: impl Future<Output = T>,
+    watchdog: &mut tokio::time::Interval,
+    notifier: &Notifier,
+) -> T {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            _ = watchdog.tick() => notifier.watchdog(),
+        }
+    }
+}
+
+/// What `STATUS=` reports beyond the planner's counts.
+#[derive(Default)]
+struct Health {
+    last_publish: Option<DateTime<Utc>>,
+    /// Set when a reload was refused, until a good one.
+    refused_reload: Option<String>,
+    last_error: Option<String>,
+}
+
+impl Health {
+    fn line(&self, planner: &Planner) -> String {
+        let mut line = format!("{} feeds, {} failing", planner.planned(), planner.failing());
+        match self.last_publish {
+            Some(at) => line.push_str(&format!(
+                ", last publish {} s ago",
+                (Utc::now() - at).num_seconds().max(0)
+            )),
+            None => line.push_str(", not published yet"),
+        }
+        if let Some(error) = &self.last_error {
+            line.push_str(&format!("; {error}"));
+        }
+        if let Some(refused) = &self.refused_reload {
+            line.push_str(&format!("; reload refused: {refused}"));
+        }
+        line
+    }
+}
+
+/// Runs `due` feeds and hands each outcome to the planner.
+async fn run_batch(
+    config: &Config,
+    fetcher: &Arc<Fetcher>,
+    planner: &mut Planner,
+    due: &[String],
+    health: &mut Health,
+) {
+    let result = cycle::run_feeds(config, fetcher, Some(due)).await;
+    let now = Utc::now();
+    match result {
+        Ok(report) => {
+            log_report(&report);
+            health.last_publish = Some(now);
+            health.last_error = None;
+            for (feed_id, outcome) in report.outcomes {
+                planner.finished(&feed_id, planner_outcome(outcome, now), now);
+            }
+        }
+        Err(error) => {
+            // The state or the output is unusable: every feed of the batch
+            // counts as a transient failure, so it is retried with backoff.
+            error!(%error, "cycle failed");
+            health.last_error = Some(error_summary(&error));
+            for feed_id in due {
+                let outcome = Outcome::Failure {
+                    transient: true,
+                    retry_after: None,
+                };
+                planner.finished(feed_id, outcome, now);
+            }
+        }
+    }
+}
+
+fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
+    match outcome {
+        FeedOutcome::Fetched => Outcome::Success { fresh_until: None },
+        FeedOutcome::Failed {
+            transient,
+            retry_after,
+        } => Outcome::Failure {
+            transient,
+            retry_after: retry_after
+                .and_then(|wait| chrono::TimeDelta::from_std(wait).ok())
+                .and_then(|wait| now.checked_add_signed(wait)),
+        },
+    }
+}
+
+fn log_report(report: &CycleReport) {
+    info!(
+        feeds = report.feeds,
+        failed = report.failed.len(),
+        new = report.new,
+        updated = report.updated,
+        folded = report.folded,
+        written = report.publish.written,
+        elapsed_ms = report.elapsed.as_millis() as u64,
+        "cycle"
+    );
+}
+
+fn error_summary(error: &CycleError) -> String {
+    error
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Reads feeds.toml again. A valid file replaces the running configuration
+/// (added feeds start, removed ones stop, changed schedules apply); an invalid
+/// one is refused with every problem logged, and the last good one stays.
+fn reload(
+    path: &Path,
+    config: &mut Config,
+    planner: &mut Planner,
+    notifier: &Notifier,
+    health: &mut Health,
+) {
+    notifier.reloading();
+    match load(path) {
+        Ok(new) => {
+            planner.set_feeds(&new.feeds, Utc::now());
+            info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
+            *config = new;
+            health.refused_reload = None;
+        }
+        Err(ServiceError::Config { problems, .. }) => {
+            // One log line per problem, each with its file:line:column.
+            for problem in problems.errors() {
+                let problem = problem.to_string().replace("\n", " ");
+                warn!(config = %path.display(), "reload refused: {problem}");
+            }
+            health.refused_reload = Some(format!(
+                "{} problems in {}",
+                problems.errors().count(),
+                path.display()
+            ));
+        }
+        Err(error) => {
+            warn!(config = %path.display(), %error, "reload refused");
+            health.refused_reload = Some(error.to_string());
+        }
+    }
+    notifier.ready();
+}
+
+fn load(path: &Path) -> Result<Config, ServiceError> {
+    match config::load(path) {
+        Ok((config, warnings)) => {
+            for warning in warnings.warnings() {
+                warn!("{warning}");
+            }
+            Ok(config)
+        }
+        Err(problems) => Err(ServiceError::Config {
+            path: path.to_owned(),
+            problems,
+        }),
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

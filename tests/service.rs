@@ -1,0 +1,192 @@
+//! `wirefeed run` as systemd runs it: a real process, a real notify socket,
+//! real signals, feeds from a local spool.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = r#"
+[site]
+title = "Service News"
+base_url = "https://feeds.example.org/"
+
+[[section]]
+slug = "politics"
+title = "Politics"
+
+[[feed]]
+id = "spool"
+url = "file:spool"
+section = "politics"
+schedule = "* * * * * *"
+"#;
+
+fn item(id: &str, title: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Agency</title><link>https://agency.example/</link><description>d</description>
+<item><title>{title}</title><link>https://agency.example/{id}</link><guid isPermaLink="false">{id}</guid><pubDate>Wed, 25 Nov 2026 08:00:00 GMT</pubDate><description>{title}.</description></item></channel></rss>"#
+    )
+}
+
+/// Datagrams the service sends to its NOTIFY_SOCKET.
+struct Systemd {
+    socket: UnixDatagram,
+    seen: Vec<String>,
+}
+
+impl Systemd {
+    fn listen(path: &Path) -> Systemd {
+        let socket = UnixDatagram::bind(path).expect("bind notify socket");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        Systemd {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits up to `limit` for a message containing `needle`.
+    fn wait_for(&mut self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        if self.seen.iter().any(|m| m.contains(needle)) {
+            return true;
+        }
+        let mut buffer = [0u8; 4096];
+        while Instant::now() < deadline {
+            if let Ok(n) = self.socket.recv(&mut buffer) {
+                let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                let found = message.contains(needle);
+                self.seen.push(message);
+                if found {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args(["-s", name, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[test]
+fn the_service_publishes_follows_edits_refuses_a_bad_reload_and_stops_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::write(spool.join("a.xml"), item("a", "Ceasefire talks resume")).expect("feed");
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(&config, CONFIG).expect("config");
+    let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wirefeed run");
+
+    assert!(
+        systemd.wait_for("READY=1", Duration::from_secs(10)),
+        "READY=1: {:?}",
+        systemd.seen
+    );
+    let all = dir.path().join("output/all.json");
+    let published =
+        |needle: &str| std::fs::read_to_string(&all).is_ok_and(|text| text.contains(needle));
+    assert!(
+        wait_until(Duration::from_secs(10), || published(
+            "Ceasefire talks resume"
+        )),
+        "first publish"
+    );
+    assert!(
+        systemd.wait_for("STATUS=1 feeds, 0 failing", Duration::from_secs(5)),
+        "{:?}",
+        systemd.seen
+    );
+
+    // A new file in the spool is picked up on the feed's schedule.
+    std::fs::write(
+        spool.join("b.xml"),
+        item("b", "Storm warning for the coast"),
+    )
+    .expect("feed");
+    assert!(
+        wait_until(Duration::from_secs(10), || published(
+            "Storm warning for the coast"
+        )),
+        "second item"
+    );
+
+    // An editor's typo: the service keeps running on the last good file and says so.
+    std::fs::write(&config, format!("{CONFIG}\nshedule = \"oops\"\n")).expect("bad config");
+    assert!(
+        systemd.wait_for("reload refused", Duration::from_secs(10)),
+        "{:?}",
+        systemd.seen
+    );
+    assert!(
+        child.try_wait().expect("poll").is_none(),
+        "still running after a bad reload"
+    );
+    std::fs::write(
+        spool.join("c.xml"),
+        item("c", "Budget passes after marathon session"),
+    )
+    .expect("feed");
+    assert!(
+        wait_until(Duration::from_secs(10), || published("Budget passes")),
+        "still fetching"
+    );
+
+    signal(&child, "TERM");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 15 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        systemd.wait_for("STOPPING=1", Duration::from_secs(2)),
+        "{:?}",
+        systemd.seen
+    );
+}
+
+#[test]
+fn an_invalid_config_stops_the_service_from_starting_with_exit_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(&config, "[site]\ntitle = \"x\"\n").expect("config");
+    let output = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("base_url"));
+}

@@ -56,6 +56,7 @@ impl PublishReport {
 /// written stay, and the failing file keeps its previous content.
 pub fn publish(config: &Config, channels: &[ChannelFeed]) -> Result<PublishReport, PublishError> {
     let output = OutputDir::new(&config.site.output_dir);
+    output.remove_stale_temporaries();
     let mut report = PublishReport::default();
     let mut listing = Vec::with_capacity(channels.len());
 

@@ -54,6 +54,46 @@ impl OutputDir {
     }
 }
 
+impl OutputDir {
+    /// Removes temporary files left by a process that died between writing
+    /// and renaming (a `kill -9`, a power cut). A temporary of a process that
+    /// is still alive is left alone: it may be about to be renamed.
+    pub fn remove_stale_temporaries(&self) {
+        let mut folders = vec![self.root.clone()];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                    folders.push(path);
+                } else if temporary_owner(&path).is_some_and(|pid| !process_alive(pid)) {
+                    match fs::remove_file(&path) {
+                        Ok(()) => {
+                            tracing::info!(path = %path.display(), "removed a stale temporary file")
+                        }
+                        Err(error) => {
+                            tracing::warn!(path = %path.display(), %error, "cannot remove a stale temporary file")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The pid in a name made by [`temporary_sibling`], if it is one.
+fn temporary_owner(path: &Path) -> Option<u32> {
+    let name = path.file_name()?.to_str()?;
+    let (_, pid) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    pid.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+}
+
 fn existing_content_equals(path: &Path, bytes: &[u8]) -> Result<bool, PublishError> {
     match fs::read(path) {
         Ok(existing) => Ok(existing == bytes),
@@ -105,6 +145,28 @@ fn temporary_sibling(path: &Path) -> PathBuf {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn temporaries_of_dead_processes_are_removed_and_others_kept() {
+        let root = std::env::temp_dir().join(format!("wirefeed-stale-{}", std::process::id()));
+        fs::create_dir_all(root.join("sections")).unwrap();
+        // pid_max on Linux is at most 2^22, so this pid cannot be alive.
+        let dead = root.join("sections/.politics.rss.tmp-99999999");
+        let ours = root.join(format!(".all.rss.tmp-{}", std::process::id()));
+        let feed = root.join("all.rss");
+        for path in [&dead, &ours, &feed] {
+            fs::write(path, b"x").unwrap();
+        }
+        OutputDir::new(&root).remove_stale_temporaries();
+        assert!(!dead.exists());
+        assert!(ours.exists() && feed.exists());
+        fs::remove_dir_all(root).unwrap();
+    }
 }
 
 #[cfg(test)]

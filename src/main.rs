@@ -166,6 +166,9 @@ fn run(path: &Path) -> ExitCode {
         };
         wirefeed::daemon::service::run(path, shutdown).await
     });
+    // Fetches abandoned at a stop must not hold the exit: they are retried
+    // after the restart, and what they stored is whole.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error @ wirefeed::daemon::service::ServiceError::Config { .. }) => {

@@ -1,6 +1,8 @@
 //! `wirefeed run` as systemd runs it: a real process, a real notify socket,
 //! real signals, feeds from a local spool.
 
+mod support;
+
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -189,4 +191,56 @@ fn an_invalid_config_stops_the_service_from_starting_with_exit_1() {
         .expect("run");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("base_url"));
+}
+
+#[test]
+fn a_stop_waits_for_running_fetches_at_most_ten_seconds() {
+    let server = support::http_server::TestServer::start();
+    let slow = support::http_server::Route::ok(item("s", "Slow story"), "application/rss+xml")
+        .with_delay(Duration::from_secs(60));
+    server.set("/slow.rss", slow);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("feeds.toml");
+    let text = format!(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+         [[feed]]\nid = \"slow\"\nurl = \"{}\"\ntimeout = \"2m\"\n",
+        server.url("/slow.rss")
+    );
+    std::fs::write(&config, text).expect("config");
+    let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wirefeed run");
+    assert!(systemd.wait_for("READY=1", Duration::from_secs(10)));
+    assert!(
+        wait_until(Duration::from_secs(5), || !server
+            .requests("/slow.rss")
+            .is_empty()),
+        "fetch started"
+    );
+
+    let stop = Instant::now();
+    signal(&child, "TERM");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        assert!(
+            stop.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let waited = stop.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        waited >= Duration::from_secs(9),
+        "gave the running fetch its grace: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(15), "but no more: {waited:?}");
 }

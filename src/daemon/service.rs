@@ -6,13 +6,14 @@
 //! planner how each went, and reports to systemd. Shutdown is a parameter,
 //! so tests and `main` each bring their own.
 //!
-//! A batch of due feeds runs to the end before the loop looks at signals
-//! again: a stop waits for it, bounded by the feeds' own timeouts (systemd's
-//! `TimeoutStopSec` backs that up, and every feed is stored whole or not at
-//! all, so even a kill loses nothing committed).
+//! A batch of due feeds runs to the end before the loop takes the next
+//! event, except a stop: that gives the batch ten seconds, then exits.
+//! Every feed is stored whole or not at all, so nothing committed is lost
+//! either way (tests/crash.rs kills the service at random moments).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +31,8 @@ use crate::fetch::{FetchError, Fetcher};
 const MAX_JITTER: Duration = Duration::from_secs(30);
 /// How often feeds.toml is checked for edits.
 const CONFIG_POLL: Duration = Duration::from_secs(2);
+/// How long running fetches may take to finish once a stop is requested.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 /// The longest the loop sleeps without looking around.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
@@ -70,13 +73,13 @@ pub async fn run(
         .map(|f| f.id.clone())
         .collect();
     let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
-    let batch = run_batch(&config, &fetcher, &mut planner, &everything, &mut health);
-    pinging(batch, &mut watchdog, &notifier).await;
-    notifier.status(&health.line(&planner));
-
     let mut config_poll = tokio::time::interval(CONFIG_POLL);
     tokio::pin!(shutdown);
-    loop {
+    let batch = run_batch(&config, &fetcher, &mut planner, &everything, &mut health);
+    let mut stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
+    notifier.status(&health.line(&planner));
+
+    while !stopping {
         let wait = planner
             .next_due()
             .map_or(MAX_SLEEP, |due| {
@@ -84,7 +87,7 @@ pub async fn run(
             })
             .min(MAX_SLEEP);
         tokio::select! {
-            () = &mut shutdown => break,
+            () = &mut shutdown => stopping = true,
             _ = watchdog.tick() => {
                 // Only a loop that still turns pings; a stuck loop gets restarted.
                 notifier.watchdog();
@@ -111,7 +114,7 @@ pub async fn run(
                     continue;
                 }
                 let batch = run_batch(&config, &fetcher, &mut planner, &due, &mut health);
-                pinging(batch, &mut watchdog, &notifier).await;
+                stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
         }
         notifier.status(&health.line(&planner));
@@ -122,18 +125,31 @@ pub async fn run(
     Ok(())
 }
 
-/// Awaits `work`, pinging the watchdog meanwhile: a long batch is progress,
-/// not a hang.
-async fn pinging<T>(
-    work: impl Future<Output = T>,
+/// Awaits a batch of fetches, pinging the watchdog meanwhile (a long batch
+/// is progress, not a hang). When `shutdown` completes first, the batch gets
+/// [`STOP_GRACE`] more to finish and is then abandoned: every feed is stored
+/// whole or not at all, so an abandoned one is simply fetched after the
+/// restart. Returns whether to stop.
+async fn finish(
+    batch: impl Future<Output = ()>,
     watchdog: &mut tokio::time::Interval,
     notifier: &Notifier,
-) -> T {
-    tokio::pin!(work);
+    shutdown: Pin<&mut impl Future<Output = ()>>,
+) -> bool {
+    tokio::pin!(batch);
+    let mut shutdown = shutdown;
     loop {
         tokio::select! {
-            output = &mut work => return output,
+            () = &mut batch => return false,
             _ = watchdog.tick() => notifier.watchdog(),
+            () = &mut shutdown => {
+                notifier.stopping();
+                info!("stop requested: letting the running fetches finish");
+                if tokio::time::timeout(STOP_GRACE, &mut batch).await.is_err() {
+                    warn!(grace_s = STOP_GRACE.as_secs(), "stopping with fetches unfinished; they run again after a restart");
+                }
+                return true;
+            }
         }
     }
 }

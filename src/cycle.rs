@@ -49,8 +49,9 @@ pub enum CycleError {
 /// How one feed's fetch went, for the daemon's planner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedOutcome {
-    /// Fetched and stored, or not modified.
-    Fetched,
+    /// Fetched and stored, or not modified; `fresh_for` is how long the
+    /// server says it stays fresh, a floor on the next fetch.
+    Fetched { fresh_for: Option<Duration> },
     /// Failed; `transient` failures (5xx, 429, timeouts, connection errors)
     /// are worth retrying soon, after the server's Retry-After if it gave one.
     Failed {
@@ -90,6 +91,7 @@ pub fn state_path(config: &Config) -> PathBuf {
 enum FeedResult {
     NotModified {
         status: Option<u16>,
+        fresh_for: Option<Duration>,
     },
     Failed {
         status: Option<u16>,
@@ -102,6 +104,7 @@ enum FeedResult {
         validators: Validators,
         articles: Vec<PreparedArticle>,
         dropped: usize,
+        fresh_for: Option<Duration>,
     },
 }
 
@@ -222,14 +225,15 @@ async fn process_feed(
     at: DateTime<Utc>,
 ) -> FeedResult {
     match fetcher.fetch(feed, validators).await {
-        Ok(Fetched::NotModified { status }) => {
+        Ok(Fetched::NotModified { status, fresh_for }) => {
             info!(feed = %feed.id, "not modified");
-            FeedResult::NotModified { status }
+            FeedResult::NotModified { status, fresh_for }
         }
         Ok(Fetched::Documents {
             status,
             validators,
             documents,
+            fresh_for,
         }) => {
             let config = Arc::clone(config);
             let feed = feed.clone();
@@ -242,6 +246,7 @@ async fn process_feed(
                     validators,
                     articles,
                     dropped,
+                    fresh_for,
                 },
                 // A feed that does not parse will not parse a minute later.
                 Ok(Err(error)) => FeedResult::Failed {
@@ -336,11 +341,11 @@ fn store_feed(
         ..
     } = message;
     match result {
-        FeedResult::NotModified { status } => {
+        FeedResult::NotModified { status, fresh_for } => {
             report.not_modified += 1;
             report
                 .outcomes
-                .push((feed_id.clone(), FeedOutcome::Fetched));
+                .push((feed_id.clone(), FeedOutcome::Fetched { fresh_for }));
             store.record_not_modified(&feed_id, at, status)
         }
         FeedResult::Failed {
@@ -364,6 +369,7 @@ fn store_feed(
             validators,
             articles,
             dropped,
+            fresh_for,
         } => {
             let count = articles.len();
             let ingest = FeedIngest {
@@ -376,7 +382,7 @@ fn store_feed(
             let outcome = store.ingest_prepared(&ingest, articles)?;
             report
                 .outcomes
-                .push((feed_id.clone(), FeedOutcome::Fetched));
+                .push((feed_id.clone(), FeedOutcome::Fetched { fresh_for }));
             info!(
                 feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
                 folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"

@@ -81,8 +81,9 @@ fn expect_documents(fetched: Fetched) -> (Option<u16>, Validators, Vec<wirefeed:
             status,
             validators,
             documents,
+            ..
         } => (status, validators, documents),
-        Fetched::NotModified { status } => {
+        Fetched::NotModified { status, .. } => {
             panic!("expected documents, got NotModified({status:?})")
         }
     }
@@ -121,6 +122,23 @@ async fn a_fresh_fetch_returns_body_content_type_and_validators() {
 }
 
 #[tokio::test]
+async fn cache_control_max_age_says_how_long_the_feed_stays_fresh() {
+    let server = TestServer::start();
+    server.set(
+        "/world.rss",
+        Route::ok(RSS, RSS_TYPE).with_header("Cache-Control", "public, max-age=600"),
+    );
+    let fetched = fetcher()
+        .fetch(&http_feed(&server.url("/world.rss")), &no_validators())
+        .await
+        .expect("fetch");
+    let Fetched::Documents { fresh_for, .. } = fetched else {
+        panic!("expected documents")
+    };
+    assert_eq!(fresh_for, Some(std::time::Duration::from_secs(600)));
+}
+
+#[tokio::test]
 async fn a_repeat_fetch_sends_the_validators_and_gets_not_modified() {
     let server = TestServer::start();
     let date = "Wed, 25 Nov 2026 10:00:00 GMT";
@@ -137,7 +155,13 @@ async fn a_repeat_fetch_sends_the_validators_and_gets_not_modified() {
 
     let second = fetcher.fetch(&feed, &validators).await.expect("second");
 
-    assert!(matches!(second, Fetched::NotModified { status: Some(304) }));
+    assert!(matches!(
+        second,
+        Fetched::NotModified {
+            status: Some(304),
+            ..
+        }
+    ));
     let requests = server.requests("/world.rss");
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0].header("if-none-match"), None);
@@ -161,7 +185,13 @@ async fn a_server_with_only_last_modified_also_answers_not_modified() {
 
     let second = fetcher.fetch(&feed, &validators).await.expect("second");
 
-    assert!(matches!(second, Fetched::NotModified { status: Some(304) }));
+    assert!(matches!(
+        second,
+        Fetched::NotModified {
+            status: Some(304),
+            ..
+        }
+    ));
     assert_eq!(
         server.requests("/world.rss")[1].header("if-none-match"),
         None
@@ -553,7 +583,10 @@ async fn an_unchanged_folder_is_not_modified_and_a_changed_file_is_read_again() 
         expect_documents(fetcher.fetch(&feed, &no_validators()).await.expect("first"));
 
     let unchanged = fetcher.fetch(&feed, &first).await.expect("unchanged");
-    assert!(matches!(unchanged, Fetched::NotModified { status: None }));
+    assert!(matches!(
+        unchanged,
+        Fetched::NotModified { status: None, .. }
+    ));
 
     std::fs::write(folder.path().join("a.xml"), "first, corrected").expect("rewrite");
     let (_, second, documents) =

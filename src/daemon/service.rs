@@ -220,17 +220,23 @@ async fn run_batch(
 
 fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
     match outcome {
-        FeedOutcome::Fetched => Outcome::Success { fresh_until: None },
+        FeedOutcome::Fetched { fresh_for } => Outcome::Success {
+            fresh_until: later(now, fresh_for),
+        },
         FeedOutcome::Failed {
             transient,
             retry_after,
         } => Outcome::Failure {
             transient,
-            retry_after: retry_after
-                .and_then(|wait| chrono::TimeDelta::from_std(wait).ok())
-                .and_then(|wait| now.checked_add_signed(wait)),
+            retry_after: later(now, retry_after),
         },
     }
+}
+
+/// `now` plus `wait`, if there is a wait and it fits.
+fn later(now: DateTime<Utc>, wait: Option<Duration>) -> Option<DateTime<Utc>> {
+    let wait = chrono::TimeDelta::from_std(wait?).ok()?;
+    now.checked_add_signed(wait)
 }
 
 fn log_report(report: &CycleReport) {

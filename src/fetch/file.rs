@@ -45,7 +45,10 @@ pub(crate) async fn fetch(
 
     let etag = fingerprint(&entries);
     if previous.etag.as_deref() == Some(etag.as_str()) {
-        return Ok(Fetched::NotModified { status: None });
+        return Ok(Fetched::NotModified {
+            status: None,
+            fresh_for: None,
+        });
     }
 
     let mut documents = Vec::with_capacity(entries.len());
@@ -53,6 +56,7 @@ pub(crate) async fn fetch(
         documents.push(read(entry, max_body).await?);
     }
     Ok(Fetched::Documents {
+        fresh_for: None,
         status: None,
         validators: Validators {
             etag: Some(etag),

@@ -60,6 +60,7 @@ pub(crate) async fn fetch(
     if status == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified {
             status: Some(status.as_u16()),
+            fresh_for: fresh_for(response.headers()),
         });
     }
     if !status.is_success() {
@@ -83,10 +84,12 @@ pub(crate) async fn fetch(
         last_modified: header_text(headers, LAST_MODIFIED),
     };
     let content_type = header_text(headers, CONTENT_TYPE);
+    let fresh_for = fresh_for(headers);
     let final_url = response.url().clone();
     let body = read_capped(&mut response, feed_url, max_body).await?;
 
     Ok(Fetched::Documents {
+        fresh_for,
         status: Some(status.as_u16()),
         validators,
         documents: vec![Document {
@@ -161,9 +164,68 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
+/// How long the response says it stays fresh: Cache-Control `max-age`
+/// (less `Age`), else `Expires`. `no-cache`/`no-store` mean not at all.
+fn fresh_for(headers: &HeaderMap) -> Option<Duration> {
+    let cache_control = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|directive| directive.trim().to_ascii_lowercase())
+        .collect::<Vec<_>>();
+    if cache_control
+        .iter()
+        .any(|d| d == "no-cache" || d == "no-store")
+    {
+        return None;
+    }
+    let max_age = cache_control.iter().find_map(|d| {
+        d.strip_prefix("max-age=")?
+            .trim_matches('"')
+            .parse::<u64>()
+            .ok()
+    });
+    if let Some(max_age) = max_age {
+        let age = headers
+            .get(header::AGE)
+            .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        return Some(Duration::from_secs(max_age.saturating_sub(age)));
+    }
+    let expires = headers.get(header::EXPIRES)?.to_str().ok()?;
+    let expires = chrono::DateTime::parse_from_rfc2822(expires.trim()).ok()?;
+    (expires.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(name.clone(), HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn freshness_comes_from_max_age_less_age_then_expires() {
+        use header::{AGE, CACHE_CONTROL, EXPIRES};
+        let max_age = headers(&[(CACHE_CONTROL, "public, max-age=300"), (AGE, "100")]);
+        assert_eq!(fresh_for(&max_age), Some(Duration::from_secs(200)));
+        let no_cache = headers(&[(CACHE_CONTROL, "max-age=300"), (CACHE_CONTROL, "no-cache")]);
+        assert_eq!(fresh_for(&no_cache), None);
+        let expired = headers(&[(EXPIRES, "Wed, 21 Oct 2015 07:28:00 GMT")]);
+        assert_eq!(fresh_for(&expired), None);
+        let far = headers(&[(EXPIRES, "Fri, 01 Jan 2100 00:00:00 GMT")]);
+        assert!(fresh_for(&far).is_some_and(|d| d > Duration::from_secs(86_400 * 365)));
+        assert_eq!(fresh_for(&headers(&[(EXPIRES, "garbage")])), None);
+        assert_eq!(fresh_for(&HeaderMap::new()), None);
+    }
 
     fn headers_with_retry_after(value: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -24,7 +24,7 @@ pub use document::{Document, Validators};
 pub use error::FetchError;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::{Defaults, FeedConfig, SourceLocation};
 use limits::Limits;
@@ -46,6 +46,8 @@ pub enum Fetched {
     NotModified {
         /// The HTTP status (304); `None` for file sources.
         status: Option<u16>,
+        /// How long the server says the feed stays fresh (Cache-Control max-age or Expires).
+        fresh_for: Option<Duration>,
     },
     /// New content: one document for HTTP or a file, one per file for a folder.
     Documents {
@@ -54,6 +56,8 @@ pub enum Fetched {
         /// To keep for the next fetch's conditional GET (or file fingerprint).
         validators: Validators,
         documents: Vec<Document>,
+        /// How long the server says the feed stays fresh (Cache-Control max-age or Expires).
+        fresh_for: Option<Duration>,
     },
 }
 
@@ -108,7 +112,7 @@ impl Fetcher {
 
         let elapsed_ms = started.elapsed().as_millis();
         match &fetched {
-            Fetched::NotModified { status } => {
+            Fetched::NotModified { status, .. } => {
                 tracing::debug!(feed = %feed.id, status, elapsed_ms, "feed not modified");
             }
             Fetched::Documents {

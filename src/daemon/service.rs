@@ -198,8 +198,20 @@ async fn run_batch(
             log_report(&report);
             health.last_publish = Some(now);
             health.last_error = None;
+            let mut reported = std::collections::HashSet::new();
             for (feed_id, outcome) in report.outcomes {
                 planner.finished(&feed_id, planner_outcome(outcome, now), now);
+                reported.insert(feed_id);
+            }
+            // A feed whose task died without a word must not stay "running"
+            // (and so never due) for good: it is retried like a transient failure.
+            for feed_id in due.iter().filter(|id| !reported.contains(*id)) {
+                warn!(feed = %feed_id, "no outcome reported for a due feed; retrying it");
+                let outcome = Outcome::Failure {
+                    transient: true,
+                    retry_after: None,
+                };
+                planner.finished(feed_id, outcome, now);
             }
         }
         Err(error) => {

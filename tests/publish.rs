@@ -80,6 +80,7 @@ fn config(output_dir: &Path) -> Config {
         }],
         feeds: Vec::new(),
         tag_aliases: BTreeMap::new(),
+        server: None,
     }
 }
 

@@ -23,7 +23,7 @@ use feed::{FeedContext, ParsedFeed};
 use fields::Fields;
 use report::Report;
 
-const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags"];
+const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags", "server"];
 
 /// Reads and validates the file at `path`.
 ///
@@ -120,6 +120,9 @@ fn config(
     check_duplicate_feeds(&feeds, report);
 
     let tag_aliases = site::tag_aliases(root.table("tags", report), report);
+    let server = root
+        .table("server", report)
+        .and_then(|(table, span)| site::server(table, span, report));
 
     Some(Config {
         path: path.to_path_buf(),
@@ -131,6 +134,7 @@ fn config(
             .map(|f| f.config)
             .collect::<Option<Vec<FeedConfig>>>()?,
         tag_aliases,
+        server,
     })
 }
 
@@ -506,6 +510,44 @@ mod tests {
         assert!(hints.contains(&"did you mean `max_items`?"), "{problems}");
         assert!(hints.contains(&"did you mean `per_host`?"), "{problems}");
         assert!(hints.contains(&"did you mean `aliases`?"), "{problems}");
+    }
+
+    #[test]
+    fn server_listen_is_read_as_a_socket_address() {
+        let text = minimal("[server]\nlisten = \"127.0.0.1:8080\"\n");
+        let (config, _) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        let listen = config.server.map(|s| s.listen);
+        assert_eq!(listen, Some("127.0.0.1:8080".parse().unwrap()));
+        let (config, _) = parse_str(&minimal(""), Path::new("feeds.toml")).unwrap();
+        assert!(config.server.is_none());
+    }
+
+    #[test]
+    fn bad_server_listen_and_unknown_server_keys_are_reported_with_positions() {
+        let problems = errors_of(&minimal(
+            "[server]\nlisten = \"localhost\"\nlisen = \"x\"\n",
+        ));
+        let found: Vec<(usize, usize)> = positions(&problems)
+            .into_iter()
+            .map(|(line, column, _, _)| (line, column))
+            .collect();
+        assert_eq!(found, [(9, 10), (10, 1)], "{problems}");
+        assert!(
+            problems.0[0].message.contains("socket address"),
+            "{problems}"
+        );
+        assert_eq!(
+            problems.0[1].hint.as_deref(),
+            Some("did you mean `listen`?")
+        );
+        let problems = errors_of(&minimal("[server]\n"));
+        assert!(
+            problems.0[0]
+                .message
+                .contains("missing required key `listen`"),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -42,6 +42,15 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Lower-cased alias -> canonical tag name (`[tags.aliases]`).
     pub tag_aliases: BTreeMap<String, String>,
+    /// `[server]`: serve the output over HTTP; `None` when the table is absent.
+    pub server: Option<ServerConfig>,
+}
+
+/// `[server]`: the optional HTTP server for `output/`, `/healthz` and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Socket address to listen on, such as `127.0.0.1:8080`.
+    pub listen: std::net::SocketAddr,
 }
 
 /// `[site]`: what is published and where.

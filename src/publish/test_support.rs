@@ -38,6 +38,7 @@ pub fn config(output_dir: PathBuf) -> Config {
         }],
         feeds: Vec::new(),
         tag_aliases: BTreeMap::new(),
+        server: None,
     }
 }
 

@@ -13,7 +13,7 @@ use super::settings::{language, max_body, schedule, timeout};
 use super::values::{http_url, is_slug, resolve};
 use crate::config::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST, DEFAULT_SCHEDULE,
-    DEFAULT_TIMEOUT, Defaults, Schedule, Section, Site,
+    DEFAULT_TIMEOUT, Defaults, Schedule, Section, ServerConfig, Site,
 };
 
 const SITE_KEYS: &[&str] = &[
@@ -28,6 +28,7 @@ const SITE_KEYS: &[&str] = &[
 const DEFAULTS_KEYS: &[&str] = &["schedule", "timeout", "max_body", "concurrency", "per_host"];
 const SECTION_KEYS: &[&str] = &["slug", "title"];
 const TAGS_KEYS: &[&str] = &["aliases"];
+const SERVER_KEYS: &[&str] = &["listen"];
 
 /// `[site]`; `None` when a required key is missing or wrong.
 pub(super) fn site(
@@ -201,4 +202,31 @@ pub(super) fn tag_aliases(
         }
     }
     aliases
+}
+
+/// `[server]`; `None` when `listen` is missing or not a socket address.
+pub(super) fn server(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    report: &mut Report<'_>,
+) -> Option<ServerConfig> {
+    let fields = Fields::new(table, span, "[server]".to_string(), SERVER_KEYS, report);
+    let listen = fields.required_string("listen", report)?;
+    match listen.get_ref().parse() {
+        Ok(listen) => Some(ServerConfig { listen }),
+        Err(err) => {
+            report.error_with_hint(
+                listen.span(),
+                format!(
+                    "`listen` in [server] must be a socket address, found `{}`: {err}",
+                    listen.get_ref()
+                ),
+                Some(
+                    "write an address and a port, such as \"127.0.0.1:8080\" or \"[::1]:8080\""
+                        .to_string(),
+                ),
+            );
+            None
+        }
+    }
 }

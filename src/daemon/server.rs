@@ -1,0 +1,109 @@
+//! The optional HTTP server (`[server] listen`): the output folder, `/healthz`
+//! and `/metrics`. axum routes, tower-http serves files and compresses; the
+//! service loop feeds [`Metrics`].
+//!
+//! - `files` adds content types, ETags and dotfile hiding to `ServeDir`.
+//! - `health` answers `/healthz`, `metrics` owns the counters.
+
+mod files;
+mod health;
+mod metrics;
+
+pub use metrics::Metrics;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::{CONTENT_TYPE, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    state_file: Arc<PathBuf>,
+    metrics: Metrics,
+    max_publish_age: Duration,
+}
+
+/// Serves `output_dir`, `/healthz` and `/metrics` on `listen` until
+/// `shutdown` completes.
+pub async fn serve(
+    listen: SocketAddr,
+    output_dir: PathBuf,
+    state_file: PathBuf,
+    metrics: Metrics,
+    max_publish_age: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = bind(listen).await?;
+    serve_bound(
+        listener,
+        output_dir,
+        state_file,
+        metrics,
+        max_publish_age,
+        shutdown,
+    )
+    .await
+}
+
+/// Binds first so the caller learns a bad or busy address at once; then
+/// [`serve_bound`].
+pub async fn bind(listen: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(listen)
+        .await
+        .map_err(|err| std::io::Error::new(err.kind(), format!("cannot listen on {listen}: {err}")))
+}
+
+/// [`serve`] on a listener already bound.
+pub async fn serve_bound(
+    listener: TcpListener,
+    output_dir: PathBuf,
+    state_file: PathBuf,
+    metrics: Metrics,
+    max_publish_age: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, output = %output_dir.display(), "serving over HTTP");
+    }
+    let state = AppState {
+        state_file: Arc::new(state_file),
+        metrics,
+        max_publish_age,
+    };
+    axum::serve(listener, router(output_dir, state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn router(output_dir: PathBuf, state: AppState) -> Router {
+    let files = Router::new()
+        .fallback_service(ServeDir::new(output_dir))
+        .layer(axum::middleware::from_fn(files::file_headers));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(render_metrics))
+        .with_state(state)
+        .fallback_service(files)
+        .layer(CompressionLayer::new())
+}
+
+async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(chrono::Utc::now()),
+    )
+}

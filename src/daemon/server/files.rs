@@ -1,0 +1,154 @@
+//! The output folder over HTTP: `ServeDir` does the reading, ranges and
+//! `If-Modified-Since`; this middleware adds what it lacks: hiding dotfiles,
+//! feed content types, and an ETag with `If-None-Match` 304s.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED,
+};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Runs in front of `ServeDir` for every file request.
+pub(super) async fn file_headers(mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if has_hidden_segment(&path) {
+        // The publisher's `.name.tmp-<pid>` temporaries, and `..` in any spelling.
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let if_none_match = request.headers_mut().remove(IF_NONE_MATCH);
+    if if_none_match.is_some() {
+        // RFC 9110 13.1.3: If-None-Match wins; ServeDir would otherwise answer
+        // If-Modified-Since alone.
+        request.headers_mut().remove(IF_MODIFIED_SINCE);
+    }
+    let method = request.method().clone();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+        return response;
+    }
+    if let Some(content_type) = content_type(&path) {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    if status != StatusCode::OK {
+        return response;
+    }
+    let Some(etag) = etag(&response) else {
+        return response;
+    };
+    if let Some(wanted) = if_none_match
+        && matches(&wanted, &etag)
+        && (method == Method::GET || method == Method::HEAD)
+    {
+        let mut not_modified = Response::new(Body::empty());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        for name in [CONTENT_TYPE, LAST_MODIFIED] {
+            if let Some(value) = response.headers().get(&name) {
+                not_modified.headers_mut().insert(name, value.clone());
+            }
+        }
+        not_modified.headers_mut().insert(ETAG, etag);
+        return not_modified;
+    }
+    response.headers_mut().insert(ETAG, etag);
+    response
+}
+
+/// Any segment starting with '.', raw or percent-encoded (`%2e`).
+fn has_hidden_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let lower = segment.to_ascii_lowercase();
+        lower.starts_with('.') || lower.starts_with("%2e")
+    }) || path.to_ascii_lowercase().contains("%2f")
+        || path.contains('\\')
+        || path.to_ascii_lowercase().contains("%5c")
+}
+
+/// The media types of what the publisher writes; others keep ServeDir's guess.
+fn content_type(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let extension = match name.rsplit_once('.') {
+        Some((_, extension)) => extension.to_ascii_lowercase(),
+        // `/` and folders serve their index.html.
+        None if name.is_empty() => "html".to_string(),
+        None => return None,
+    };
+    Some(match extension.as_str() {
+        "rss" => "application/rss+xml; charset=utf-8",
+        "atom" => "application/atom+xml; charset=utf-8",
+        "json" => "application/feed+json; charset=utf-8",
+        "opml" => "text/x-opml; charset=utf-8",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        _ => return None,
+    })
+}
+
+/// A weak validator from Last-Modified and the length; the publisher replaces
+/// files by rename, so a change moves one or both.
+fn etag(response: &Response) -> Option<HeaderValue> {
+    let modified = response.headers().get(LAST_MODIFIED)?.to_str().ok()?;
+    let length = response.headers().get(CONTENT_LENGTH)?.to_str().ok()?;
+    let modified = chrono::DateTime::parse_from_rfc2822(modified).ok()?;
+    HeaderValue::from_str(&format!("W/\"{:x}-{length}\"", modified.timestamp())).ok()
+}
+
+/// Weak comparison, as If-None-Match requires: `W/` is ignored on both sides.
+fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(wanted) = wanted.to_str() else {
+        return false;
+    };
+    let ours = etag.to_str().unwrap_or_default().trim_start_matches("W/");
+    wanted
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotfiles_and_encoded_parent_segments_are_hidden() {
+        assert!(has_hidden_segment("/.politics.rss.tmp-42"));
+        assert!(has_hidden_segment("/section/.hidden"));
+        assert!(has_hidden_segment("/%2e%2e/feeds.toml"));
+        assert!(has_hidden_segment("/%2E./feeds.toml"));
+        assert!(has_hidden_segment("/a%2f..%2ffeeds.toml"));
+        assert!(!has_hidden_segment("/section/politics.rss"));
+        assert!(!has_hidden_segment("/"));
+    }
+
+    #[test]
+    fn feed_extensions_get_feed_media_types() {
+        assert_eq!(
+            content_type("/politics.rss"),
+            Some("application/rss+xml; charset=utf-8")
+        );
+        assert_eq!(
+            content_type("/tag/world.JSON"),
+            Some("application/feed+json; charset=utf-8")
+        );
+        assert_eq!(content_type("/"), Some("text/html; charset=utf-8"));
+        assert_eq!(content_type("/logo.png"), None);
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists_and_star() {
+        let ours = HeaderValue::from_static("W/\"abc-10\"");
+        for wanted in ["W/\"abc-10\"", "\"abc-10\"", "\"x\", W/\"abc-10\"", "*"] {
+            assert!(
+                matches(&HeaderValue::from_static(wanted), &ours),
+                "{wanted}"
+            );
+        }
+        assert!(!matches(&HeaderValue::from_static("W/\"abc-11\""), &ours));
+    }
+}

@@ -1,0 +1,126 @@
+//! `/healthz`: is the state readable and has something been published lately?
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+use super::AppState;
+
+/// The JSON body of `/healthz`.
+#[derive(Debug, Serialize, PartialEq)]
+pub(super) struct Health {
+    status: &'static str,
+    reasons: Vec<String>,
+    last_publish_seconds_ago: Option<i64>,
+}
+
+pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let state_file = state.state_file.clone();
+    // rusqlite blocks; keep it off the server's worker threads.
+    let readable = tokio::task::spawn_blocking(move || check_state(&state_file))
+        .await
+        .unwrap_or_else(|err| Err(format!("state check did not finish: {err}")));
+    let health = assess(
+        readable,
+        state.metrics.last_publish(),
+        state.max_publish_age,
+        Utc::now(),
+    );
+    let code = if health.reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(health))
+}
+
+/// Opens the state read-only and runs a trivial query.
+fn check_state(path: &Path) -> Result<(), String> {
+    let describe =
+        |err: rusqlite::Error| format!("state file {} unreadable: {err}", path.display());
+    let connection =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(describe)?;
+    connection
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(describe)?;
+    Ok(())
+}
+
+fn assess(
+    readable: Result<(), String>,
+    last_publish: Option<DateTime<Utc>>,
+    max_publish_age: Duration,
+    now: DateTime<Utc>,
+) -> Health {
+    let mut reasons = Vec::new();
+    if let Err(reason) = readable {
+        reasons.push(reason);
+    }
+    let ago = last_publish.map(|at| (now - at).num_seconds());
+    match ago {
+        None => reasons.push("nothing published yet".to_string()),
+        Some(ago) if ago > i64::try_from(max_publish_age.as_secs()).unwrap_or(i64::MAX) => reasons
+            .push(format!(
+                "last publish {ago}s ago, more than the allowed {}s",
+                max_publish_age.as_secs()
+            )),
+        Some(_) => {}
+    }
+    Health {
+        status: if reasons.is_empty() {
+            "ok"
+        } else {
+            "unhealthy"
+        },
+        reasons,
+        last_publish_seconds_ago: ago,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn recent_publish_and_readable_state_is_ok() {
+        let health = assess(Ok(()), Some(at(0)), Duration::from_secs(60), at(30));
+        assert_eq!(
+            health,
+            Health {
+                status: "ok",
+                reasons: vec![],
+                last_publish_seconds_ago: Some(30)
+            }
+        );
+    }
+
+    #[test]
+    fn stale_or_missing_publish_and_unreadable_state_each_give_a_reason() {
+        let health = assess(
+            Err("state file x unreadable".into()),
+            Some(at(0)),
+            Duration::from_secs(60),
+            at(61),
+        );
+        assert_eq!(health.status, "unhealthy");
+        assert_eq!(health.reasons.len(), 2, "{:?}", health.reasons);
+        assert!(health.reasons[1].contains("61s ago"));
+        let never = assess(Ok(()), None, Duration::from_secs(60), at(0));
+        assert_eq!(never.reasons, ["nothing published yet"]);
+        assert_eq!(never.last_publish_seconds_ago, None);
+    }
+}

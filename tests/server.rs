@@ -150,6 +150,7 @@ async fn unchanged_files_answer_304_to_if_none_match_and_if_modified_since() {
     assert_eq!(by_etag.headers()[ETAG], etag);
     assert!(by_etag.bytes().await.unwrap().is_empty());
 
+    let by_date_modified = modified.clone();
     let by_date = client
         .get(server.url("/politics.rss"))
         .header(IF_MODIFIED_SINCE, modified)
@@ -161,6 +162,8 @@ async fn unchanged_files_answer_304_to_if_none_match_and_if_modified_since() {
     let other_etag = client
         .get(server.url("/politics.rss"))
         .header(IF_NONE_MATCH, "W/\"0-0\"")
+        // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
+        .header(IF_MODIFIED_SINCE, by_date_modified)
         .send()
         .await
         .unwrap();

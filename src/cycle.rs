@@ -51,7 +51,11 @@ pub enum CycleError {
 pub enum FeedOutcome {
     /// Fetched and stored, or not modified; `fresh_for` is how long the
     /// server says it stays fresh, a floor on the next fetch.
-    Fetched { fresh_for: Option<Duration> },
+    Fetched {
+        fresh_for: Option<Duration>,
+        /// False for a 304 or an unchanged spool.
+        modified: bool,
+    },
     /// Failed; `transient` failures (5xx, 429, timeouts, connection errors)
     /// are worth retrying soon, after the server's Retry-After if it gave one.
     Failed {
@@ -343,9 +347,13 @@ fn store_feed(
     match result {
         FeedResult::NotModified { status, fresh_for } => {
             report.not_modified += 1;
-            report
-                .outcomes
-                .push((feed_id.clone(), FeedOutcome::Fetched { fresh_for }));
+            report.outcomes.push((
+                feed_id.clone(),
+                FeedOutcome::Fetched {
+                    fresh_for,
+                    modified: false,
+                },
+            ));
             store.record_not_modified(&feed_id, at, status)
         }
         FeedResult::Failed {
@@ -380,9 +388,13 @@ fn store_feed(
                 validators,
             };
             let outcome = store.ingest_prepared(&ingest, articles)?;
-            report
-                .outcomes
-                .push((feed_id.clone(), FeedOutcome::Fetched { fresh_for }));
+            report.outcomes.push((
+                feed_id.clone(),
+                FeedOutcome::Fetched {
+                    fresh_for,
+                    modified: true,
+                },
+            ));
             info!(
                 feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
                 folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"

@@ -244,3 +244,70 @@ fn a_stop_waits_for_running_fetches_at_most_ten_seconds() {
     );
     assert!(waited < Duration::from_secs(15), "but no more: {waited:?}");
 }
+
+/// A GET over a plain TCP connection: status line and body.
+fn get(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_owned(), body.to_owned())
+}
+
+#[test]
+fn the_service_serves_its_output_health_and_metrics() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::write(spool.join("a.xml"), item("a", "Ceasefire talks resume")).expect("feed");
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(
+        &config,
+        format!("{CONFIG}\n[server]\nlisten = \"127.0.0.1:{port}\"\n"),
+    )
+    .expect("config");
+    let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
+    let child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wirefeed run");
+    assert!(
+        systemd.wait_for("STATUS=1 feeds", Duration::from_secs(10)),
+        "{:?}",
+        systemd.seen
+    );
+
+    let (head, body) = get(port, "/all.rss");
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/rss+xml"),
+        "{head}"
+    );
+    assert!(body.contains("Ceasefire talks resume"));
+    let (head, _) = get(port, "/healthz");
+    assert!(head.contains(" 200 "), "{head}");
+    let (_, metrics) = get(port, "/metrics");
+    assert!(
+        metrics.contains(r#"wirefeed_fetches_total{feed="spool",outcome="fetched"} 1"#),
+        "{metrics}"
+    );
+
+    signal(&child, "TERM");
+    let mut child = child;
+    let status = child.wait().expect("reap");
+    assert!(status.success(), "{status:?}");
+}

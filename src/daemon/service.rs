@@ -19,10 +19,12 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use super::notify::Notifier;
 use super::planner::{Outcome, Planner};
+use super::server::{self, Metrics};
 use crate::config::{self, Config, Problems};
 use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
 use crate::fetch::{FetchError, Fetcher};
@@ -45,6 +47,8 @@ pub enum ServiceError {
     Fetcher(#[from] FetchError),
     #[error("cannot listen for signals: {0}")]
     Signals(std::io::Error),
+    #[error("cannot serve the output: {0}")]
+    Serve(std::io::Error),
 }
 
 /// Runs the service until `shutdown` completes.
@@ -59,6 +63,12 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup()).map_err(ServiceError::Signals)?;
     let mut config_seen = modified(config_path);
     let mut health = Health::default();
+    let metrics = Metrics::default();
+    let server = match &config.server {
+        // Bound before READY=1, so a taken or bad address fails the start.
+        Some(settings) => Some(start_server(settings.listen, &config, &metrics).await?),
+        None => None,
+    };
 
     planner.set_feeds(&config.feeds, Utc::now());
     notifier.ready();
@@ -75,7 +85,14 @@ pub async fn run(
     let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
     let mut config_poll = tokio::time::interval(CONFIG_POLL);
     tokio::pin!(shutdown);
-    let batch = run_batch(&config, &fetcher, &mut planner, &everything, &mut health);
+    let batch = run_batch(
+        &config,
+        &fetcher,
+        &mut planner,
+        &everything,
+        &mut health,
+        &metrics,
+    );
     let mut stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
     notifier.status(&health.line(&planner));
 
@@ -95,7 +112,7 @@ pub async fn run(
             }
             _ = hangup.recv() => {
                 info!(config = %config_path.display(), "reload requested");
-                reload(config_path, &mut config, &mut planner, &notifier, &mut health);
+                reload(config_path, &mut config, &mut planner, &notifier, &mut health, &metrics);
                 config_seen = modified(config_path);
             }
             _ = config_poll.tick() => {
@@ -106,14 +123,14 @@ pub async fn run(
                 }
                 config_seen = now_seen;
                 info!(config = %config_path.display(), "feeds.toml changed on disk");
-                reload(config_path, &mut config, &mut planner, &notifier, &mut health);
+                reload(config_path, &mut config, &mut planner, &notifier, &mut health, &metrics);
             }
             () = tokio::time::sleep(wait) => {
                 let due = planner.take_due(Utc::now());
                 if due.is_empty() {
                     continue;
                 }
-                let batch = run_batch(&config, &fetcher, &mut planner, &due, &mut health);
+                let batch = run_batch(&config, &fetcher, &mut planner, &due, &mut health, &metrics);
                 stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
         }
@@ -121,6 +138,10 @@ pub async fn run(
     }
 
     notifier.stopping();
+    if let Some((stop, task)) = server {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
     info!("service stopped");
     Ok(())
 }
@@ -190,12 +211,14 @@ async fn run_batch(
     planner: &mut Planner,
     due: &[String],
     health: &mut Health,
+    metrics: &Metrics,
 ) {
     let result = cycle::run_feeds(config, fetcher, Some(due)).await;
     let now = Utc::now();
     match result {
         Ok(report) => {
             log_report(&report);
+            record_metrics(metrics, &report, now);
             health.last_publish = Some(now);
             health.last_error = None;
             let mut reported = std::collections::HashSet::new();
@@ -232,7 +255,7 @@ async fn run_batch(
 
 fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
     match outcome {
-        FeedOutcome::Fetched { fresh_for } => Outcome::Success {
+        FeedOutcome::Fetched { fresh_for, .. } => Outcome::Success {
             fresh_until: later(now, fresh_for),
         },
         FeedOutcome::Failed {
@@ -249,6 +272,64 @@ fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
 fn later(now: DateTime<Utc>, wait: Option<Duration>) -> Option<DateTime<Utc>> {
     let wait = chrono::TimeDelta::from_std(wait?).ok()?;
     now.checked_add_signed(wait)
+}
+
+fn record_metrics(metrics: &Metrics, report: &CycleReport, now: DateTime<Utc>) {
+    for (feed_id, outcome) in &report.outcomes {
+        match outcome {
+            FeedOutcome::Fetched { modified, .. } => {
+                metrics.record_fetch(feed_id, if *modified { "fetched" } else { "not_modified" });
+                metrics.record_success(feed_id, now);
+            }
+            FeedOutcome::Failed { .. } => metrics.record_fetch(feed_id, "failed"),
+        }
+    }
+    metrics.add_ingested((report.new + report.updated + report.folded) as u64);
+    metrics.add_folded(report.folded as u64);
+    metrics.record_publish(report.publishing, now);
+}
+
+/// Binds the listen address and serves the output folder, /healthz and
+/// /metrics until the returned sender fires.
+async fn start_server(
+    listen: std::net::SocketAddr,
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<
+    (
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    ServiceError,
+> {
+    let listener = server::bind(listen).await.map_err(ServiceError::Serve)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve_bound(
+        listener,
+        config.site.output_dir.clone(),
+        cycle::state_path(config),
+        metrics.clone(),
+        max_publish_age(config),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    info!(%listen, "serving the output folder, /healthz and /metrics");
+    Ok((stop, task))
+}
+
+/// How old the last publish may be before /healthz says unhealthy: three
+/// times the fastest feed's interval (a publish follows every batch), and
+/// never under five minutes.
+fn max_publish_age(config: &Config) -> Duration {
+    let fastest = config
+        .feeds
+        .iter()
+        .filter(|feed| feed.enabled)
+        .filter_map(|feed| feed.schedule.shortest_interval())
+        .min()
+        .unwrap_or(MAX_SLEEP);
+    (fastest * 3).max(Duration::from_secs(300))
 }
 
 fn log_report(report: &CycleReport) {
@@ -282,11 +363,20 @@ fn reload(
     planner: &mut Planner,
     notifier: &Notifier,
     health: &mut Health,
+    metrics: &Metrics,
 ) {
     notifier.reloading();
     match load(path) {
         Ok(new) => {
             planner.set_feeds(&new.feeds, Utc::now());
+            for old in &config.feeds {
+                if !new.feeds.iter().any(|feed| feed.id == old.id) {
+                    metrics.forget_feed(&old.id);
+                }
+            }
+            if new.server.as_ref().map(|s| s.listen) != config.server.as_ref().map(|s| s.listen) {
+                warn!("[server] changes take effect at the next restart");
+            }
             info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
             *config = new;
             health.refused_reload = None;

@@ -70,6 +70,18 @@ impl Systemd {
     }
 }
 
+/// Starts `wirefeed run` on `config`, reporting to `dir/notify.sock`.
+fn start_service(config: &Path, dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("NOTIFY_SOCKET", dir.join("notify.sock"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wirefeed run")
+}
+
 fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -99,14 +111,7 @@ fn the_service_publishes_follows_edits_refuses_a_bad_reload_and_stops_cleanly() 
     std::fs::write(&config, CONFIG).expect("config");
     let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wirefeed run");
+    let mut child = start_service(&config, dir.path());
 
     assert!(
         systemd.wait_for("READY=1", Duration::from_secs(10)),
@@ -208,14 +213,7 @@ fn a_stop_waits_for_running_fetches_at_most_ten_seconds() {
     );
     std::fs::write(&config, text).expect("config");
     let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wirefeed run");
+    let mut child = start_service(&config, dir.path());
     assert!(systemd.wait_for("READY=1", Duration::from_secs(10)));
     assert!(
         wait_until(Duration::from_secs(5), || !server
@@ -273,14 +271,7 @@ fn the_service_serves_its_output_health_and_metrics() {
     )
     .expect("config");
     let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
-    let child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wirefeed run");
+    let child = start_service(&config, dir.path());
     assert!(
         systemd.wait_for("STATUS=1 feeds", Duration::from_secs(10)),
         "{:?}",

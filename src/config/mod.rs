@@ -182,3 +182,41 @@ pub struct RuleAction {
     pub breaking: Option<bool>,
     pub drop: bool,
 }
+
+/// Configuration values for unit tests of the stages that read them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::str::FromStr;
+
+    use super::*;
+
+    /// An enabled HTTP feed `id` on `expr` (the cron crate's syntax, seconds
+    /// first), every other setting at its default.
+    pub(crate) fn feed(id: &str, expr: &str) -> FeedConfig {
+        let url = format!("https://agency.example/{id}.rss");
+        FeedConfig {
+            id: id.into(),
+            name: id.into(),
+            location: SourceLocation::Http(Url::parse(&url).expect("static url")),
+            url,
+            home_url: None,
+            schedule: Schedule {
+                expr: expr.into(),
+                cron: cron::Schedule::from_str(expr).expect("test schedule"),
+            },
+            timeout: DEFAULT_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+            section: None,
+            kind: None,
+            tags: Vec::new(),
+            regions: Vec::new(),
+            series: None,
+            language: None,
+            credit: None,
+            rights: None,
+            priority: 0,
+            enabled: true,
+            rules: Vec::new(),
+        }
+    }
+}

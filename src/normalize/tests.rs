@@ -3,40 +3,21 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use url::Url;
 
 use super::*;
-use crate::config::{Rule, RuleAction, RuleMatch, Schedule, SourceLocation};
+use crate::config::{Rule, RuleAction, RuleMatch, SourceLocation};
 use crate::model::Label;
 
 pub(crate) fn feed_config() -> FeedConfig {
     FeedConfig {
-        id: "ap-world".into(),
         name: "Associated Press".into(),
         url: "https://agency.example/world.rss".into(),
         location: SourceLocation::Http(Url::parse("https://agency.example/world.rss").unwrap()),
-        home_url: None,
-        schedule: Schedule {
-            expr: "*/5 * * * *".into(),
-            cron: cron::Schedule::from_str("0 */5 * * * *").unwrap(),
-        },
-        timeout: Duration::from_secs(20),
-        max_body: crate::config::DEFAULT_MAX_BODY,
-        section: None,
-        kind: None,
-        tags: Vec::new(),
-        regions: Vec::new(),
-        series: None,
-        language: None,
         credit: Some("Source: AP".into()),
-        rights: None,
-        priority: 0,
-        enabled: true,
-        rules: Vec::new(),
+        ..crate::config::testing::feed("ap-world", "0 */5 * * * *")
     }
 }
 

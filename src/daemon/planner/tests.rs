@@ -2,14 +2,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{TimeZone, Timelike};
-use url::Url;
 
 use super::*;
-use crate::config::{Schedule, SourceLocation};
 
 const ONE_MINUTE: Duration = Duration::from_secs(60);
 
@@ -20,31 +17,7 @@ fn at(seconds: i64) -> DateTime<Utc> {
 
 /// An enabled feed with a schedule in the cron crate's syntax (seconds first).
 fn feed(id: &str, expr: &str) -> FeedConfig {
-    let url = format!("https://agency.example/{id}.rss");
-    FeedConfig {
-        id: id.into(),
-        name: id.into(),
-        url: url.clone(),
-        location: SourceLocation::Http(Url::parse(&url).unwrap()),
-        home_url: None,
-        schedule: Schedule {
-            expr: expr.into(),
-            cron: cron::Schedule::from_str(expr).unwrap(),
-        },
-        timeout: Duration::from_secs(20),
-        max_body: crate::config::DEFAULT_MAX_BODY,
-        section: None,
-        kind: None,
-        tags: Vec::new(),
-        regions: Vec::new(),
-        series: None,
-        language: None,
-        credit: None,
-        rights: None,
-        priority: 0,
-        enabled: true,
-        rules: Vec::new(),
-    }
+    crate::config::testing::feed(id, expr)
 }
 
 fn every_five_minutes(id: &str) -> FeedConfig {

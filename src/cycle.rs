@@ -20,8 +20,8 @@ use crate::config::{Config, FeedConfig};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, Validators};
 use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
-use crate::publish::{self, PublishError, PublishReport};
-use crate::store::{FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
+use crate::publish::{Publication, PublishError, PublishReport};
+use crate::store::{ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
 /// that suddenly lists 100,000 items is a fault upstream, not news.
@@ -128,12 +128,31 @@ pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
 }
 
 /// Runs the enabled feeds named in `only` (every enabled feed when `None`),
-/// then publishes every channel. The daemon calls this with the feeds due.
+/// then publishes every channel.
 pub async fn run_feeds(
     config: &Config,
     fetcher: &Arc<Fetcher>,
     only: Option<&[String]>,
 ) -> Result<CycleReport, CycleError> {
+    let started = Instant::now();
+    let (mut report, _) = ingest_feeds(config, fetcher, only).await?;
+    let publishing = Instant::now();
+    report.publish = publish_changes(config, &mut Publication::default(), None).await?;
+    report.publishing = publishing.elapsed();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// A cycle without the publish: fetches, parses and stores the enabled
+/// feeds named in `only` (every enabled feed when `None`). Returns the
+/// report (its publish fields empty) and the channels the new articles
+/// changed, for [`publish_changes`]. The daemon calls this with the feeds
+/// due, and publishes once a burst of them is over.
+pub async fn ingest_feeds(
+    config: &Config,
+    fetcher: &Arc<Fetcher>,
+    only: Option<&[String]>,
+) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
     let mut store = Store::open(&state_path(config))?;
     let previous: HashMap<String, Validators> = store
@@ -205,18 +224,41 @@ pub async fn run_feeds(
         }
         Ok::<_, StoreError>((store, report))
     });
-    let (store, mut report) = writer.await.map_err(|_| CycleError::Task("storing"))??;
+    let (mut store, mut report) = writer.await.map_err(|_| CycleError::Task("storing"))??;
+    report.elapsed = started.elapsed();
+    Ok((report, store.take_changed()))
+}
 
-    let publishing = Instant::now();
+/// Publishes the channels in `changed` (every channel when `None`), and every
+/// channel `publication` has not published yet (a new tag, the first
+/// publish of a process); index.html and feeds.opml always list them all.
+pub async fn publish_changes(
+    config: &Config,
+    publication: &mut Publication,
+    changed: Option<ChangedChannels>,
+) -> Result<PublishReport, CycleError> {
+    let config = config.clone();
+    let mut taken = std::mem::take(publication);
     // Reading the channels back is SQLite work too: off the async workers.
-    report.publish = tokio::task::spawn_blocking(move || {
-        let channels = collect_channels(&config, &store)?;
-        Ok::<_, CycleError>(publish::publish(&config, &channels)?)
+    // A publication lost to a panic only means the next publish renders all.
+    let (taken, report) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&state_path(&config))?;
+        let wanted = wanted_channels(&config, &store)?;
+        let render: Vec<(Channel, String)> = wanted
+            .iter()
+            .filter(|(channel, _)| {
+                !taken.has(channel) || changed.as_ref().is_none_or(|c| c.contains(channel))
+            })
+            .cloned()
+            .collect();
+        let feeds = read_channels(&config, &store, render)?;
+        let wanted: Vec<Channel> = wanted.into_iter().map(|(channel, _)| channel).collect();
+        let report = taken.publish(&config, &feeds, &wanted)?;
+        Ok::<_, CycleError>((taken, report))
     })
     .await
     .map_err(|_| CycleError::Task("publishing"))??;
-    report.publishing = publishing.elapsed();
-    report.elapsed = started.elapsed();
+    *publication = taken;
     Ok(report)
 }
 
@@ -409,11 +451,10 @@ fn store_feed(
     }
 }
 
-/// Every channel to publish with its newest articles: all, breaking, every
-/// declared section (even empty, so subscriptions keep working), every tag and
-/// region in use, and languages when more than one is published.
-pub fn collect_channels(config: &Config, store: &Store) -> Result<Vec<ChannelFeed>, StoreError> {
-    let limit = config.site.max_items;
+/// Every channel to publish with its label: all, breaking, every declared
+/// section (even empty, so subscriptions keep working), every tag and region
+/// in use, and languages when more than one is published.
+fn wanted_channels(config: &Config, store: &Store) -> Result<Vec<(Channel, String)>, StoreError> {
     let mut wanted: Vec<(Channel, String)> = vec![
         (Channel::All, String::new()),
         (Channel::Breaking, "Breaking".to_owned()),
@@ -430,15 +471,22 @@ pub fn collect_channels(config: &Config, store: &Store) -> Result<Vec<ChannelFee
         .filter(|l| l.kind == LabelKind::Language)
         .count();
     for label in labels {
-        let channel = match label.kind {
-            LabelKind::Tag => Channel::Tag(label.slug),
-            LabelKind::Region => Channel::Region(label.slug),
-            LabelKind::Language if languages > 1 => Channel::Language(label.slug),
-            LabelKind::Language => continue,
-        };
-        wanted.push((channel, label.label));
+        if label.kind == LabelKind::Language && languages < 2 {
+            continue;
+        }
+        wanted.push((label.kind.channel(label.slug), label.label));
     }
-    wanted
+    Ok(wanted)
+}
+
+/// The newest articles of each of `channels`.
+fn read_channels(
+    config: &Config,
+    store: &Store,
+    channels: Vec<(Channel, String)>,
+) -> Result<Vec<ChannelFeed>, StoreError> {
+    let limit = config.site.max_items;
+    channels
         .into_iter()
         .map(|(channel, label)| {
             let articles = store.latest(&channel, limit)?;

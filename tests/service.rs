@@ -185,6 +185,95 @@ fn the_service_publishes_follows_edits_refuses_a_bad_reload_and_stops_cleanly() 
 }
 
 #[test]
+fn sighup_adds_a_feed_and_a_change_republishes_only_the_channels_it_touches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spool = dir.path().join("spool");
+    let sports_spool = dir.path().join("sports-spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::create_dir_all(&sports_spool).expect("spool");
+    std::fs::write(spool.join("a.xml"), item("a", "Ceasefire talks resume")).expect("feed");
+    std::fs::write(sports_spool.join("s.xml"), item("s", "Derby ends level")).expect("feed");
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(&config, CONFIG).expect("config");
+    let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
+    let mut child = start_service(&config, dir.path());
+    let output = dir.path().join("output");
+    let contains = |file: &str, needle: &str| {
+        std::fs::read_to_string(output.join(file)).is_ok_and(|text| text.contains(needle))
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || contains(
+            "all.json",
+            "Ceasefire"
+        )),
+        "first publish"
+    );
+
+    // The added feed is only seen through SIGHUP: the file keeps its old
+    // mtime, so the watch for edits cannot be what notices it.
+    let before = std::fs::metadata(&config)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let added = format!(
+        "{CONFIG}\n[[section]]\nslug = \"sports\"\ntitle = \"Sports\"\n\n\
+         [[feed]]\nid = \"sports\"\nurl = \"file:sports-spool\"\nsection = \"sports\"\n\
+         schedule = \"* * * * * *\"\n"
+    );
+    std::fs::write(&config, added).expect("config");
+    std::fs::File::options()
+        .write(true)
+        .open(&config)
+        .and_then(|file| file.set_modified(before))
+        .expect("restore mtime");
+    signal(&child, "HUP");
+    assert!(
+        wait_until(Duration::from_secs(10), || contains(
+            "sections/sports.json",
+            "Derby ends level"
+        )),
+        "the added feed's section is published"
+    );
+    assert!(contains("index.html", "sections/sports.rss"));
+
+    // A file no change touches is not rendered again: this stand-in stays
+    // while a new politics story reaches the channels it belongs to.
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::write(output.join("sections/sports.json"), "stand-in").expect("stand-in");
+    std::fs::write(
+        spool.join("b.xml"),
+        item("b", "Storm warning for the coast"),
+    )
+    .expect("feed");
+    assert!(
+        wait_until(Duration::from_secs(10), || contains(
+            "sections/politics.json",
+            "Storm warning"
+        ) && contains(
+            "all.json",
+            "Storm warning"
+        )),
+        "the change is published"
+    );
+    assert_eq!(
+        std::fs::read_to_string(output.join("sections/sports.json")).expect("sports"),
+        "stand-in"
+    );
+    assert!(
+        contains("index.html", "sections/sports.rss"),
+        "still listed"
+    );
+
+    signal(&child, "TERM");
+    let status = child.wait().expect("reap");
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        systemd.wait_for("RELOADING=1", Duration::from_secs(1)),
+        "{:?}",
+        systemd.seen
+    );
+}
+
+#[test]
 fn an_invalid_config_stops_the_service_from_starting_with_exit_1() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("feeds.toml");

@@ -2,9 +2,13 @@
 //!
 //! One loop owns the state of the service. It sleeps until the planner says
 //! a feed is due (or a signal, a changed feeds.toml or a watchdog tick wakes
-//! it), runs the due feeds through [`crate::cycle::run_feeds`], tells the
+//! it), runs the due feeds through [`crate::cycle::ingest_feeds`], tells the
 //! planner how each went, and reports to systemd. Shutdown is a parameter,
 //! so tests and `main` each bring their own.
+//!
+//! Publishing follows storing, debounced: the channels each batch changed
+//! wait until no batch has changed anything for a second (five at most),
+//! then only those channels are rendered again.
 //!
 //! A batch of due feeds runs to the end before the loop takes the next
 //! event, except a stop: that gives the batch ten seconds, then exits.
@@ -17,6 +21,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use tokio::time::Instant;
+
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
@@ -28,6 +34,8 @@ use super::server::{self, Metrics};
 use crate::config::{self, Config, Problems};
 use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
 use crate::fetch::{FetchError, Fetcher};
+use crate::publish::Publication;
+use crate::store::ChangedChannels;
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
@@ -37,6 +45,13 @@ const CONFIG_POLL: Duration = Duration::from_secs(2);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 /// The longest the loop sleeps without looking around.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// A publish waits this long after the last stored change, so a burst of
+/// fetches makes one publish...
+const PUBLISH_QUIET: Duration = Duration::from_secs(1);
+/// ...but never longer than this after the first.
+const PUBLISH_MAX_DELAY: Duration = Duration::from_secs(5);
+/// How soon a failed publish is tried again.
+const PUBLISH_RETRY: Duration = Duration::from_secs(30);
 
 /// Why the service could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -57,26 +72,37 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
     let notifier = Notifier::from_env();
-    let mut config = load(config_path)?;
+    let config = load(config_path)?;
     let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
-    let mut planner = Planner::new(MAX_JITTER);
     let mut hangup = signal(SignalKind::hangup()).map_err(ServiceError::Signals)?;
     let mut config_seen = modified(config_path);
-    let mut health = Health::default();
     let metrics = Metrics::default();
     let server = match &config.server {
         // Bound before READY=1, so a taken or bad address fails the start.
         Some(settings) => Some(start_server(settings.listen, &config, &metrics).await?),
         None => None,
     };
+    let mut service = Service {
+        planner: Planner::new(MAX_JITTER),
+        config,
+        fetcher,
+        health: Health::default(),
+        metrics,
+        publication: Publication::default(),
+        pending: Pending::default(),
+    };
 
-    planner.set_feeds(&config.feeds, Utc::now());
+    service.planner.set_feeds(&service.config.feeds, Utc::now());
+    // The last process may have stored more than it published before it
+    // ended: this one publishes everything once, even if it is stopped early.
+    service.pending.add(None);
     notifier.ready();
-    info!(config = %config_path.display(), feeds = config.feeds.len(), "service started");
+    info!(config = %config_path.display(), feeds = service.config.feeds.len(), "service started");
 
-    // Everything once at start: a restart should not wait a schedule's length
-    // for fresh output.
-    let everything: Vec<String> = config
+    // Everything once at start, published at once: a restart should not
+    // wait a schedule's length for fresh output.
+    let everything: Vec<String> = service
+        .config
         .feeds
         .iter()
         .filter(|f| f.enabled)
@@ -85,24 +111,33 @@ pub async fn run(
     let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
     let mut config_poll = tokio::time::interval(CONFIG_POLL);
     tokio::pin!(shutdown);
-    let batch = run_batch(
-        &config,
-        &fetcher,
-        &mut planner,
-        &everything,
-        &mut health,
-        &metrics,
-    );
-    let mut stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
-    notifier.status(&health.line(&planner));
+    let mut stopping = finish(
+        service.run_batch(&everything),
+        &mut watchdog,
+        &notifier,
+        shutdown.as_mut(),
+    )
+    .await;
+    if !stopping {
+        stopping = finish(
+            service.publish(),
+            &mut watchdog,
+            &notifier,
+            shutdown.as_mut(),
+        )
+        .await;
+    }
+    notifier.status(&service.health.line(&service.planner));
 
     while !stopping {
-        let wait = planner
+        let wait = service
+            .planner
             .next_due()
             .map_or(MAX_SLEEP, |due| {
                 (due - Utc::now()).to_std().unwrap_or(Duration::ZERO)
             })
             .min(MAX_SLEEP);
+        let publish_at = service.pending.due;
         tokio::select! {
             () = &mut shutdown => stopping = true,
             _ = watchdog.tick() => {
@@ -112,7 +147,7 @@ pub async fn run(
             }
             _ = hangup.recv() => {
                 info!(config = %config_path.display(), "reload requested");
-                reload(config_path, &mut config, &mut planner, &notifier, &mut health, &metrics);
+                service.reload(config_path, &notifier);
                 config_seen = modified(config_path);
             }
             _ = config_poll.tick() => {
@@ -123,21 +158,36 @@ pub async fn run(
                 }
                 config_seen = now_seen;
                 info!(config = %config_path.display(), "feeds.toml changed on disk");
-                reload(config_path, &mut config, &mut planner, &notifier, &mut health, &metrics);
+                service.reload(config_path, &notifier);
+            }
+            () = sleep_until_some(publish_at) => {
+                stopping = finish(service.publish(), &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
             () = tokio::time::sleep(wait) => {
-                let due = planner.take_due(Utc::now());
+                let due = service.planner.take_due(Utc::now());
                 if due.is_empty() {
                     continue;
                 }
-                let batch = run_batch(&config, &fetcher, &mut planner, &due, &mut health, &metrics);
+                let batch = service.run_batch(&due);
                 stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
         }
-        notifier.status(&health.line(&planner));
+        notifier.status(&service.health.line(&service.planner));
     }
 
     notifier.stopping();
+    if service.pending.due.is_some() {
+        // What was stored is published before exit, within the same bound.
+        if tokio::time::timeout(STOP_GRACE, service.publish())
+            .await
+            .is_err()
+        {
+            warn!(
+                grace_s = STOP_GRACE.as_secs(),
+                "stopping before the publish finished; it runs after a restart"
+            );
+        }
+    }
     if let Some((stop, task)) = server {
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
@@ -146,28 +196,37 @@ pub async fn run(
     Ok(())
 }
 
-/// Awaits a batch of fetches, pinging the watchdog meanwhile (a long batch
-/// is progress, not a hang). When `shutdown` completes first, the batch gets
-/// [`STOP_GRACE`] more to finish and is then abandoned: every feed is stored
-/// whole or not at all, so an abandoned one is simply fetched after the
-/// restart. Returns whether to stop.
+/// Sleeps until `at`; never completes for `None`.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Awaits a batch of fetches or a publish, pinging the watchdog meanwhile
+/// (a long batch is progress, not a hang). When `shutdown` completes first,
+/// the work gets [`STOP_GRACE`] more to finish and is then abandoned: every
+/// feed is stored whole or not at all, and every file is replaced whole, so
+/// abandoned work is simply done again after the restart. Returns whether to
+/// stop.
 async fn finish(
-    batch: impl Future<Output = ()>,
+    work: impl Future<Output = ()>,
     watchdog: &mut tokio::time::Interval,
     notifier: &Notifier,
     shutdown: Pin<&mut impl Future<Output = ()>>,
 ) -> bool {
-    tokio::pin!(batch);
+    tokio::pin!(work);
     let mut shutdown = shutdown;
     loop {
         tokio::select! {
-            () = &mut batch => return false,
+            () = &mut work => return false,
             _ = watchdog.tick() => notifier.watchdog(),
             () = &mut shutdown => {
                 notifier.stopping();
-                info!("stop requested: letting the running fetches finish");
-                if tokio::time::timeout(STOP_GRACE, &mut batch).await.is_err() {
-                    warn!(grace_s = STOP_GRACE.as_secs(), "stopping with fetches unfinished; they run again after a restart");
+                info!("stop requested: letting the running work finish");
+                if tokio::time::timeout(STOP_GRACE, &mut work).await.is_err() {
+                    warn!(grace_s = STOP_GRACE.as_secs(), "stopping with work unfinished; it runs again after a restart");
                 }
                 return true;
             }
@@ -204,54 +263,179 @@ impl Health {
     }
 }
 
-/// Runs `due` feeds and hands each outcome to the planner.
-async fn run_batch(
-    config: &Config,
-    fetcher: &Arc<Fetcher>,
-    planner: &mut Planner,
-    due: &[String],
-    health: &mut Health,
-    metrics: &Metrics,
-) {
-    let result = cycle::run_feeds(config, fetcher, Some(due)).await;
-    let now = Utc::now();
-    match result {
-        Ok(report) => {
-            log_report(&report);
-            record_metrics(metrics, &report, now);
-            health.last_publish = Some(now);
-            health.last_error = None;
-            let mut reported = std::collections::HashSet::new();
-            for (feed_id, outcome) in report.outcomes {
-                planner.finished(&feed_id, planner_outcome(outcome, now), now);
-                reported.insert(feed_id);
+/// Stored changes not yet published.
+#[derive(Default)]
+struct Pending {
+    /// Channels to render; `None` with `due` set means every channel.
+    channels: Option<ChangedChannels>,
+    /// When to publish: [`PUBLISH_QUIET`] after the last change, but no later
+    /// than [`PUBLISH_MAX_DELAY`] after the first. `None`: nothing to publish.
+    due: Option<Instant>,
+    first: Option<Instant>,
+}
+
+impl Pending {
+    /// Adds `changed` (every channel when `None`) to what is waiting.
+    fn add(&mut self, changed: Option<ChangedChannels>) {
+        let now = Instant::now();
+        let first = *self.first.get_or_insert(now);
+        self.channels = match (self.channels.take(), changed) {
+            (Some(mut waiting), Some(changed)) if self.due.is_some() => {
+                waiting.merge(changed);
+                Some(waiting)
             }
-            // A feed whose task died without a word must not stay "running"
-            // (and so never due) for good: it is retried like a transient failure.
-            for feed_id in due.iter().filter(|id| !reported.contains(*id)) {
-                warn!(feed = %feed_id, "no outcome reported for a due feed; retrying it");
-                let outcome = Outcome::Failure {
-                    transient: true,
-                    retry_after: None,
-                };
-                planner.finished(feed_id, outcome, now);
+            (_, Some(changed)) if self.due.is_none() => Some(changed),
+            _ => None,
+        };
+        self.due = Some((now + PUBLISH_QUIET).min(first + PUBLISH_MAX_DELAY));
+    }
+}
+
+/// Everything the service loop owns.
+struct Service {
+    config: Config,
+    fetcher: Arc<Fetcher>,
+    planner: Planner,
+    health: Health,
+    metrics: Metrics,
+    /// What this process has published under the current configuration.
+    publication: Publication,
+    pending: Pending,
+}
+
+impl Service {
+    /// Runs `due` feeds, hands each outcome to the planner, and queues a
+    /// publish of the channels they changed.
+    async fn run_batch(&mut self, due: &[String]) {
+        let result = cycle::ingest_feeds(&self.config, &self.fetcher, Some(due)).await;
+        let now = Utc::now();
+        match result {
+            Ok((report, changed)) => {
+                log_report(&report);
+                record_metrics(&self.metrics, &report);
+                self.health.last_error = None;
+                let mut reported = std::collections::HashSet::new();
+                for (feed_id, outcome) in report.outcomes {
+                    let outcome = planner_outcome(outcome, now);
+                    self.planner.finished(&feed_id, outcome, now);
+                    reported.insert(feed_id);
+                }
+                // A feed whose task died without a word must not stay "running"
+                // (and so never due) for good: it is retried like a transient failure.
+                for feed_id in due.iter().filter(|id| !reported.contains(*id)) {
+                    warn!(feed = %feed_id, "no outcome reported for a due feed; retrying it");
+                    self.planner.finished(feed_id, TRANSIENT_FAILURE, now);
+                }
+                if !changed.is_empty() {
+                    self.pending.add(Some(changed));
+                } else if self.pending.due.is_none() {
+                    // Nothing new and nothing waiting: the output is current.
+                    self.health.last_publish = Some(now);
+                    self.metrics.record_current(now);
+                }
             }
-        }
-        Err(error) => {
-            // The state or the output is unusable: every feed of the batch
-            // counts as a transient failure, so it is retried with backoff.
-            error!(%error, "cycle failed");
-            health.last_error = Some(error_summary(&error));
-            for feed_id in due {
-                let outcome = Outcome::Failure {
-                    transient: true,
-                    retry_after: None,
-                };
-                planner.finished(feed_id, outcome, now);
+            Err(error) => {
+                // The state is unusable: every feed of the batch counts as a
+                // transient failure, retried with backoff. Feeds stored before
+                // the error may have changed channels: publish them all.
+                error!(%error, "cycle failed");
+                self.health.last_error = Some(error_summary(&error));
+                for feed_id in due {
+                    self.planner.finished(feed_id, TRANSIENT_FAILURE, now);
+                }
+                self.pending.add(None);
             }
         }
     }
+
+    /// Publishes what is pending. On failure it stays pending and is tried
+    /// again after [`PUBLISH_RETRY`].
+    async fn publish(&mut self) {
+        let Pending { channels, .. } = std::mem::take(&mut self.pending);
+        let started = std::time::Instant::now();
+        let result =
+            cycle::publish_changes(&self.config, &mut self.publication, channels.clone()).await;
+        let now = Utc::now();
+        match result {
+            Ok(report) => {
+                self.metrics.record_publish(started.elapsed(), now);
+                self.health.last_publish = Some(now);
+                self.health.last_error = None;
+                info!(
+                    channels = channels
+                        .as_ref()
+                        .map_or("all".to_owned(), |c| c.len().to_string()),
+                    written = report.written,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "publish"
+                );
+            }
+            Err(error) => {
+                error!(%error, retry_s = PUBLISH_RETRY.as_secs(), "publish failed; retrying");
+                self.health.last_error = Some(error_summary(&error));
+                // Files of a failed publish may be half-way: render everything
+                // it was to render again, from scratch.
+                self.publication = Publication::default();
+                self.pending = Pending {
+                    channels,
+                    due: Some(Instant::now() + PUBLISH_RETRY),
+                    first: None,
+                };
+            }
+        }
+    }
+
+    /// Reads feeds.toml again. A valid file replaces the running configuration
+    /// (added feeds start, removed ones stop, changed schedules apply) and
+    /// everything is published under it; an invalid one is refused with every
+    /// problem logged, and the last good one stays.
+    fn reload(&mut self, path: &Path, notifier: &Notifier) {
+        notifier.reloading();
+        match load(path) {
+            Ok(new) => {
+                self.planner.set_feeds(&new.feeds, Utc::now());
+                for old in &self.config.feeds {
+                    if !new.feeds.iter().any(|feed| feed.id == old.id) {
+                        self.metrics.forget_feed(&old.id);
+                    }
+                }
+                if new.server.as_ref().map(|s| s.listen)
+                    != self.config.server.as_ref().map(|s| s.listen)
+                {
+                    warn!("[server] changes take effect at the next restart");
+                }
+                info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
+                self.config = new;
+                self.health.refused_reload = None;
+                // Titles, sections and URLs are in every file.
+                self.publication = Publication::default();
+                self.pending.add(None);
+            }
+            Err(ServiceError::Config { problems, .. }) => {
+                // One log line per problem, each with its file:line:column.
+                for problem in problems.errors() {
+                    let problem = problem.to_string().replace("\n", " ");
+                    warn!(config = %path.display(), "reload refused: {problem}");
+                }
+                self.health.refused_reload = Some(format!(
+                    "{} problems in {}",
+                    problems.errors().count(),
+                    path.display()
+                ));
+            }
+            Err(error) => {
+                warn!(config = %path.display(), %error, "reload refused");
+                self.health.refused_reload = Some(error.to_string());
+            }
+        }
+        notifier.ready();
+    }
 }
+
+const TRANSIENT_FAILURE: Outcome = Outcome::Failure {
+    transient: true,
+    retry_after: None,
+};
 
 fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
     match outcome {
@@ -274,7 +458,8 @@ fn later(now: DateTime<Utc>, wait: Option<Duration>) -> Option<DateTime<Utc>> {
     now.checked_add_signed(wait)
 }
 
-fn record_metrics(metrics: &Metrics, report: &CycleReport, now: DateTime<Utc>) {
+fn record_metrics(metrics: &Metrics, report: &CycleReport) {
+    let now = Utc::now();
     for (feed_id, outcome) in &report.outcomes {
         match outcome {
             FeedOutcome::Fetched { modified, .. } => {
@@ -286,7 +471,6 @@ fn record_metrics(metrics: &Metrics, report: &CycleReport, now: DateTime<Utc>) {
     }
     metrics.add_ingested((report.new + report.updated + report.folded) as u64);
     metrics.add_folded(report.folded as u64);
-    metrics.record_publish(report.publishing, now);
 }
 
 /// Binds the listen address and serves the output folder, /healthz and
@@ -339,7 +523,6 @@ fn log_report(report: &CycleReport) {
         new = report.new,
         updated = report.updated,
         folded = report.folded,
-        written = report.publish.written,
         elapsed_ms = report.elapsed.as_millis() as u64,
         "cycle"
     );
@@ -352,53 +535,6 @@ fn error_summary(error: &CycleError) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Reads feeds.toml again. A valid file replaces the running configuration
-/// (added feeds start, removed ones stop, changed schedules apply); an invalid
-/// one is refused with every problem logged, and the last good one stays.
-fn reload(
-    path: &Path,
-    config: &mut Config,
-    planner: &mut Planner,
-    notifier: &Notifier,
-    health: &mut Health,
-    metrics: &Metrics,
-) {
-    notifier.reloading();
-    match load(path) {
-        Ok(new) => {
-            planner.set_feeds(&new.feeds, Utc::now());
-            for old in &config.feeds {
-                if !new.feeds.iter().any(|feed| feed.id == old.id) {
-                    metrics.forget_feed(&old.id);
-                }
-            }
-            if new.server.as_ref().map(|s| s.listen) != config.server.as_ref().map(|s| s.listen) {
-                warn!("[server] changes take effect at the next restart");
-            }
-            info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
-            *config = new;
-            health.refused_reload = None;
-        }
-        Err(ServiceError::Config { problems, .. }) => {
-            // One log line per problem, each with its file:line:column.
-            for problem in problems.errors() {
-                let problem = problem.to_string().replace("\n", " ");
-                warn!(config = %path.display(), "reload refused: {problem}");
-            }
-            health.refused_reload = Some(format!(
-                "{} problems in {}",
-                problems.errors().count(),
-                path.display()
-            ));
-        }
-        Err(error) => {
-            warn!(config = %path.display(), %error, "reload refused");
-            health.refused_reload = Some(error.to_string());
-        }
-    }
-    notifier.ready();
 }
 
 fn load(path: &Path) -> Result<Config, ServiceError> {
@@ -418,4 +554,48 @@ fn load(path: &Path) -> Result<Config, ServiceError> {
 
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+
+    fn channels(slugs: &[&str]) -> ChangedChannels {
+        slugs
+            .iter()
+            .map(|slug| Channel::Section((*slug).to_owned()))
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_changes_makes_one_publish_within_the_maximum_delay() {
+        let start = Instant::now();
+        let mut pending = Pending::default();
+        pending.add(Some(channels(&["politics"])));
+        assert_eq!(pending.due, Some(start + PUBLISH_QUIET));
+
+        // Changes keep coming just inside the quiet time: the publish moves
+        // with them, but never past the maximum delay.
+        for _ in 0..10 {
+            tokio::time::advance(PUBLISH_QUIET / 2).await;
+            pending.add(Some(channels(&["sports"])));
+        }
+        assert_eq!(pending.due, Some(start + PUBLISH_MAX_DELAY));
+        assert_eq!(pending.channels, Some(channels(&["politics", "sports"])));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn everything_pending_stays_everything() {
+        let mut pending = Pending::default();
+        pending.add(None);
+        pending.add(Some(channels(&["politics"])));
+        assert_eq!(pending.channels, None);
+        assert!(pending.due.is_some());
+
+        let mut pending = Pending::default();
+        pending.add(Some(channels(&["politics"])));
+        pending.add(None);
+        assert_eq!(pending.channels, None);
+    }
 }

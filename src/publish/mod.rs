@@ -23,21 +23,25 @@ mod write;
 pub use error::PublishError;
 pub use write::{OutputDir, WriteOutcome};
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::config::Config;
-use crate::model::ChannelFeed;
+use crate::model::{Channel, ChannelFeed};
 
 use channels::{ChannelInfo, Format};
 use escape::drop_non_xml_chars;
 
-/// What one [`publish`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What one publish did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishReport {
     /// Files created or replaced because their content changed.
     pub written: usize,
     /// Files left alone because they already held the same bytes.
     pub unchanged: usize,
+    /// The channel files among `written` (not index.html or feeds.opml),
+    /// relative to the output folder: what WebSub subscribers care about.
+    pub changed_feeds: Vec<String>,
 }
 
 impl PublishReport {
@@ -55,42 +59,81 @@ impl PublishReport {
 /// Stops at the first file that cannot be rendered or written; files already
 /// written stay, and the failing file keeps its previous content.
 pub fn publish(config: &Config, channels: &[ChannelFeed]) -> Result<PublishReport, PublishError> {
-    let output = OutputDir::new(&config.site.output_dir);
-    output.remove_stale_temporaries();
-    let mut report = PublishReport::default();
-    let mut listing = Vec::with_capacity(channels.len());
+    let wanted: Vec<Channel> = channels.iter().map(|feed| feed.channel.clone()).collect();
+    Publication::default().publish(config, channels, &wanted)
+}
 
-    for feed in channels {
-        let info = ChannelInfo::new(config, feed);
-        for format in Format::ALL {
-            let relative = info.relative_path(format);
-            let bytes = render(config, &info, feed, format, &output_path(config, &relative))?;
-            report.count(output.put(&relative, &bytes)?);
-        }
-        listing.push(info);
+/// What one process has published, so that the next publish renders only
+/// the channels whose articles changed and still lists every channel in
+/// index.html and feeds.opml. Valid for one configuration: start a new one
+/// when the configuration changes (titles and URLs are in every file).
+#[derive(Debug, Default)]
+pub struct Publication {
+    listed: BTreeMap<Channel, ChannelInfo>,
+}
+
+impl Publication {
+    /// Whether `channel` was published by this publication, so that it can
+    /// be left alone while its articles do not change.
+    pub fn has(&self, channel: &Channel) -> bool {
+        self.listed.contains_key(channel)
     }
 
-    // Listing order: by group, then by channel (slug) within a group, so the
-    // pages do not change when the caller's order does.
-    let mut order: Vec<usize> = (0..channels.len()).collect();
-    order.sort_by(|&a, &b| {
-        (listing[a].group, &channels[a].channel).cmp(&(listing[b].group, &channels[b].channel))
-    });
-    let listing: Vec<ChannelInfo> = order.into_iter().map(|i| listing[i].clone()).collect();
+    /// Writes the channels of `rendered` in all three formats, then
+    /// `index.html` and `feeds.opml` listing every channel of `wanted`: those
+    /// just rendered and those published before (a channel in neither is
+    /// left out). Channels not in `wanted` are forgotten.
+    ///
+    /// Stops at the first file that cannot be rendered or written; files
+    /// already written stay, the failing file keeps its previous content,
+    /// and the failing channel counts as not published.
+    pub fn publish(
+        &mut self,
+        config: &Config,
+        rendered: &[ChannelFeed],
+        wanted: &[Channel],
+    ) -> Result<PublishReport, PublishError> {
+        let output = OutputDir::new(&config.site.output_dir);
+        output.remove_stale_temporaries();
+        let mut report = PublishReport::default();
 
-    let index = html_index::render(config, &listing);
-    report.count(output.put("index.html", index.as_bytes())?);
-    let subscriptions = opml::render(config, &listing);
-    report.count(output.put("feeds.opml", subscriptions.as_bytes())?);
+        for feed in rendered {
+            let info = ChannelInfo::new(config, feed);
+            for format in Format::ALL {
+                let relative = info.relative_path(format);
+                let bytes = render(config, &info, feed, format, &output_path(config, &relative))?;
+                let outcome = output.put(&relative, &bytes)?;
+                if outcome == WriteOutcome::Written {
+                    report.changed_feeds.push(relative);
+                }
+                report.count(outcome);
+            }
+            self.listed.insert(feed.channel.clone(), info);
+        }
+        let wanted: BTreeSet<&Channel> = wanted.iter().collect();
+        self.listed.retain(|channel, _| wanted.contains(channel));
 
-    tracing::info!(
-        output = %config.site.output_dir.display(),
-        channels = channels.len(),
-        written = report.written,
-        unchanged = report.unchanged,
-        "published"
-    );
-    Ok(report)
+        // Listing order: by group, then by channel (slug) within a group, so
+        // the pages do not change when the caller's order does.
+        let mut listing: Vec<(&Channel, &ChannelInfo)> = self.listed.iter().collect();
+        listing.sort_by(|a, b| (a.1.group, a.0).cmp(&(b.1.group, b.0)));
+        let listing: Vec<ChannelInfo> = listing.into_iter().map(|(_, info)| info.clone()).collect();
+
+        let index = html_index::render(config, &listing);
+        report.count(output.put("index.html", index.as_bytes())?);
+        let subscriptions = opml::render(config, &listing);
+        report.count(output.put("feeds.opml", subscriptions.as_bytes())?);
+
+        tracing::info!(
+            output = %config.site.output_dir.display(),
+            channels = listing.len(),
+            rendered = rendered.len(),
+            written = report.written,
+            unchanged = report.unchanged,
+            "published"
+        );
+        Ok(report)
+    }
 }
 
 fn render(
@@ -128,7 +171,6 @@ mod test_support;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Channel;
     use test_support::{article, config, feed};
 
     #[test]
@@ -145,5 +187,52 @@ mod tests {
             assert!(text.contains("Stocks rally<"), "{text}");
             assert!(text.contains("Ana Ruiz<"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_publication_renders_only_what_it_is_given_and_lists_every_wanted_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path().to_owned());
+        let politics = Channel::Section("politics".into());
+        let budget = Channel::Tag("budget".into());
+        let mut publication = Publication::default();
+        let first = vec![
+            feed(Channel::All, "", vec![article("a")]),
+            feed(politics.clone(), "Politics", vec![article("a")]),
+        ];
+        let report = publication
+            .publish(&config, &first, &[Channel::All, politics.clone()])
+            .unwrap();
+        assert_eq!(report.changed_feeds.len(), 6, "{report:?}");
+        assert!(publication.has(&politics));
+
+        // Only the new tag is rendered; the listing still has all three.
+        let before = std::fs::metadata(dir.path().join("all.rss"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let wanted = [Channel::All, politics.clone(), budget.clone()];
+        let second = vec![feed(budget.clone(), "Budget", vec![article("a")])];
+        let report = publication.publish(&config, &second, &wanted).unwrap();
+        assert_eq!(
+            report.changed_feeds,
+            ["tags/budget.rss", "tags/budget.atom", "tags/budget.json"]
+        );
+        let after = std::fs::metadata(dir.path().join("all.rss"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after, "all.rss is left alone");
+        let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        for listed in ["all.rss", "sections/politics.rss", "tags/budget.rss"] {
+            assert!(index.contains(listed), "{listed} in {index}");
+        }
+
+        // A channel no longer wanted leaves the listing and the publication.
+        publication.publish(&config, &[], &[Channel::All]).unwrap();
+        let opml = std::fs::read_to_string(dir.path().join("feeds.opml")).unwrap();
+        assert!(opml.contains("all.rss"), "{opml}");
+        assert!(!opml.contains("tags/budget.rss"), "{opml}");
+        assert!(!publication.has(&budget));
     }
 }

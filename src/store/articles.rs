@@ -2,6 +2,7 @@
 //! `publish` and `status` read them with.
 
 use crate::model::{Article, Channel};
+use crate::store::changes::ChangedChannels;
 use crate::store::columns::{from_json, micros, to_json};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::language;
@@ -24,7 +25,16 @@ impl LabelKind {
         }
     }
 
-    fn from_column(value: &str) -> Option<LabelKind> {
+    /// The channel of this kind's label `slug`.
+    pub fn channel(self, slug: String) -> Channel {
+        match self {
+            LabelKind::Tag => Channel::Tag(slug),
+            LabelKind::Region => Channel::Region(slug),
+            LabelKind::Language => Channel::Language(slug),
+        }
+    }
+
+    pub(crate) fn from_column(value: &str) -> Option<LabelKind> {
         match value {
             "tag" => Some(LabelKind::Tag),
             "region" => Some(LabelKind::Region),
@@ -47,8 +57,15 @@ pub struct LabelInfo {
     pub count: u64,
 }
 
-/// Inserts or replaces `article` and its label rows.
-pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreError> {
+/// Inserts or replaces `article` and its label rows; `changed` gains the
+/// channels it leaves and the channels it enters.
+pub(crate) fn write(
+    conn: &Connection,
+    article: &Article,
+    changed: &mut ChangedChannels,
+) -> Result<(), StoreError> {
+    changed.add_stored(conn, &article.id)?;
+    changed.add_article(article);
     write_row(conn, article, &to_json(article)?)?;
     conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
         .and_then(|mut statement| statement.execute([&article.id]))
@@ -57,12 +74,14 @@ pub(crate) fn write(conn: &Connection, article: &Article) -> Result<(), StoreErr
 }
 
 /// Inserts a brand-new `article`, already serialized as `json`: it has no
-/// label rows to clear.
+/// label rows to clear. `changed` gains its channels.
 pub(crate) fn insert_new(
     conn: &Connection,
     article: &Article,
     json: &str,
+    changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
+    changed.add_article(article);
     write_row(conn, article, json)?;
     write_labels(conn, article)
 }

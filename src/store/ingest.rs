@@ -3,6 +3,7 @@
 
 use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
+use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
 use crate::store::prepared::PreparedArticle;
 use crate::store::sources::Keep;
@@ -44,10 +45,11 @@ pub(crate) fn ingest(
     conn: &Connection,
     feed: &FeedIngest<'_>,
     articles: Vec<PreparedArticle>,
+    changed: &mut ChangedChannels,
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
     for article in articles {
-        ingest_one(conn, feed, article, &mut report)?;
+        ingest_one(conn, feed, article, &mut report, changed)?;
     }
     feed_state::record_success(
         conn,
@@ -64,6 +66,7 @@ fn ingest_one(
     feed: &FeedIngest<'_>,
     incoming: PreparedArticle,
     report: &mut IngestReport,
+    changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
     let item_id = &incoming.article.source.item_id;
     if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
@@ -82,7 +85,7 @@ fn ingest_one(
                 let incoming =
                     incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
                 sources::replace(conn, stored.id, feed.priority, &incoming)?;
-                rebuild(conn, &stored.article_id)?;
+                rebuild(conn, &stored.article_id, changed)?;
                 report.updated += 1;
             }
         }
@@ -101,7 +104,7 @@ fn ingest_one(
                 &incoming,
                 Keep::Copy,
             )?;
-            rebuild(conn, &article_id)?;
+            rebuild(conn, &article_id, changed)?;
             report.folded += 1;
         }
         None => {
@@ -130,9 +133,9 @@ fn ingest_one(
             )?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
-                    articles::insert_new(conn, &article, &incoming.json)?
+                    articles::insert_new(conn, &article, &incoming.json, changed)?
                 }
-                Some(article) => articles::write(conn, &article)?,
+                Some(article) => articles::write(conn, &article, changed)?,
                 None => {}
             }
             report.new += 1;
@@ -169,7 +172,11 @@ fn fold_target(
 }
 
 /// Rewrites `article_id` from all its source versions.
-fn rebuild(conn: &Connection, article_id: &str) -> Result<(), StoreError> {
+fn rebuild(
+    conn: &Connection,
+    article_id: &str,
+    changed: &mut ChangedChannels,
+) -> Result<(), StoreError> {
     let versions: Vec<SourceVersion> = sources::of_article(conn, article_id)?
         .into_iter()
         .map(|stored| SourceVersion {
@@ -178,7 +185,7 @@ fn rebuild(conn: &Connection, article_id: &str) -> Result<(), StoreError> {
         })
         .collect();
     match dedup::combine(article_id, &versions) {
-        Some(article) => articles::write(conn, &article),
+        Some(article) => articles::write(conn, &article, changed),
         None => Ok(()),
     }
 }

@@ -13,6 +13,7 @@
 //! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
+mod changes;
 mod columns;
 mod error;
 mod feed_state;
@@ -25,6 +26,7 @@ mod sources;
 mod tests;
 
 pub use articles::{LabelInfo, LabelKind};
+pub use changes::ChangedChannels;
 pub use error::StoreError;
 pub use feed_state::FeedState;
 pub use ingest::{FeedIngest, IngestReport};
@@ -54,6 +56,8 @@ const CACHE_KIB: i64 = 64 * 1024;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Channels touched by ingests since the last [`Store::take_changed`].
+    changed: ChangedChannels,
 }
 
 impl Store {
@@ -102,6 +106,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            changed: ChangedChannels::default(),
         })
     }
 
@@ -174,7 +179,8 @@ impl Store {
                 source,
             })
             .map_err(in_feed)?;
-        let report = ingest::ingest(&savepoint, feed, articles).map_err(in_feed)?;
+        let report =
+            ingest::ingest(&savepoint, feed, articles, &mut self.changed).map_err(in_feed)?;
         savepoint
             .commit()
             .context(&self.conn, "commit an ingest")
@@ -208,6 +214,13 @@ impl Store {
                 Err(error)
             }
         }
+    }
+
+    /// The channels whose articles ingests changed since the last call
+    /// (or since the store was opened), an over-approximation: a rolled-back
+    /// ingest's channels stay listed.
+    pub fn take_changed(&mut self) -> ChangedChannels {
+        std::mem::take(&mut self.changed)
     }
 
     /// The newest articles of `channel`, newest first by published then id,

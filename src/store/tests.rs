@@ -775,3 +775,100 @@ fn each_version_keeps_its_own_text_after_its_article_is_rebuilt() {
     assert_eq!(story.also_via.len(), 1);
     assert_eq!(story.also_via[0].feed_id, "partner");
 }
+
+fn changed(store: &mut Store) -> Vec<Channel> {
+    store.take_changed().iter().cloned().collect()
+}
+
+#[test]
+fn a_new_article_changes_every_channel_it_appears_in() {
+    let (_dir, mut store) = open();
+    let story = article("1", "ap")
+        .section("politics")
+        .tag("budget", "Budget")
+        .region("europe", "Europe")
+        .breaking()
+        .build();
+    ingest(&mut store, "ap", 10, vec![story]);
+    assert_eq!(
+        changed(&mut store),
+        [
+            Channel::All,
+            Channel::Breaking,
+            Channel::Section("politics".into()),
+            Channel::Tag("budget".into()),
+            Channel::Region("europe".into()),
+            Channel::Language("en".into()),
+        ]
+    );
+    // Taken: the next ingest starts from nothing.
+    assert!(store.take_changed().is_empty());
+}
+
+#[test]
+fn a_correction_changes_the_channels_it_leaves_and_those_it_enters() {
+    let (_dir, mut store) = open();
+    let first = article("1", "ap")
+        .section("politics")
+        .tag("budget", "Budget")
+        .build();
+    ingest(&mut store, "ap", 10, vec![first]);
+    store.take_changed();
+    let moved = article("1", "ap")
+        .section("business")
+        .tag("taxes", "Taxes")
+        .updated(at(30))
+        .build();
+    ingest(&mut store, "ap", 10, vec![moved]);
+    let channels = changed(&mut store);
+    for channel in [
+        Channel::Section("politics".into()),
+        Channel::Section("business".into()),
+        Channel::Tag("budget".into()),
+        Channel::Tag("taxes".into()),
+        Channel::All,
+    ] {
+        assert!(channels.contains(&channel), "{channel:?} in {channels:?}");
+    }
+}
+
+#[test]
+fn an_unchanged_or_older_item_changes_no_channel() {
+    let (_dir, mut store) = open();
+    let story = article("1", "ap")
+        .section("politics")
+        .updated(at(30))
+        .build();
+    ingest(&mut store, "ap", 10, vec![story.clone()]);
+    store.take_changed();
+    ingest(&mut store, "ap", 10, vec![story]);
+    let older = article("1", "ap").section("sports").updated(at(20)).build();
+    ingest(&mut store, "ap", 10, vec![older]);
+    assert!(store.take_changed().is_empty());
+}
+
+#[test]
+fn a_folded_duplicate_changes_the_channels_of_the_article_it_joins() {
+    let (_dir, mut store) = open();
+    let url = "https://example.org/story";
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("1", "ap").url(url).section("world").build()],
+    );
+    store.take_changed();
+    let report = ingest(
+        &mut store,
+        "partner",
+        5,
+        vec![article("9", "partner").url(url).section("world").build()],
+    );
+    assert_eq!(report.folded, 1);
+    let channels = changed(&mut store);
+    assert!(
+        channels.contains(&Channel::Section("world".into())),
+        "{channels:?}"
+    );
+    assert!(channels.contains(&Channel::All), "{channels:?}");
+}

@@ -61,6 +61,12 @@ impl Metrics {
         counters.last_publish = Some(at);
     }
 
+    /// Notes that the output was found current at `at` without a publish
+    /// (nothing had changed): as fresh as a publish, for /healthz.
+    pub fn record_current(&self, at: DateTime<Utc>) {
+        self.lock().last_publish = Some(at);
+    }
+
     /// Drops every series of a feed a reload removed, so it stops being exported.
     pub fn forget_feed(&self, feed_id: &str) {
         let mut counters = self.lock();

@@ -28,6 +28,7 @@ use super::server::{self, Metrics};
 use crate::config::{self, Config, Problems};
 use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
 use crate::fetch::{FetchError, Fetcher};
+use crate::store::{PlannedFetch, Store};
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
@@ -251,6 +252,25 @@ async fn run_batch(
             }
         }
     }
+    save_plans(config, planner);
+}
+
+/// Saves the plan to the state, where `wirefeed status` (another process)
+/// reads it. Only the status output depends on it, so a failure is logged
+/// and the service goes on.
+fn save_plans(config: &Config, planner: &Planner) {
+    let plans: Vec<PlannedFetch<'_>> = planner
+        .plans()
+        .map(|(feed_id, plan)| PlannedFetch {
+            feed_id,
+            next_fetch: plan.next_run,
+            backoff_until: plan.backoff_until,
+        })
+        .collect();
+    let path = cycle::state_path(config);
+    if let Err(error) = Store::open(&path).and_then(|mut store| store.record_plans(&plans)) {
+        warn!(%error, "cannot save the plan for `wirefeed status`");
+    }
 }
 
 fn planner_outcome(outcome: FeedOutcome, now: DateTime<Utc>) -> Outcome {
@@ -398,6 +418,7 @@ fn reload(
             health.refused_reload = Some(error.to_string());
         }
     }
+    save_plans(config, planner);
     notifier.ready();
 }
 

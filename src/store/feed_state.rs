@@ -38,6 +38,7 @@ pub struct FeedState {
 /// One feed's place in the daemon's plan, as saved for `wirefeed status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedFetch<'a> {
+    /// The feed's id in feeds.toml.
     pub feed_id: &'a str,
     /// See [`FeedState::next_fetch`].
     pub next_fetch: Option<DateTime<Utc>>,

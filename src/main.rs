@@ -3,7 +3,7 @@
 //! Exit codes: 0 success (a cycle that ran, even with failing feeds);
 //! 1 the configuration is invalid; 2 the state or output cannot be used.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -32,8 +32,9 @@ enum Command {
     /// Run as a service: every feed on its schedule, reload on SIGHUP or when
     /// feeds.toml changes, clean stop on SIGTERM, systemd notifications.
     Run(ConfigArg),
-    /// Show per-feed health from the state.
-    Status(ConfigArg),
+    /// Show per-feed health from the state, and when the service fetches
+    /// each feed next.
+    Status(StatusArgs),
 }
 
 #[derive(clap::Args)]
@@ -41,6 +42,16 @@ struct ConfigArg {
     /// The configuration file.
     #[arg(long, short, default_value = "feeds.toml")]
     config: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct StatusArgs {
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+    /// Print a JSON array, one object per feed, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -56,7 +67,7 @@ fn main() -> ExitCode {
         Command::Check(arg) => check(&arg.config),
         Command::Once(arg) => once(&arg.config),
         Command::Run(arg) => run(&arg.config),
-        Command::Status(arg) => show_status(&arg.config),
+        Command::Status(args) => show_status(&args.config, args.json),
     }
 }
 
@@ -182,31 +193,50 @@ fn run(path: &Path) -> ExitCode {
     }
 }
 
-fn show_status(path: &Path) -> ExitCode {
+fn show_status(path: &Path, json: bool) -> ExitCode {
     let config = match load(path) {
         Ok(config) => config,
         Err(code) => return code,
     };
     let state = cycle::state_path(&config);
-    if !state.exists() {
-        println!(
+    let states = if state.exists() {
+        match Store::open(&state).and_then(|store| store.feed_states()) {
+            Ok(states) => states,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(EXIT_RUNTIME);
+            }
+        }
+    } else {
+        let note = format!(
             "no state yet at {}: run `wirefeed once` first",
             state.display()
         );
-        print!("{}", status::render_table(&config, &[], chrono::Utc::now()));
-        return ExitCode::SUCCESS;
-    }
-    let states = Store::open(&state).and_then(|store| store.feed_states());
-    match states {
-        Ok(states) => {
-            print!(
-                "{}",
-                status::render_table(&config, &states, chrono::Utc::now())
-            );
-            ExitCode::SUCCESS
+        // Scripts read stdout as JSON: the note goes aside.
+        if json {
+            eprintln!("{note}");
+        } else {
+            println!("{note}");
         }
+        Vec::new()
+    };
+    let text = if json {
+        match status::render_json(&config, &states) {
+            Ok(text) => text + "\n",
+            Err(error) => {
+                eprintln!("error: cannot write the status as JSON: {error}");
+                return ExitCode::from(EXIT_RUNTIME);
+            }
+        }
+    } else {
+        status::render_table(&config, &states, chrono::Utc::now())
+    };
+    // A reader that stops early (`| head`) is not an error worth a panic.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: cannot write the status: {error}");
             ExitCode::from(EXIT_RUNTIME)
         }
     }

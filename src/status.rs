@@ -1,106 +1,108 @@
-//! `wirefeed status`: per-feed health from the state, as a table a person reads.
+//! `wirefeed status`: per-feed health from the state, as a table a person
+//! reads ([`render_table`]) or JSON for scripts ([`render_json`]).
+//!
+//! The state is written by other processes (`wirefeed once`, and the daemon,
+//! which also saves its plan there): this module only reads what they left.
 
-use std::fmt::Write as _;
+mod json;
+mod table;
 
-use chrono::{DateTime, Utc};
+pub use json::render_json;
+pub use table::render_table;
 
 use crate::config::Config;
 use crate::store::FeedState;
 
-/// Renders one row per configured feed (in feeds.toml order), then any feed
-/// the state still knows but feeds.toml no longer lists.
-pub fn render_table(config: &Config, states: &[FeedState], now: DateTime<Utc>) -> String {
-    let mut rows: Vec<[String; 7]> = Vec::new();
-    let header = [
-        "FEED",
-        "LAST FETCH",
-        "LAST SUCCESS",
-        "HTTP",
-        "ITEMS",
-        "FAILURES",
-        "LAST ERROR",
-    ];
+/// One feed of the status: one of the config, or one only the state knows.
+struct Row<'a> {
+    feed_id: &'a str,
+    /// Listed in feeds.toml.
+    configured: bool,
+    /// Listed and enabled: the daemon fetches it.
+    enabled: bool,
+    /// `None` before anything was recorded about it.
+    state: Option<&'a FeedState>,
+}
+
+/// Every configured feed in feeds.toml order, then every feed the state
+/// still knows but feeds.toml no longer lists, by id.
+fn rows<'a>(config: &'a Config, states: &'a [FeedState]) -> Vec<Row<'a>> {
     let find = |id: &str| states.iter().find(|s| s.feed_id == id);
-    for feed in &config.feeds {
-        let id = if feed.enabled {
-            feed.id.clone()
-        } else {
-            format!("{} (disabled)", feed.id)
-        };
-        rows.push(row(id, find(&feed.id), now));
+    let configured = config.feeds.iter().map(|feed| Row {
+        feed_id: &feed.id,
+        configured: true,
+        enabled: feed.enabled,
+        state: find(&feed.id),
+    });
+    let orphans = states
+        .iter()
+        .filter(|state| !config.feeds.iter().any(|f| f.id == state.feed_id))
+        .map(|state| Row {
+            feed_id: &state.feed_id,
+            configured: false,
+            enabled: false,
+            state: Some(state),
+        });
+    configured.chain(orphans).collect()
+}
+
+/// Test data shared by the table and JSON tests.
+#[cfg(test)]
+mod testing {
+    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+    use crate::config::Config;
+    use crate::fetch::Validators;
+    use crate::store::FeedState;
+
+    /// 2025-11-25 13:00:00 UTC + `seconds`.
+    pub fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 11, 25, 13, 0, 0).unwrap() + TimeDelta::seconds(seconds)
     }
-    for state in states {
-        if !config.feeds.iter().any(|f| f.id == state.feed_id) {
-            rows.push(row(
-                format!("{} (not in config)", state.feed_id),
-                Some(state),
-                now,
+
+    /// A config listing `ids` (enabled) and "paused" (disabled).
+    pub fn config(ids: &[&str]) -> Config {
+        let mut text =
+            String::from("[site]\ntitle = \"Status\"\nbase_url = \"https://feeds.example.org/\"\n");
+        for id in ids {
+            text.push_str(&format!(
+                "[[feed]]\nid = \"{id}\"\nurl = \"https://agency.example/{id}.rss\"\n"
             ));
         }
+        text.push_str(
+            "[[feed]]\nid = \"paused\"\nurl = \"https://agency.example/paused.rss\"\nenabled = false\n",
+        );
+        let (config, _warnings) =
+            crate::config::parse_str(&text, std::path::Path::new("feeds.toml")).unwrap();
+        config
     }
 
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (width, cell) in widths.iter_mut().zip(r.iter()) {
-            *width = (*width).max(cell.chars().count());
+    /// A feed fetched at `at(-60)` that worked.
+    pub fn healthy(feed_id: &str) -> FeedState {
+        FeedState {
+            feed_id: feed_id.to_owned(),
+            last_fetch: Some(at(-60)),
+            last_success: Some(at(-60)),
+            last_error: None,
+            http_status: Some(200),
+            consecutive_failures: 0,
+            items: 12,
+            validators: Validators::default(),
+            next_fetch: Some(at(240)),
+            backoff_until: None,
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
-        let last = cells.len() - 1;
-        for (i, cell) in cells.iter().enumerate() {
-            if i == last {
-                let _ = write!(out, "{cell}");
-            } else {
-                let pad = widths[i] - cell.chars().count();
-                let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
-            }
+
+    /// A feed whose third failure, at `at(-60)`, holds it back 4 minutes.
+    pub fn backing_off(feed_id: &str, error: &str) -> FeedState {
+        FeedState {
+            last_success: Some(at(-3600)),
+            last_error: Some(error.to_owned()),
+            http_status: Some(503),
+            consecutive_failures: 3,
+            next_fetch: Some(at(180)),
+            backoff_until: Some(at(180)),
+            ..healthy(feed_id)
         }
-        out.push('\n');
-    };
-    line(&header.map(str::to_owned));
-    for r in &rows {
-        line(r);
     }
-    out
-}
-
-fn row(id: String, state: Option<&FeedState>, now: DateTime<Utc>) -> [String; 7] {
-    let Some(state) = state else {
-        return [
-            id,
-            "never".into(),
-            "never".into(),
-            "-".into(),
-            "0".into(),
-            "0".into(),
-            String::new(),
-        ];
-    };
-    [
-        id,
-        ago(state.last_fetch, now),
-        ago(state.last_success, now),
-        state.http_status.map_or("-".into(), |s| s.to_string()),
-        state.items.to_string(),
-        state.consecutive_failures.to_string(),
-        state
-            .last_error
-            .clone()
-            .unwrap_or_default()
-            .replace('\n', " "),
-    ]
-}
-
-/// "2025-11-25 13:02:11Z (4m ago)"
-fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    let Some(at) = at else { return "never".into() };
-    let secs = (now - at).num_seconds().max(0);
-    let relative = match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    };
-    format!("{} ({relative} ago)", at.format("%Y-%m-%d %H:%M:%SZ"))
 }

@@ -1,7 +1,14 @@
 //! The `wirefeed` binary as an operator meets it: exit codes and messages.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use support::http_server::{Route, TestServer};
 
 fn wirefeed(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wirefeed"))
@@ -91,10 +98,9 @@ fn once_refuses_an_invalid_config_with_exit_1() {
     assert!(!dir.path().join("output").exists());
 }
 
-#[test]
-fn once_exits_0_with_a_failing_feed_and_status_shows_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(fixture("agency.rss"), dir.path().join("agency.rss")).expect("copy fixture");
+/// feeds.toml with a working file feed "agency" and a "missing" one.
+fn write_agency_and_missing(dir: &Path) {
+    std::fs::copy(fixture("agency.rss"), dir.join("agency.rss")).expect("copy fixture");
     let config = r#"
 [site]
 title = "CLI News"
@@ -113,7 +119,13 @@ section = "politics"
 id = "missing"
 url = "file:nowhere/feed.rss"
 "#;
-    std::fs::write(dir.path().join("feeds.toml"), config).expect("write config");
+    std::fs::write(dir.join("feeds.toml"), config).expect("write config");
+}
+
+#[test]
+fn once_exits_0_with_a_failing_feed_and_status_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_agency_and_missing(dir.path());
     let out = wirefeed(&["once"], dir.path());
     assert_eq!(
         out.status.code(),
@@ -142,4 +154,180 @@ url = "file:nowhere/feed.rss"
         .expect("missing row");
     assert!(missing.contains("nowhere"), "last error shown: {table}");
     assert!(missing.contains("never"), "never succeeded: {table}");
+}
+
+/// `wirefeed status --json` in `dir`, parsed: the feeds by id.
+fn status_json(dir: &Path) -> Vec<Value> {
+    let out = wirefeed(&["status", "--json"], dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match serde_json::from_slice(&out.stdout) {
+        Ok(Value::Array(feeds)) => feeds,
+        other => panic!(
+            "not a JSON array ({other:?}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        ),
+    }
+}
+
+fn entry<'a>(feeds: &'a [Value], id: &str) -> &'a Value {
+    feeds
+        .iter()
+        .find(|feed| feed["feed"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {feeds:?}"))
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a time: {value}"));
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|error| panic!("{text}: {error}"))
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn status_json_after_once_gives_each_feed_its_outcome() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = Utc::now() - chrono::TimeDelta::seconds(1);
+    write_agency_and_missing(dir.path());
+    let fresh = status_json(dir.path());
+    assert_eq!(
+        fresh.len(),
+        2,
+        "configured feeds before any state: {fresh:?}"
+    );
+    assert!(entry(&fresh, "agency")["last_fetch"].is_null());
+
+    let out = wirefeed(&["once"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let feeds = status_json(dir.path());
+    let ids: Vec<&str> = feeds.iter().filter_map(|f| f["feed"].as_str()).collect();
+    assert_eq!(ids, ["agency", "missing"]);
+
+    let agency = entry(&feeds, "agency");
+    assert_eq!(agency["configured"], true);
+    assert_eq!(agency["enabled"], true);
+    assert!(time(&agency["last_success"]) >= before, "{agency}");
+    assert_eq!(agency["last_fetch"], agency["last_success"]);
+    assert!(agency["items"].as_u64().unwrap_or(0) > 0, "{agency}");
+    assert_eq!(agency["consecutive_failures"], 0);
+    assert!(agency["last_error"].is_null());
+    // `once` plans nothing: only the service does.
+    assert!(agency["next_fetch"].is_null() && agency["backoff_until"].is_null());
+
+    let missing = entry(&feeds, "missing");
+    assert!(time(&missing["last_fetch"]) >= before, "{missing}");
+    assert!(missing["last_success"].is_null());
+    assert_eq!(missing["consecutive_failures"], 1);
+    assert_eq!(missing["items"], 0);
+    let error = missing["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("nowhere"), "{missing}");
+}
+
+/// Stops the service however the test ends.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn status_shows_the_next_fetch_and_backoff_the_running_service_planned() {
+    let server = TestServer::start();
+    let rss = std::fs::read(fixture("agency.rss")).expect("read fixture");
+    server.set("/agency.rss", Route::ok(rss, "application/rss+xml"));
+    server.set("/down.rss", Route::status(503));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        r#"
+[site]
+title = "CLI News"
+base_url = "https://feeds.example.org/"
+
+[defaults]
+schedule = "0 0 * * * *"
+
+[[section]]
+slug = "politics"
+title = "Politics"
+
+[[feed]]
+id = "agency"
+url = "{}"
+section = "politics"
+
+[[feed]]
+id = "down"
+url = "{}"
+"#,
+        server.url("/agency.rss"),
+        server.url("/down.rss")
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("write config");
+    let started = Utc::now();
+    let _service = Service(
+        Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+            .arg("run")
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wirefeed run"),
+    );
+
+    // The service fetches everything at start, then saves its plan.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let feeds = loop {
+        if dir.path().join("state").exists() {
+            let feeds = status_json(dir.path());
+            let planned = |id: &str| !entry(&feeds, id)["next_fetch"].is_null();
+            if planned("agency") && planned("down") {
+                break feeds;
+            }
+        }
+        assert!(Instant::now() < deadline, "no plan saved within 30 s");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+
+    // On schedule: the next top of the hour (plus at most 30 s of jitter).
+    let agency = entry(&feeds, "agency");
+    let next = time(&agency["next_fetch"]);
+    assert!(
+        next > started && next - started <= chrono::TimeDelta::minutes(61),
+        "{agency}"
+    );
+    assert!(agency["backoff_until"].is_null(), "{agency}");
+
+    // A 503 is retried after the backoff, long before the hourly slot.
+    let down = entry(&feeds, "down");
+    assert_eq!(down["http_status"], 503, "{down}");
+    assert!(
+        down["consecutive_failures"].as_u64().unwrap_or(0) >= 1,
+        "{down}"
+    );
+    assert_eq!(down["next_fetch"], down["backoff_until"], "{down}");
+    let retry = time(&down["backoff_until"]);
+    assert!(
+        retry > started && retry - started <= chrono::TimeDelta::minutes(5),
+        "{down}"
+    );
+
+    let table = wirefeed(&["status"], dir.path());
+    let table = String::from_utf8_lossy(&table.stdout);
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|line| line.starts_with(id))
+            .unwrap_or_else(|| panic!("no {id} row: {table}"))
+            .to_owned()
+    };
+    assert!(row("agency").contains(" in "), "{table}");
+    assert!(row("down").contains(" failure"), "backoff shown: {table}");
 }

@@ -35,7 +35,7 @@ use crate::config::{self, Config, Problems};
 use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
 use crate::fetch::{FetchError, Fetcher};
 use crate::publish::Publication;
-use crate::store::ChangedChannels;
+use crate::store::{ChangedChannels, PlannedFetch, Store};
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
@@ -346,6 +346,7 @@ impl Service {
                 self.pending.add(None);
             }
         }
+        save_plans(&self.config, &self.planner);
     }
 
     /// Publishes what is pending. On failure it stays pending and is tried
@@ -428,7 +429,26 @@ impl Service {
                 self.health.refused_reload = Some(error.to_string());
             }
         }
+        save_plans(&self.config, &self.planner);
         notifier.ready();
+    }
+}
+
+/// Saves the plan to the state, where `wirefeed status` (another process)
+/// reads it. Only the status output depends on it, so a failure is logged
+/// and the service goes on.
+fn save_plans(config: &Config, planner: &Planner) {
+    let plans: Vec<PlannedFetch<'_>> = planner
+        .plans()
+        .map(|(feed_id, plan)| PlannedFetch {
+            feed_id,
+            next_fetch: plan.next_run,
+            backoff_until: plan.backoff_until,
+        })
+        .collect();
+    let path = cycle::state_path(config);
+    if let Err(error) = Store::open(&path).and_then(|mut store| store.record_plans(&plans)) {
+        warn!(%error, "cannot save the plan for `wirefeed status`");
     }
 }
 

@@ -1,5 +1,6 @@
 //! What wirefeed remembers about each feed between fetches: the outcome of
-//! the last fetch, the failure streak and the conditional-GET validators.
+//! the last fetch, the failure streak, the conditional-GET validators, and
+//! the daemon's plan for the next fetch.
 
 use crate::fetch::Validators;
 use crate::store::columns::{micros, time};
@@ -26,10 +27,27 @@ pub struct FeedState {
     pub items: u64,
     /// Sent back on the next fetch as If-None-Match / If-Modified-Since.
     pub validators: Validators,
+    /// When the daemon plans to fetch it next, as last saved; `None` while it
+    /// runs, when its schedule has ended, or when no daemon has planned it.
+    pub next_fetch: Option<DateTime<Utc>>,
+    /// Set while failures (the backoff or a Retry-After), not the schedule,
+    /// hold the next fetch back: they do so until then.
+    pub backoff_until: Option<DateTime<Utc>>,
+}
+
+/// One feed's place in the daemon's plan, as saved for `wirefeed status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedFetch<'a> {
+    /// The feed's id in feeds.toml.
+    pub feed_id: &'a str,
+    /// See [`FeedState::next_fetch`].
+    pub next_fetch: Option<DateTime<Utc>>,
+    /// See [`FeedState::backoff_until`].
+    pub backoff_until: Option<DateTime<Utc>>,
 }
 
 const SELECT: &str = "SELECT feed_id, last_fetch, last_success, last_error, http_status,
-    consecutive_failures, etag, last_modified FROM feed_state";
+    consecutive_failures, etag, last_modified, next_fetch, backoff_until FROM feed_state";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     let status: Option<i64> = row.get(4)?;
@@ -46,6 +64,8 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
             etag: row.get(6)?,
             last_modified: row.get(7)?,
         },
+        next_fetch: row.get::<_, Option<i64>>(8)?.and_then(time),
+        backoff_until: row.get::<_, Option<i64>>(9)?.and_then(time),
     })
 }
 
@@ -129,5 +149,38 @@ pub(crate) fn record_failure(
     )
     .and_then(|mut statement| statement.execute(params![feed_id, micros(at), error, http_status]))
     .context(conn, "record a failed fetch")?;
+    Ok(())
+}
+
+/// Replaces the saved plan with `plans`: a listed feed without a row gets one,
+/// and every feed not listed (removed from the config, disabled) is cleared,
+/// so status never shows a plan no daemon holds. The caller's transaction
+/// makes the swap whole.
+pub(crate) fn record_plans(
+    conn: &Connection,
+    plans: &[PlannedFetch<'_>],
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE feed_state SET next_fetch = NULL, backoff_until = NULL
+         WHERE next_fetch IS NOT NULL OR backoff_until IS NOT NULL",
+    )
+    .and_then(|mut statement| statement.execute([]))
+    .context(conn, "clear the saved plan")?;
+    let mut statement = conn
+        .prepare_cached(
+            "INSERT INTO feed_state (feed_id, next_fetch, backoff_until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (feed_id) DO UPDATE SET next_fetch = excluded.next_fetch,
+                 backoff_until = excluded.backoff_until",
+        )
+        .context(conn, "save the plan")?;
+    for plan in plans {
+        statement
+            .execute(params![
+                plan.feed_id,
+                plan.next_fetch.map(micros),
+                plan.backoff_until.map(micros)
+            ])
+            .context(conn, "save a feed's plan")?;
+    }
     Ok(())
 }

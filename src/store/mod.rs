@@ -28,7 +28,7 @@ mod tests;
 pub use articles::{LabelInfo, LabelKind};
 pub use changes::ChangedChannels;
 pub use error::StoreError;
-pub use feed_state::FeedState;
+pub use feed_state::{FeedState, PlannedFetch};
 pub use ingest::{FeedIngest, IngestReport};
 pub use prepared::PreparedArticle;
 
@@ -118,6 +118,12 @@ impl Store {
     /// The state of every feed fetched so far, by feed id.
     pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
         feed_state::read_all(&self.conn)
+    }
+
+    /// Saves the daemon's plan of every feed it schedules, in one
+    /// transaction; feeds not in `plans` are left with no plan.
+    pub fn record_plans(&mut self, plans: &[PlannedFetch<'_>]) -> Result<(), StoreError> {
+        self.group(|store| feed_state::record_plans(&store.conn, plans))
     }
 
     /// Records a failed fetch of `feed_id`; its validators are kept.

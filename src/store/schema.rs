@@ -7,8 +7,9 @@
 use crate::store::error::{SqlContext, StoreError, db_path};
 use rusqlite::Connection;
 
-/// Ordered migrations; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[
+/// Ordered migrations; the schema version is the number applied. Visible to
+/// the store's tests, which build old databases from them.
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: articles, their source versions, labels, LSH keys and feed state.
     r#"
     -- One row per published article; `json` is the whole Article, the other
@@ -75,6 +76,15 @@ const MIGRATIONS: &[&str] = &[
         etag                 TEXT,
         last_modified        TEXT
     );
+    "#,
+    // 2: the daemon's plan, saved for `wirefeed status` (another process).
+    r#"
+    -- Microseconds since the Unix epoch, UTC. next_fetch is NULL while the
+    -- feed runs, when its schedule has ended, or when no daemon planned it;
+    -- backoff_until is set while failures (backoff, Retry-After) rather than
+    -- the schedule decide the next fetch.
+    ALTER TABLE feed_state ADD COLUMN next_fetch INTEGER;
+    ALTER TABLE feed_state ADD COLUMN backoff_until INTEGER;
     "#,
 ];
 

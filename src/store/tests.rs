@@ -872,3 +872,101 @@ fn a_folded_duplicate_changes_the_channels_of_the_article_it_joins() {
     );
     assert!(channels.contains(&Channel::All), "{channels:?}");
 }
+
+fn plan(feed_id: &str, next: Option<i64>, backoff: Option<i64>) -> PlannedFetch<'_> {
+    PlannedFetch {
+        feed_id,
+        next_fetch: next.map(at),
+        backoff_until: backoff.map(at),
+    }
+}
+
+#[test]
+fn record_plans_saves_next_fetch_and_backoff_and_creates_missing_rows() {
+    let (_dir, mut store) = open();
+    ingest(&mut store, "ap", 10, vec![article("1", "ap").build()]);
+    store
+        .record_plans(&[
+            plan("ap", Some(400), None),
+            plan("new", Some(130), Some(130)),
+        ])
+        .unwrap();
+
+    let ap = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!((ap.next_fetch, ap.backoff_until), (Some(at(400)), None));
+    assert_eq!(ap.last_success, Some(at(100)), "the fetch record is kept");
+    assert_eq!(ap.items, 1);
+    let new = store.feed_state("new").unwrap().unwrap();
+    assert_eq!(
+        (new.next_fetch, new.backoff_until),
+        (Some(at(130)), Some(at(130)))
+    );
+    assert_eq!((new.last_fetch, new.consecutive_failures), (None, 0));
+
+    // A later fetch record leaves the plan alone.
+    store
+        .record_failure("new", at(131), "HTTP 503", Some(503))
+        .unwrap();
+    let new = store.feed_state("new").unwrap().unwrap();
+    assert_eq!(new.backoff_until, Some(at(130)));
+    assert_eq!(new.consecutive_failures, 1);
+}
+
+#[test]
+fn record_plans_clears_the_plan_of_feeds_it_does_not_list() {
+    let (_dir, mut store) = open();
+    store
+        .record_plans(&[
+            plan("ap", Some(400), None),
+            plan("gone", Some(500), Some(500)),
+        ])
+        .unwrap();
+    // "gone" was removed from the config; "ap" is running.
+    store.record_plans(&[plan("ap", None, None)]).unwrap();
+    let states = store.feed_states().unwrap();
+    assert_eq!(states.len(), 2);
+    for state in states {
+        assert_eq!(
+            (state.next_fetch, state.backoff_until),
+            (None, None),
+            "{}",
+            state.feed_id
+        );
+    }
+}
+
+#[test]
+fn a_version_1_state_file_is_migrated_and_keeps_its_feed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wirefeed.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO feed_state (feed_id, last_fetch, last_success, http_status,
+                 consecutive_failures, etag) VALUES ('ap', ?1, ?1, 200, 0, '\"v1\"')",
+            [at(100).timestamp_micros()],
+        )
+        .unwrap();
+    }
+
+    let mut store = Store::open(&path).unwrap();
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, schema::VERSION);
+    let ap = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(ap.last_success, Some(at(100)));
+    assert_eq!(ap.validators.etag.as_deref(), Some("\"v1\""));
+    assert_eq!((ap.next_fetch, ap.backoff_until), (None, None));
+
+    store
+        .record_plans(&[plan("ap", Some(200), Some(200))])
+        .unwrap();
+    drop(store);
+    let reopened = Store::open(&path).unwrap();
+    let ap = reopened.feed_state("ap").unwrap().unwrap();
+    assert_eq!(ap.next_fetch, Some(at(200)));
+}

@@ -70,6 +70,10 @@ pub struct Plan {
     pub next_run: Option<DateTime<Utc>>,
     /// Failures since the last success.
     pub consecutive_failures: u32,
+    /// Set when `next_run` was decided by failures rather than the schedule:
+    /// the backoff, or the server's Retry-After, ends then. None while the
+    /// feed follows its schedule, and while it runs.
+    pub backoff_until: Option<DateTime<Utc>>,
     /// Handed out by `take_due` and not finished yet.
     pub running: bool,
 }
@@ -87,6 +91,8 @@ struct FeedPlan {
     schedule: Schedule,
     jitter: TimeDelta,
     next_run: Option<DateTime<Utc>>,
+    /// See [`Plan::backoff_until`].
+    backoff_until: Option<DateTime<Utc>>,
     running: bool,
     failures: u32,
     /// Removed from the config while running: kept only so it is not handed
@@ -124,6 +130,7 @@ impl Planner {
             // adding it back meanwhile cannot start a second fetch.
             plan.retired = true;
             plan.next_run = None;
+            plan.backoff_until = None;
             plan.running
         });
 
@@ -142,6 +149,7 @@ impl Planner {
                     // A running feed is planned when it finishes, on the new schedule.
                     if !plan.running {
                         plan.next_run = next_slot(&plan.schedule, plan.jitter, now);
+                        plan.backoff_until = None;
                     }
                 }
                 None => {
@@ -150,6 +158,7 @@ impl Planner {
                         schedule: schedule.clone(),
                         jitter,
                         next_run: next_slot(schedule, jitter, now),
+                        backoff_until: None,
                         running: false,
                         failures: 0,
                         retired: false,
@@ -186,6 +195,7 @@ impl Planner {
             if let Some(plan) = self.feeds.get_mut(id) {
                 plan.running = true;
                 plan.next_run = None;
+                plan.backoff_until = None;
             }
         }
         ids
@@ -203,11 +213,11 @@ impl Planner {
         }
         plan.running = false;
         let slot = next_slot(&plan.schedule, plan.jitter, now);
-        plan.next_run = match outcome {
+        (plan.next_run, plan.backoff_until) = match outcome {
             Outcome::Success { fresh_until } => {
                 plan.failures = 0;
                 let floor = fresh_until.map(|until| capped_floor(until, now));
-                slot.map(|slot| slot.max(floor.unwrap_or(slot)))
+                (slot.map(|slot| slot.max(floor.unwrap_or(slot))), None)
             }
             Outcome::Failure {
                 transient,
@@ -221,7 +231,13 @@ impl Planner {
                     slot.map(|slot| slot.max(backed_off))
                 };
                 let floor = retry_after.map(|after| capped_floor(after, now));
-                next.map(|next| next.max(floor.unwrap_or(next)))
+                let next = next.map(|next| next.max(floor.unwrap_or(next)));
+                // A transient retry always waits out a backoff, even one that
+                // ends before the next slot; a permanent failure only when it
+                // pushed the run past its slot.
+                let backoff_until =
+                    next.filter(|&next| transient || slot.is_none_or(|slot| next > slot));
+                (next, backoff_until)
             }
         };
     }
@@ -243,14 +259,30 @@ impl Planner {
         self.feeds
             .get(feed_id)
             .filter(|plan| !plan.retired)
-            .map(|plan| Plan {
-                next_run: plan.next_run,
-                consecutive_failures: plan.failures,
-                running: plan.running,
-            })
+            .map(FeedPlan::public)
+    }
+
+    /// Where every feed of the current config stands, by feed id: what the
+    /// daemon saves for `wirefeed status`.
+    pub fn plans(&self) -> impl Iterator<Item = (&str, Plan)> {
+        self.feeds
+            .iter()
+            .filter(|(_, plan)| !plan.retired)
+            .map(|(id, plan)| (id.as_str(), plan.public()))
     }
 
     fn current(&self) -> impl Iterator<Item = &FeedPlan> {
         self.feeds.values().filter(|plan| !plan.retired)
+    }
+}
+
+impl FeedPlan {
+    fn public(&self) -> Plan {
+        Plan {
+            next_run: self.next_run,
+            consecutive_failures: self.failures,
+            backoff_until: self.backoff_until,
+            running: self.running,
+        }
     }
 }

@@ -491,3 +491,111 @@ fn a_schedule_that_never_fires_again_leaves_the_feed_unplanned() {
     assert_eq!(planner.plan("expired").unwrap().next_run, None);
     assert_eq!(planner.next_due(), None);
 }
+
+fn backoff_until(planner: &Planner, id: &str) -> Option<DateTime<Utc>> {
+    planner.plan(id).and_then(|plan| plan.backoff_until)
+}
+
+#[test]
+fn a_feed_on_its_schedule_has_no_backoff() {
+    let mut planner = planner_with(&[every_five_minutes("ap-world")], at(0));
+    assert_eq!(backoff_until(&planner, "ap-world"), None);
+    let started = run_now(&mut planner, "ap-world");
+    planner.finished("ap-world", SUCCESS, started);
+    assert_eq!(backoff_until(&planner, "ap-world"), None);
+}
+
+#[test]
+fn a_transient_failure_backs_off_until_the_retry_even_before_the_next_slot() {
+    let mut planner = Planner::new(Duration::ZERO);
+    planner.set_feeds(&[feed("hourly", "0 0 * * * *")], at(0));
+    let started = run_now(&mut planner, "hourly");
+    planner.finished("hourly", TRANSIENT, started);
+    let retry = started + TimeDelta::seconds(30);
+    assert_eq!(backoff_until(&planner, "hourly"), Some(retry));
+    assert_eq!(next_run(&planner, "hourly"), retry);
+
+    planner.take_due(retry);
+    planner.finished("hourly", TRANSIENT, retry);
+    assert_eq!(
+        backoff_until(&planner, "hourly"),
+        Some(retry + TimeDelta::seconds(60))
+    );
+}
+
+#[test]
+fn a_permanent_failure_backs_off_only_once_the_backoff_passes_the_next_slot() {
+    let mut planner = Planner::new(Duration::ZERO);
+    planner.set_feeds(&[feed("minutely", "0 * * * * *")], at(0));
+
+    // The 30 s backoff ends before the next slot: the schedule decides.
+    planner.take_due(at(60));
+    planner.finished("minutely", PERMANENT, at(61));
+    assert_eq!(backoff_until(&planner, "minutely"), None);
+
+    // The 60 s backoff ends after it: the feed is held back.
+    planner.take_due(at(120));
+    planner.finished("minutely", PERMANENT, at(121));
+    assert_eq!(backoff_until(&planner, "minutely"), Some(at(181)));
+}
+
+#[test]
+fn retry_after_sets_the_end_of_the_backoff() {
+    let mut planner = planner_with(&[every_five_minutes("ap-world")], at(0));
+    let started = run_now(&mut planner, "ap-world");
+    let retry_after = started + TimeDelta::minutes(20);
+    let outcome = Outcome::Failure {
+        transient: false,
+        retry_after: Some(retry_after),
+    };
+    planner.finished("ap-world", outcome, started);
+    assert_eq!(backoff_until(&planner, "ap-world"), Some(retry_after));
+}
+
+#[test]
+fn backoff_is_cleared_while_running_after_a_success_and_by_a_new_schedule() {
+    let mut planner = Planner::new(Duration::ZERO);
+    planner.set_feeds(&[every_five_minutes("ap-world")], at(0));
+    planner.take_due(at(300));
+    planner.finished("ap-world", TRANSIENT, at(300));
+    assert!(backoff_until(&planner, "ap-world").is_some());
+
+    assert_eq!(planner.take_due(at(330)), ["ap-world"]);
+    assert_eq!(backoff_until(&planner, "ap-world"), None, "running");
+    planner.finished("ap-world", TRANSIENT, at(330));
+    assert_eq!(backoff_until(&planner, "ap-world"), Some(at(390)));
+
+    planner.set_feeds(&[feed("ap-world", "0 0 * * * *")], at(340));
+    assert_eq!(backoff_until(&planner, "ap-world"), None, "re-planned");
+    assert_eq!(next_run(&planner, "ap-world"), at(3600));
+
+    planner.take_due(at(3600));
+    planner.finished("ap-world", TRANSIENT, at(3600));
+    planner.take_due(at(3630));
+    planner.finished("ap-world", SUCCESS, at(3630));
+    assert_eq!(backoff_until(&planner, "ap-world"), None, "succeeded");
+}
+
+#[test]
+fn plans_lists_every_current_feed_but_not_removed_ones_still_running() {
+    let mut planner = Planner::new(Duration::ZERO);
+    planner.set_feeds(
+        &[
+            every_five_minutes("ap-world"),
+            every_five_minutes("leaving"),
+        ],
+        at(0),
+    );
+    planner.take_due(at(300));
+    planner.finished("ap-world", TRANSIENT, at(300));
+    planner.set_feeds(&[every_five_minutes("ap-world")], at(301));
+
+    let plans: Vec<(&str, Plan)> = planner.plans().collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    let (id, plan) = plans[0];
+    assert_eq!(id, "ap-world");
+    assert_eq!(Some(plan), planner.plan("ap-world"));
+    assert_eq!(plan.backoff_until, Some(at(330)));
+    assert_eq!(plan.next_run, Some(at(330)));
+    assert_eq!(plan.consecutive_failures, 1);
+}

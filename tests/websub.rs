@@ -1,10 +1,13 @@
-//! WebSub publish pings against a real hub on 127.0.0.1: the form body, retries
-//! after 5xx, a dead hub, merging of repeated announcements, and shutdown.
+//! WebSub: published feeds name the hub, and publish pings reach a real hub
+//! on 127.0.0.1 (the form body, retries after 5xx, a dead hub, merging of
+//! repeated announcements, and shutdown).
 
 use std::collections::VecDeque;
 use std::future::IntoFuture;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -328,4 +331,88 @@ async fn dropping_the_notifier_stops_its_retries() {
     drop(notifier);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(hub.pings().len(), 1);
+}
+
+/// One cycle over the ticker fixture with `websub_hub` set; returns the output folder.
+async fn publish_with_hub(dir: &Path) -> std::path::PathBuf {
+    let ticker = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline/ticker.rss");
+    let text = format!(
+        "[site]\ntitle = \"Test News\"\nbase_url = \"https://feeds.test.example/\"\nwebsub_hub = \"https://hub.example.org/\"\n\n[[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n\n[[feed]]\nid = \"ticker\"\nurl = \"file://{}\"\nsection = \"politics\"\n",
+        ticker.display()
+    );
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, text).unwrap();
+    let (config, _) = wirefeed::config::load(&path).unwrap_or_else(|p| panic!("{p}"));
+    let report = wirefeed::cycle::run_once(&config).await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    config.site.output_dir
+}
+
+#[tokio::test]
+async fn published_feeds_name_the_hub_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = publish_with_hub(dir.path()).await;
+    const HUB: &str = "https://hub.example.org/";
+
+    let rss =
+        rss::Channel::read_from(std::fs::read(output.join("all.rss")).unwrap().as_slice()).unwrap();
+    assert!(!rss.items.is_empty());
+    let rss_links: Vec<(&str, &str)> = rss.extensions["atom"]["link"]
+        .iter()
+        .map(|link| (link.attrs["rel"].as_str(), link.attrs["href"].as_str()))
+        .collect();
+    assert!(rss_links.contains(&("hub", HUB)), "{rss_links:?}");
+    assert!(rss_links.contains(&("self", "https://feeds.test.example/all.rss")));
+
+    let atom = atom_syndication::Feed::read_from(
+        std::fs::read(output.join("sections/politics.atom"))
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    assert!(
+        atom.links
+            .iter()
+            .any(|link| link.rel == "hub" && link.href == HUB),
+        "{:?}",
+        atom.links
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(output.join("all.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["hubs"],
+        serde_json::json!([{"type": "WebSub", "url": HUB}])
+    );
+
+    // The reader wirefeed itself ingests with still reads every item.
+    for name in ["all.rss", "all.atom", "all.json"] {
+        let bytes = std::fs::read(output.join(name)).unwrap();
+        let feed =
+            feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(feed.entries.len(), rss.items.len(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn published_xml_with_hub_links_is_well_formed_for_xmllint() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = publish_with_hub(dir.path()).await;
+    let files = [output.join("all.rss"), output.join("all.atom")];
+    let result = match Command::new("xmllint")
+        .args(["--noout", "--nonet"])
+        .args(&files)
+        .output()
+    {
+        Ok(result) => result,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return eprintln!("skipped: xmllint not installed");
+        }
+        Err(e) => panic!("xmllint: {e}"),
+    };
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
 }

@@ -333,6 +333,25 @@ async fn dropping_the_notifier_stops_its_retries() {
     assert_eq!(hub.pings().len(), 1);
 }
 
+#[tokio::test]
+async fn drain_waits_for_queued_pings_and_gives_up_at_its_bound() {
+    let hub = Hub::start(&[500]).await;
+    let notifier =
+        HubNotifier::spawn_with_retry(hub.url(), reqwest::Client::new(), quick_retry(50, 6));
+    notifier.announce([topic(POLITICS), topic(SPORTS)]);
+    assert!(notifier.drain(Duration::from_secs(5)).await);
+    // One failed once and was retried; both reached the hub before drain returned.
+    assert_eq!(hub.pings().len(), 3);
+
+    let notifier =
+        HubNotifier::spawn_with_retry(hub.url(), reqwest::Client::new(), quick_retry(50, 6));
+    hub.delay_answers(Duration::from_secs(3));
+    notifier.announce([topic(POLITICS)]);
+    let started = Instant::now();
+    assert!(!notifier.drain(Duration::from_millis(100)).await);
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
 /// One cycle over the ticker fixture with `websub_hub` set; returns the output folder.
 async fn publish_with_hub(dir: &Path) -> std::path::PathBuf {
     let ticker = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline/ticker.rss");

@@ -128,6 +128,37 @@ impl HubNotifier {
         }
     }
 
+    /// For shutdown: waits until every queued topic has been sent or given
+    /// up, for at most `within`, then stops the task. Returns whether the
+    /// queue emptied in time; what is left is dropped (readers' next poll
+    /// picks the changes up).
+    pub async fn drain(self, within: Duration) -> bool {
+        let shared = Arc::clone(&self.shared);
+        let emptied = tokio::time::timeout(within, async {
+            loop {
+                let idle = shared.idle.notified();
+                tokio::pin!(idle);
+                // Registered before looking, so a wake-up in between is not missed.
+                idle.as_mut().enable();
+                if lock(&shared.queue).is_empty() {
+                    return;
+                }
+                idle.await;
+            }
+        })
+        .await
+        .is_ok();
+        if !emptied {
+            let queue = lock(&shared.queue);
+            tracing::warn!(
+                waiting = queue.waiting.len(),
+                in_flight = queue.in_flight.len(),
+                "stopping with WebSub pings still queued"
+            );
+        }
+        emptied
+    }
+
     /// Counts of pings so far and topics waiting.
     pub fn stats(&self) -> PingStats {
         let waiting = lock(&self.shared.queue).waiting.len();
@@ -150,6 +181,8 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Woken by `announce`; a wake-up while the task is busy is kept for later.
     wake: Notify,
+    /// Woken by the task each time a ping finishes, for `drain`.
+    idle: Notify,
     stats: Mutex<PingStats>,
 }
 
@@ -161,6 +194,12 @@ struct Queue {
     /// topic announced again meanwhile also sits in `waiting`: the feed
     /// changed after the hub was told, so it is told again afterwards.
     in_flight: HashMap<Url, u32>,
+}
+
+impl Queue {
+    fn is_empty(&self) -> bool {
+        self.waiting.is_empty() && self.in_flight.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -215,6 +254,7 @@ impl Worker {
                 () = sleep_until(next_due) => {}
                 Some((topic, outcome)) = pings.next(), if !pings.is_empty() => {
                     self.finish(topic, outcome);
+                    self.shared.idle.notify_waiters();
                 }
             }
         }

@@ -107,7 +107,8 @@ impl HubNotifier {
 
     /// Queues a ping for each of `topics` (the public URLs of feeds whose
     /// bytes changed) and returns at once. A topic already waiting, for its
-    /// first attempt or a retry, is not queued twice.
+    /// first attempt or a retry, is not queued twice; one being sent right
+    /// now is sent again afterwards, since the hub may have read the old bytes.
     pub fn announce(&self, topics: impl IntoIterator<Item = Url>) {
         let now = Instant::now();
         let mut added = false;
@@ -133,7 +134,7 @@ impl HubNotifier {
     /// queue emptied in time; what is left is dropped (readers' next poll
     /// picks the changes up).
     pub async fn drain(self, within: Duration) -> bool {
-        let shared = Arc::clone(&self.shared);
+        let shared = &self.shared;
         let emptied = tokio::time::timeout(within, async {
             loop {
                 let idle = shared.idle.notified();

@@ -63,6 +63,7 @@ fn config(output_dir: &Path) -> Config {
             state_dir: PathBuf::from("state"),
             max_items: 50,
             language: "en".to_owned(),
+            websub_hub: None,
         },
         defaults: Defaults {
             schedule: Schedule {

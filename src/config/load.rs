@@ -550,6 +550,51 @@ mod tests {
         );
     }
 
+    fn with_hub(line: &str) -> String {
+        format!("[site]\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n{line}\n")
+    }
+
+    #[test]
+    fn websub_hub_is_read_as_an_http_url_and_is_optional() {
+        let text = with_hub("websub_hub = \"https://hub.example.org/\"");
+        let (config, warnings) =
+            parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+        assert!(warnings.is_empty(), "{warnings}");
+        let hub = config.site.websub_hub.map(String::from);
+        assert_eq!(hub.as_deref(), Some("https://hub.example.org/"));
+        let (config, _) = parse_str(&minimal(""), Path::new("feeds.toml")).unwrap();
+        assert!(config.site.websub_hub.is_none());
+    }
+
+    #[test]
+    fn websub_hub_that_is_not_http_is_reported_at_its_value() {
+        for (line, expected) in [
+            (
+                "websub_hub = \"ftp://hub.example.org/\"",
+                "must start with http://",
+            ),
+            ("websub_hub = \"hub.example.org\"", "not a valid URL"),
+            ("websub_hub = 443", "must be a string"),
+        ] {
+            let problems = errors_of(&with_hub(line));
+            let found = positions(&problems);
+            assert_eq!(found.len(), 1, "{problems}");
+            assert_eq!((found[0].0, found[0].1), (4, 14), "{problems}");
+            assert!(found[0].3.contains("websub_hub"), "{problems}");
+            assert!(found[0].3.contains(expected), "{problems}");
+        }
+    }
+
+    #[test]
+    fn misspelled_websub_hub_gets_a_did_you_mean_hint() {
+        let problems = errors_of(&with_hub("websub_hb = \"https://hub.example.org/\""));
+        assert_eq!(positions(&problems)[0].0, 4, "{problems}");
+        assert_eq!(
+            problems.0[0].hint.as_deref(),
+            Some("did you mean `websub_hub`?")
+        );
+    }
+
     #[test]
     fn unreadable_file_is_one_problem_without_a_line() {
         let problems = load(&fixture("does-not-exist.toml")).unwrap_err();

@@ -66,6 +66,9 @@ pub struct Site {
     pub max_items: usize,
     /// BCP 47 code used when neither item nor feed says.
     pub language: String,
+    /// `websub_hub`: the WebSub hub published feeds name in `rel="hub"` links
+    /// and that is pinged when a feed's bytes change. http(s) only.
+    pub websub_hub: Option<Url>,
 }
 
 /// `[defaults]`: settings every feed inherits unless it sets its own.

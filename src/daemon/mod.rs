@@ -9,3 +9,4 @@ pub mod notify;
 pub mod planner;
 pub mod server;
 pub mod service;
+pub mod websub;

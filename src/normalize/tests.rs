@@ -30,6 +30,7 @@ fn site() -> Site {
         state_dir: PathBuf::from("state"),
         max_items: 50,
         language: "en".into(),
+        websub_hub: None,
     }
 }
 

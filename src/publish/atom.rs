@@ -22,6 +22,13 @@ pub fn render(
     feed: &ChannelFeed,
 ) -> Result<Vec<u8>, atom_syndication::Error> {
     let self_url = info.url(Format::Atom);
+    let mut links = vec![
+        link(&self_url, "self", Some(Format::Atom.mime_type())),
+        link(&info.home_url, "alternate", Some("text/html")),
+    ];
+    if let Some(hub) = &info.hub {
+        links.push(link(hub, "hub", None));
+    }
     let document = Feed {
         // The self URL never changes (DESIGN.md: stable URLs), so it is a
         // stable feed id too.
@@ -30,10 +37,7 @@ pub fn render(
         subtitle: Some(Text::plain(info.description.clone())),
         updated: info.updated.fixed_offset(),
         lang: Some(info.language.clone()),
-        links: vec![
-            link(&self_url, "self", Some(Format::Atom.mime_type())),
-            link(&info.home_url, "alternate", Some("text/html")),
-        ],
+        links,
         entries: feed
             .articles
             .iter()
@@ -158,6 +162,44 @@ fn link(href: &str, rel: &str, mime_type: Option<&str>) -> Link {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Channel;
+    use crate::publish::test_support::{article, config, feed};
+
+    fn feed_links(config: &Config) -> Vec<(String, String)> {
+        let feed = feed(Channel::All, "", vec![article("a")]);
+        let info = ChannelInfo::new(config, &feed);
+        let bytes = render(config, &info, &feed).unwrap();
+        let parsed = Feed::read_from(bytes.as_slice()).unwrap();
+        parsed
+            .links
+            .iter()
+            .map(|link| (link.rel.clone(), link.href.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn feed_links_to_the_websub_hub_when_one_is_set() {
+        let mut config = config("out".into());
+        config.site.websub_hub = url::Url::parse("https://hub.example.org/").ok();
+        let links = feed_links(&config);
+        assert!(
+            links.contains(&("hub".to_owned(), "https://hub.example.org/".to_owned())),
+            "{links:?}"
+        );
+        assert!(
+            links.contains(&(
+                "self".to_owned(),
+                "https://feeds.example.org/all.atom".to_owned()
+            )),
+            "{links:?}"
+        );
+    }
+
+    #[test]
+    fn feed_without_websub_hub_has_no_hub_link() {
+        let links = feed_links(&config("out".into()));
+        assert!(links.iter().all(|(rel, _)| rel != "hub"), "{links:?}");
+    }
 
     #[test]
     fn entry_id_keeps_safe_characters_and_encodes_the_rest() {

@@ -102,6 +102,8 @@ pub struct ChannelInfo {
     pub updated: DateTime<Utc>,
     /// How many articles the channel holds.
     pub item_count: usize,
+    /// The WebSub hub readers may subscribe at (`[site] websub_hub`).
+    pub hub: Option<String>,
 }
 
 impl ChannelInfo {
@@ -137,6 +139,7 @@ impl ChannelInfo {
             language,
             updated,
             item_count: feed.articles.len(),
+            hub: site.websub_hub.as_ref().map(|hub| hub.to_string()),
         }
     }
 

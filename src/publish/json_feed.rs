@@ -20,9 +20,19 @@ struct JsonFeed<'a> {
     title: &'a str,
     home_page_url: &'a str,
     feed_url: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     description: &'a str,
     language: &'a str,
     items: Vec<Item<'a>>,
+}
+
+/// JSON Feed 1.1 `hubs`: where readers subscribe for real-time updates.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    protocol: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -104,6 +114,14 @@ pub fn render(info: &ChannelInfo, feed: &ChannelFeed) -> Result<Vec<u8>, serde_j
         title: &info.title,
         home_page_url: &info.home_url,
         feed_url: info.url(Format::JsonFeed),
+        hubs: info
+            .hub
+            .iter()
+            .map(|url| Hub {
+                protocol: "WebSub",
+                url,
+            })
+            .collect(),
         description: &info.description,
         language: &info.language,
         items: feed.articles.iter().map(item).collect(),
@@ -179,11 +197,15 @@ fn rfc3339(instant: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::model::Channel;
     use crate::publish::test_support::{article, config, feed};
 
     fn render_json(articles: Vec<Article>) -> serde_json::Value {
-        let config = config("out".into());
+        render_json_with(config("out".into()), articles)
+    }
+
+    fn render_json_with(config: Config, articles: Vec<Article>) -> serde_json::Value {
         let feed = feed(Channel::Tag("protests".to_owned()), "Protests", articles);
         let info = ChannelInfo::new(&config, &feed);
         serde_json::from_slice(&render(&info, &feed).unwrap()).unwrap()
@@ -195,6 +217,23 @@ mod tests {
         story.authors.clear();
         let json = render_json(vec![story]);
         assert_eq!(json["items"][0]["authors"][0]["name"], "Associated Press");
+    }
+
+    #[test]
+    fn feed_lists_the_websub_hub_in_hubs() {
+        let mut config = config("out".into());
+        config.site.websub_hub = url::Url::parse("https://hub.example.org/").ok();
+        let json = render_json_with(config, Vec::new());
+        assert_eq!(
+            json["hubs"],
+            serde_json::json!([{"type": "WebSub", "url": "https://hub.example.org/"}])
+        );
+    }
+
+    #[test]
+    fn feed_without_websub_hub_has_no_hubs_key() {
+        let json = render_json(Vec::new());
+        assert!(json.get("hubs").is_none(), "{json}");
     }
 
     #[test]

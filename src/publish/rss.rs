@@ -57,18 +57,30 @@ pub fn render(
     Ok(bytes)
 }
 
-/// `<atom:link rel="self">`, which feed validators expect on RSS.
+/// `<atom:link rel="self">`, which feed validators expect on RSS, and
+/// `<atom:link rel="hub">` when a WebSub hub is configured (WebSub §4 wants
+/// both: the hub to subscribe at and the topic URL to subscribe to).
 fn self_link(info: &ChannelInfo) -> ExtensionMap {
-    let link = Extension {
+    let atom_link = |attrs: Vec<(&str, String)>| Extension {
         name: "atom:link".to_owned(),
-        attrs: BTreeMap::from([
-            ("href".to_owned(), info.url(Format::Rss)),
-            ("rel".to_owned(), "self".to_owned()),
-            ("type".to_owned(), Format::Rss.mime_type().to_owned()),
-        ]),
+        attrs: attrs
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
         ..Extension::default()
     };
-    extension_map("atom", "link", vec![link])
+    let mut links = vec![atom_link(vec![
+        ("href", info.url(Format::Rss)),
+        ("rel", "self".to_owned()),
+        ("type", Format::Rss.mime_type().to_owned()),
+    ])];
+    if let Some(hub) = &info.hub {
+        links.push(atom_link(vec![
+            ("href", hub.clone()),
+            ("rel", "hub".to_owned()),
+        ]));
+    }
+    extension_map("atom", "link", links)
 }
 
 fn item(config: &Config, article: &Article) -> Item {
@@ -183,7 +195,10 @@ mod tests {
     use crate::publish::test_support::{article, config, feed};
 
     fn render_one(story: Article) -> String {
-        let config = config("out".into());
+        render_with(config("out".into()), story)
+    }
+
+    fn render_with(config: Config, story: Article) -> String {
         let feed = feed(Published::All, "", vec![story]);
         let info = ChannelInfo::new(&config, &feed);
         String::from_utf8(render(&config, &info, &feed).unwrap()).unwrap()
@@ -255,6 +270,31 @@ mod tests {
         assert!(xml.contains(
             r#"<atom:link href="https://feeds.example.org/all.rss" rel="self" type="application/rss+xml"#
         ));
+    }
+
+    #[test]
+    fn channel_names_the_websub_hub_next_to_its_self_link() {
+        let mut config = config("out".into());
+        config.site.websub_hub = url::Url::parse("https://hub.example.org/").ok();
+        let xml = render_with(config, article("a"));
+        let parsed = Channel::read_from(xml.as_bytes()).unwrap();
+        let links: Vec<(&str, &str)> = parsed.extensions["atom"]["link"]
+            .iter()
+            .map(|link| (link.attrs["rel"].as_str(), link.attrs["href"].as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("self", "https://feeds.example.org/all.rss"),
+                ("hub", "https://hub.example.org/"),
+            ]
+        );
+    }
+
+    #[test]
+    fn channel_without_websub_hub_has_no_hub_link() {
+        let xml = render_one(article("a"));
+        assert!(!xml.contains(r#"rel="hub""#), "{xml}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn config(output_dir: PathBuf) -> Config {
             state_dir: PathBuf::from("state"),
             max_items: 50,
             language: "en".to_owned(),
+            websub_hub: None,
         },
         defaults: Defaults {
             schedule,

@@ -24,6 +24,7 @@ const SITE_KEYS: &[&str] = &[
     "state_dir",
     "max_items",
     "language",
+    "websub_hub",
 ];
 const DEFAULTS_KEYS: &[&str] = &["schedule", "timeout", "max_body", "concurrency", "per_host"];
 const SECTION_KEYS: &[&str] = &["slug", "title"];
@@ -62,6 +63,11 @@ pub(super) fn site(
         .positive("max_items", report)
         .unwrap_or(DEFAULT_MAX_ITEMS);
     let language = language(&fields, report).unwrap_or_else(|| "en".to_string());
+    let websub_hub = fields.string("websub_hub", report).and_then(|hub| {
+        http_url(hub.get_ref())
+            .map_err(|err| report.error(hub.span(), format!("`websub_hub` in [site]: {err}")))
+            .ok()
+    });
     Some(Site {
         title: title?.into_inner(),
         description,
@@ -70,6 +76,7 @@ pub(super) fn site(
         state_dir,
         max_items,
         language,
+        websub_hub,
     })
 }
 

@@ -443,3 +443,108 @@ async fn published_xml_with_hub_links_is_well_formed_for_xmllint() {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// `wirefeed run` with a hub: the feeds a change touches are announced once
+/// they are written, and only those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_announces_exactly_the_feeds_a_change_rewrote() {
+    let hub = Hub::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let item = |id: &str, title: &str| {
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Agency</title><link>https://agency.example/</link><description>d</description>
+<item><title>{title}</title><link>https://agency.example/{id}</link><guid>{id}</guid><pubDate>Wed, 25 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"#
+        )
+    };
+    std::fs::write(spool.join("a.xml"), item("a", "Talks resume")).unwrap();
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[site]
+title = "Hub News"
+base_url = "https://feeds.example.org/"
+websub_hub = "{}"
+
+[[section]]
+slug = "politics"
+title = "Politics"
+
+[[section]]
+slug = "sports"
+title = "Sports"
+
+[[feed]]
+id = "spool"
+url = "file:spool"
+section = "politics"
+schedule = "* * * * * *"
+"#,
+            hub.url()
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first publish writes every file: all are announced.
+    assert!(announced(&hub, 0, "all.rss").await);
+    assert!(announced(&hub, 0, "sections/sports.json").await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let first = topics(&hub).len();
+
+    std::fs::write(spool.join("b.xml"), item("b", "Budget passes")).unwrap();
+    assert!(announced(&hub, first, "sections/politics.atom").await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut second: Vec<String> = topics(&hub)[first..].to_vec();
+    second.sort();
+    let _ = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // The new story is in all and politics; sports did not change (and one
+    // language means no language feeds).
+    let expected: Vec<String> = [
+        "all.atom",
+        "all.json",
+        "all.rss",
+        "sections/politics.atom",
+        "sections/politics.json",
+        "sections/politics.rss",
+    ]
+    .iter()
+    .map(|path| format!("https://feeds.example.org/{path}"))
+    .collect();
+    assert_eq!(second, expected);
+}
+
+/// The topics pinged so far, in order.
+fn topics(hub: &Hub) -> Vec<String> {
+    hub.pings()
+        .iter()
+        .filter_map(|ping| ping.topic().map(str::to_owned))
+        .collect()
+}
+
+/// Waits up to ten seconds for a ping of `path` among the pings after the
+/// first `skip`.
+async fn announced(hub: &Hub, skip: usize, path: &str) -> bool {
+    let topic = format!("https://feeds.example.org/{path}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if topics(hub).iter().skip(skip).any(|t| *t == topic) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

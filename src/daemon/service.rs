@@ -31,6 +31,7 @@ use tracing::{error, info, warn};
 use super::notify::Notifier;
 use super::planner::{Outcome, Planner};
 use super::server::{self, Metrics};
+use super::websub::HubNotifier;
 use crate::config::{self, Config, Problems};
 use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
 use crate::fetch::{FetchError, Fetcher};
@@ -50,6 +51,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 const PUBLISH_QUIET: Duration = Duration::from_secs(1);
 /// ...but never longer than this after the first.
 const PUBLISH_MAX_DELAY: Duration = Duration::from_secs(5);
+/// How long WebSub pings still waiting may take once a stop is requested.
+const HUB_DRAIN: Duration = Duration::from_secs(3);
 /// How soon a failed publish is tried again.
 const PUBLISH_RETRY: Duration = Duration::from_secs(30);
 
@@ -90,7 +93,9 @@ pub async fn run(
         metrics,
         publication: Publication::default(),
         pending: Pending::default(),
+        hub: None,
     };
+    service.follow_hub();
 
     service.planner.set_feeds(&service.config.feeds, Utc::now());
     // The last process may have stored more than it published before it
@@ -187,6 +192,14 @@ pub async fn run(
                 "stopping before the publish finished; it runs after a restart"
             );
         }
+    }
+    if let Some(hub) = service.hub.take()
+        && !hub.drain(HUB_DRAIN).await
+    {
+        warn!(
+            grace_s = HUB_DRAIN.as_secs(),
+            "stopping with WebSub pings unsent"
+        );
     }
     if let Some((stop, task)) = server {
         let _ = stop.send(());
@@ -301,6 +314,8 @@ struct Service {
     /// What this process has published under the current configuration.
     publication: Publication,
     pending: Pending,
+    /// Pings `[site] websub_hub` when published feeds change.
+    hub: Option<HubNotifier>,
 }
 
 impl Service {
@@ -359,6 +374,15 @@ impl Service {
         let now = Utc::now();
         match result {
             Ok(report) => {
+                if let Some(hub) = &self.hub {
+                    let base = &self.config.site.base_url;
+                    hub.announce(
+                        report
+                            .changed_feeds
+                            .iter()
+                            .filter_map(|path| base.join(path).ok()),
+                    );
+                }
                 self.metrics.record_publish(started.elapsed(), now);
                 self.health.last_publish = Some(now);
                 self.health.last_error = None;
@@ -386,6 +410,20 @@ impl Service {
         }
     }
 
+    /// Starts, replaces or stops the WebSub notifier to match the
+    /// configuration. A replaced notifier's waiting pings are dropped: they
+    /// were for the old hub.
+    fn follow_hub(&mut self) {
+        let wanted = self.config.site.websub_hub.as_ref();
+        if self.hub.as_ref().map(HubNotifier::hub) == wanted {
+            return;
+        }
+        self.hub = wanted.map(|hub| {
+            info!(%hub, "announcing changed feeds to the WebSub hub");
+            HubNotifier::spawn(hub.clone(), reqwest::Client::new())
+        });
+    }
+
     /// Reads feeds.toml again. A valid file replaces the running configuration
     /// (added feeds start, removed ones stop, changed schedules apply) and
     /// everything is published under it; an invalid one is refused with every
@@ -407,6 +445,7 @@ impl Service {
                 }
                 info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
                 self.config = new;
+                self.follow_hub();
                 self.health.refused_reload = None;
                 // Titles, sections and URLs are in every file.
                 self.publication = Publication::default();

@@ -79,6 +79,7 @@ pub struct PingStats {
 /// Dropping it stops the background task, abandoning pings in flight.
 #[derive(Debug)]
 pub struct HubNotifier {
+    hub: Url,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
 }
@@ -94,15 +95,21 @@ impl HubNotifier {
     pub fn spawn_with_retry(hub: Url, client: Client, retry: Retry) -> HubNotifier {
         let shared = Arc::new(Shared::default());
         let worker = Worker {
-            hub,
+            hub: hub.clone(),
             client,
             retry,
             shared: Arc::clone(&shared),
         };
         HubNotifier {
+            hub,
             shared,
             task: tokio::spawn(worker.run()),
         }
+    }
+
+    /// The hub this notifier pings.
+    pub fn hub(&self) -> &Url {
+        &self.hub
     }
 
     /// Queues a ping for each of `topics` (the public URLs of feeds whose

@@ -15,6 +15,7 @@ base_url = "https://feeds.test.example/"
 output_dir = "output"
 state_dir = "state"
 max_items = 50
+websub_hub = "https://hub.test.example/"
 
 [[section]]
 slug = "politics"

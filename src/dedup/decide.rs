@@ -87,18 +87,81 @@ pub const MIN_TITLE_WORDS_ALONE: usize = 6;
 ///   similarity: "X: We are ready to fight" and "X: We are ready to talk"
 ///   share most of their word pairs and are different news.
 pub fn is_same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
-    if numbers_differ(&a.title, &b.title) || numbers_differ(&a.lead, &b.lead) {
-        return false;
+    compare(a, b).verdict.is_same()
+}
+
+/// Why two stories are or are not the same: the verdict of
+/// [`is_same_story`] with the figures it rests on, for `explain`, `preview`
+/// and the evaluation of the folding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    pub verdict: Verdict,
+    /// Shared word pairs of title + lead (Jaccard), when both leads are usable.
+    pub story: Option<f64>,
+    /// Shared title words (Jaccard).
+    pub title: f64,
+    /// Shared word pairs of the leads (Jaccard), when both leads are usable.
+    pub lead: Option<f64>,
+}
+
+/// The rule of [`is_same_story`] that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Title and lead overlap enough.
+    SameStory,
+    /// Nearly identical leads under a rewritten headline.
+    SameLead,
+    /// Equal long titles, no usable leads.
+    SameTitle,
+    /// Both carry numbers and not the same ones.
+    NumbersDiffer,
+    /// Not similar enough.
+    Different,
+}
+
+impl Verdict {
+    pub fn is_same(self) -> bool {
+        matches!(
+            self,
+            Verdict::SameStory | Verdict::SameLead | Verdict::SameTitle
+        )
     }
-    let leads_usable = a.lead.len() >= MIN_LEAD_WORDS && b.lead.len() >= MIN_LEAD_WORDS;
-    if !leads_usable {
-        return a.title == b.title && a.title.len() >= MIN_TITLE_WORDS_ALONE;
-    }
+}
+
+/// Compares two stories (from different feeds); see [`is_same_story`].
+pub fn compare(a: &Fingerprint, b: &Fingerprint) -> Comparison {
     let title_words = |f: &Fingerprint| f.title.iter().cloned().collect::<BTreeSet<_>>();
-    let story = jaccard(&a.story_shingles(), &b.story_shingles());
     let title = jaccard(&title_words(a), &title_words(b));
-    let lead = jaccard(&a.lead_shingles(), &b.lead_shingles());
-    (story >= MIN_STORY_SIMILARITY && title >= MIN_TITLE_SIMILARITY) || lead >= MIN_LEAD_SIMILARITY
+    let leads_usable = a.lead.len() >= MIN_LEAD_WORDS && b.lead.len() >= MIN_LEAD_WORDS;
+    let (story, lead) = if leads_usable {
+        (
+            Some(jaccard(&a.story_shingles(), &b.story_shingles())),
+            Some(jaccard(&a.lead_shingles(), &b.lead_shingles())),
+        )
+    } else {
+        (None, None)
+    };
+    let verdict = if numbers_differ(&a.title, &b.title) || numbers_differ(&a.lead, &b.lead) {
+        Verdict::NumbersDiffer
+    } else if let (Some(story), Some(lead)) = (story, lead) {
+        if story >= MIN_STORY_SIMILARITY && title >= MIN_TITLE_SIMILARITY {
+            Verdict::SameStory
+        } else if lead >= MIN_LEAD_SIMILARITY {
+            Verdict::SameLead
+        } else {
+            Verdict::Different
+        }
+    } else if a.title == b.title && a.title.len() >= MIN_TITLE_WORDS_ALONE {
+        Verdict::SameTitle
+    } else {
+        Verdict::Different
+    };
+    Comparison {
+        verdict,
+        story,
+        title,
+        lead,
+    }
 }
 
 /// Whether both texts carry numbers and not the same ones.

@@ -17,6 +17,6 @@ pub mod merge;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use decide::{Revision, content_digest, is_same_story, revision};
+pub use decide::{Comparison, Revision, Verdict, compare, content_digest, is_same_story, revision};
 pub use fingerprint::Fingerprint;
 pub use merge::{SourceVersion, combine, keep_first_seen};

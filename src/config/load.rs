@@ -14,6 +14,7 @@ mod units;
 mod values;
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use toml::de::DeTable;
@@ -105,7 +106,7 @@ fn config(
         );
     }
 
-    let sections = sections(&root, report);
+    let (sections, section_spans) = sections(&root, report);
     let context = FeedContext {
         defaults: &defaults,
         sections: &sections,
@@ -118,6 +119,7 @@ fn config(
         .map(|(i, (table, span))| feed::feed(table, span, i, &context, report))
         .collect();
     check_duplicate_feeds(&feeds, report);
+    warn_on_unused_sections(&sections, &section_spans, &feeds, report);
 
     let tag_aliases = site::tag_aliases(root.table("tags", report), report);
     let server = root
@@ -138,9 +140,11 @@ fn config(
     })
 }
 
-/// Every `[[section]]`; a repeated slug is an error at the second one.
-fn sections(root: &Fields<'_, '_>, report: &mut Report<'_>) -> Vec<Section> {
+/// Every `[[section]]` with the span of its slug; a repeated slug is an
+/// error at the second one.
+fn sections(root: &Fields<'_, '_>, report: &mut Report<'_>) -> (Vec<Section>, Vec<Range<usize>>) {
     let mut sections: Vec<Section> = Vec::new();
+    let mut spans: Vec<Range<usize>> = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
     for (i, (table, span)) in root
         .tables("section", "[[section]]", report)
@@ -162,10 +166,54 @@ fn sections(root: &Fields<'_, '_>, report: &mut Report<'_>) -> Vec<Section> {
             None => {
                 first_line.insert(section.slug.clone(), line);
                 sections.push(section);
+                spans.push(slug_span);
             }
         }
     }
-    sections
+    (sections, spans)
+}
+
+/// A section no feed and no rule files anything under is published empty
+/// forever: most likely a slug misspelt where it was meant to be used.
+/// Skipped while the file has errors (a misspelt section is one) and while
+/// it has no feeds yet.
+fn warn_on_unused_sections(
+    sections: &[Section],
+    spans: &[Range<usize>],
+    feeds: &[ParsedFeed],
+    report: &mut Report<'_>,
+) {
+    if feeds.is_empty() || report.has_errors() {
+        return;
+    }
+    let Some(feeds) = feeds
+        .iter()
+        .map(|feed| feed.config.as_ref())
+        .collect::<Option<Vec<&FeedConfig>>>()
+    else {
+        return;
+    };
+    let used = |slug: &str| {
+        feeds.iter().any(|feed| {
+            feed.section.as_deref() == Some(slug)
+                || feed
+                    .rules
+                    .iter()
+                    .any(|rule| rule.then.section.as_deref() == Some(slug))
+        })
+    };
+    for (section, span) in sections.iter().zip(spans) {
+        if !used(&section.slug) {
+            report.warning_with_hint(
+                span.clone(),
+                format!(
+                    "section `{}` is declared but no feed or rule uses it; it is published empty",
+                    section.slug
+                ),
+                Some("set `section` on a [[feed]] or a [[feed.rule]], or remove it".to_string()),
+            );
+        }
+    }
 }
 
 /// Ids must be unique (state and attribution hang off them); the same url
@@ -456,18 +504,18 @@ mod tests {
     #[test]
     fn duplicate_feed_url_is_a_warning_pointing_at_the_first() {
         let warnings = warnings_of(&minimal(
-            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n[[feed]]\nid = \"b\"\nurl = \"https://a.example/\"\n",
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\n[[feed]]\nid = \"b\"\nurl = \"https://a.example/\"\n",
         ));
         let found = positions(&warnings);
         assert_eq!(found.len(), 1, "{warnings}");
-        assert_eq!((found[0].0, found[0].1), (13, 7));
+        assert_eq!((found[0].0, found[0].1), (14, 7));
         assert!(found[0].3.contains("also used on line 10"));
     }
 
     #[test]
     fn timeout_longer_than_the_schedule_interval_is_a_warning() {
         let warnings = warnings_of(&minimal(
-            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nschedule = \"*/30 * * * * *\"\ntimeout = \"1m\"\n",
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nschedule = \"*/2 * * * *\"\ntimeout = \"3m\"\nsection = \"politics\"\n",
         ));
         assert_eq!(warnings.0.len(), 1, "{warnings}");
         assert_eq!(warnings.0[0].line, Some(12));
@@ -477,10 +525,10 @@ mod tests {
     #[test]
     fn catch_all_rule_before_others_is_a_warning() {
         let warnings = warnings_of(&minimal(
-            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n[[feed.rule]]\nkind = \"news\"\n[[feed.rule]]\ncategory = \"x\"\ndrop = true\n[[feed.rule]]\ntags = [\"all\"]\n",
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\n[[feed.rule]]\nkind = \"news\"\n[[feed.rule]]\ncategory = \"x\"\ndrop = true\n[[feed.rule]]\ntags = [\"all\"]\n",
         ));
         assert_eq!(warnings.0.len(), 1, "{warnings}");
-        assert_eq!(warnings.0[0].line, Some(11));
+        assert_eq!(warnings.0[0].line, Some(12));
     }
 
     #[test]
@@ -626,7 +674,7 @@ mod tests {
     #[test]
     fn default_timeout_longer_than_default_schedule_is_one_warning() {
         let text = minimal(
-            "[defaults]\nschedule = \"* * * * *\"\ntimeout = \"2m\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n",
+            "[defaults]\nschedule = \"* * * * *\"\ntimeout = \"2m\"\n[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\n",
         );
         let warnings = warnings_of(&text);
         assert_eq!(warnings.0.len(), 1, "{warnings}");
@@ -663,5 +711,53 @@ mod tests {
         assert_eq!(config.tag_aliases.len(), 1);
         assert!(config.tag_aliases.contains_key("gaza strip"));
         assert_eq!(warnings.0.len(), 1, "{warnings}");
+    }
+
+    #[test]
+    fn a_rule_shadowed_by_an_earlier_broader_rule_is_a_warning_at_the_later_rule() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\n\
+             [[feed.rule]]\ncategory = \"Sport\"\ntags = [\"sport\"]\nkind = \"news\"\n\
+             [[feed.rule]]\ncategory = \"sport\"\ntitle_matches = \"^Live\"\ntags = [\"live\"]\n",
+        ));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(16));
+        assert!(warnings.0[0].message.contains("line 12"), "{warnings}");
+    }
+
+    #[test]
+    fn a_later_rule_setting_a_field_the_earlier_one_does_not_is_not_shadowed() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\n\
+             [[feed.rule]]\ncategory = \"Sport\"\ntags = [\"sport\"]\n\
+             [[feed.rule]]\ncategory = \"sport\"\ntitle_matches = \"^Live\"\ntags = [\"live\"]\nbreaking = true\n\
+             [[feed.rule]]\ntitle_matches = \"^Live\"\ntags = [\"live\"]\n",
+        ));
+        assert!(warnings.is_empty(), "{warnings}");
+    }
+
+    #[test]
+    fn an_unused_section_is_a_warning_at_its_slug() {
+        let text = format!(
+            "{}\n[[section]]\nslug = \"sports\"\ntitle = \"Sports\"\n\
+             [[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\n\
+             [[feed.rule]]\ncategory = \"x\"\nsection = \"politics\"\n",
+            minimal("")
+        );
+        let warnings = warnings_of(&text);
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(10));
+        assert!(warnings.0[0].message.contains("`sports`"), "{warnings}");
+    }
+
+    #[test]
+    fn a_remote_feed_faster_than_once_a_minute_is_a_warning_but_a_local_one_is_not() {
+        let warnings = warnings_of(&minimal(
+            "[[feed]]\nid = \"a\"\nurl = \"https://a.example/\"\nsection = \"politics\"\nschedule = \"*/20 * * * * *\"\n\
+             [[feed]]\nid = \"b\"\nurl = \"http://127.0.0.1:8080/feed\"\nsection = \"politics\"\nschedule = \"*/20 * * * * *\"\n",
+        ));
+        assert_eq!(warnings.0.len(), 1, "{warnings}");
+        assert_eq!(warnings.0[0].line, Some(12));
+        assert!(warnings.0[0].message.contains("a.example"), "{warnings}");
     }
 }

@@ -13,7 +13,9 @@ use super::report::Report;
 use super::settings::{language, max_body, schedule, timeout};
 use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
-use crate::config::{Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section};
+use crate::config::{
+    Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section, SourceLocation,
+};
 
 const FEED_KEYS: &[&str] = &[
     "id", "name", "url", "home_url", "schedule", "timeout", "max_body", "section", "kind", "tags",
@@ -100,6 +102,14 @@ pub(super) fn feed(
         context.defaults,
         report,
     );
+    if let Some(location) = &location {
+        warn_if_remote_and_faster_than_a_minute(
+            &fields,
+            location,
+            feed_schedule.as_ref().unwrap_or(&context.defaults.schedule),
+            report,
+        );
+    }
     let section = section_ref(&fields, "section", context.sections, report);
     let kind = kind(&fields, report);
     let rules = fields
@@ -109,6 +119,7 @@ pub(super) fn feed(
         .map(|(i, (table, span))| rule(table, span, i, &fields.what, context.sections, report))
         .collect::<Vec<_>>();
     warn_on_catch_all_rules_before_others(&rules, report);
+    warn_on_shadowed_rules(&rules, report);
 
     let name = fields.string("name", report).map(|s| s.into_inner());
     let tags = fields.strings("tags", report).unwrap_or_default();
@@ -321,6 +332,115 @@ fn warn_on_catch_all_rules_before_others(rules: &[ParsedRule], report: &mut Repo
             ),
         );
     }
+}
+
+/// A rule every item of which an earlier rule also matches, where the
+/// earlier rule sets every field it sets (or drops), never changes anything:
+/// first match wins per field. Most likely the rules are in the wrong order.
+/// Skipped while the file has errors: a rule whose regex did not compile
+/// would look like a catch-all.
+fn warn_on_shadowed_rules(rules: &[ParsedRule], report: &mut Report<'_>) {
+    if report.has_errors() {
+        return;
+    }
+    for (index, later) in rules.iter().enumerate() {
+        let shadow = rules[..index]
+            .iter()
+            .find(|earlier| always_wins_over(&earlier.rule, &later.rule));
+        if let Some(earlier) = shadow {
+            report.warning_with_hint(
+                later.span.clone(),
+                format!(
+                    "this rule can never take effect: the rule on line {} matches every item it matches and sets the same fields first",
+                    earlier.rule.line
+                ),
+                Some("put the more specific rule first".to_string()),
+            );
+        }
+    }
+}
+
+/// Whether `earlier` decides every field `later` would set, for every item
+/// `later` matches.
+fn always_wins_over(earlier: &Rule, later: &Rule) -> bool {
+    let (a, b) = (&earlier.when, &later.when);
+    let same_text = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (None, _) => true,
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        (Some(_), None) => false,
+    };
+    let same_pattern = |x: &Option<Regex>, y: &Option<Regex>| match (x, y) {
+        (None, _) => true,
+        (Some(x), Some(y)) => x.as_str() == y.as_str(),
+        (Some(_), None) => false,
+    };
+    let matches_all_it_matches = same_text(&a.category, &b.category)
+        && same_text(&a.author, &b.author)
+        && same_pattern(&a.title_matches, &b.title_matches)
+        && same_pattern(&a.url_matches, &b.url_matches);
+    if !matches_all_it_matches {
+        return false;
+    }
+    let (x, y) = (&earlier.then, &later.then);
+    let sets_something = y.drop
+        || y.section.is_some()
+        || y.kind.is_some()
+        || y.tags.is_some()
+        || y.regions.is_some()
+        || y.series.is_some()
+        || y.breaking.is_some();
+    if !sets_something {
+        return false;
+    }
+    if x.drop {
+        return true;
+    }
+    !y.drop
+        && (y.section.is_none() || x.section.is_some())
+        && (y.kind.is_none() || x.kind.is_some())
+        && (y.tags.is_none() || x.tags.is_some())
+        && (y.regions.is_none() || x.regions.is_some())
+        && (y.series.is_none() || x.series.is_some())
+        && (y.breaking.is_none() || x.breaking.is_some())
+}
+
+/// Fetching someone else's server more than once a minute gets a newsroom
+/// blocked; agencies ask for a minute or more. Local sources may go faster.
+fn warn_if_remote_and_faster_than_a_minute(
+    fields: &Fields<'_, '_>,
+    location: &SourceLocation,
+    schedule: &Schedule,
+    report: &mut Report<'_>,
+) {
+    let SourceLocation::Http(url) = location else {
+        return;
+    };
+    let local = match url.host() {
+        Some(url::Host::Domain(host)) => host == "localhost" || host.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => true,
+    };
+    let Some(interval) = schedule.shortest_interval() else {
+        return;
+    };
+    if local || interval >= Duration::from_secs(60) {
+        return;
+    }
+    let span = fields
+        .get("schedule")
+        .or_else(|| fields.get("url"))
+        .map_or_else(|| fields.span(), |v| v.span());
+    report.warning_with_hint(
+        span,
+        format!(
+            "{} fetches {} every {interval:?} (schedule `{}`), faster than once a minute",
+            fields.what,
+            url.host_str().unwrap_or_default(),
+            schedule.expr
+        ),
+        Some("remote servers may block this; use a schedule of a minute or more".to_string()),
+    );
 }
 
 /// The regex crate draws the pattern with a caret over several lines; a

@@ -55,6 +55,13 @@ impl<'t> Report<'t> {
         self.lines.position(offset).0
     }
 
+    /// Whether an error (not only warnings) was reported so far.
+    pub(super) fn has_errors(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|problem| problem.severity == Severity::Error)
+    }
+
     pub(super) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.add(Severity::Error, Some(span), message.into(), None);
     }

@@ -121,10 +121,24 @@ struct FeedMessage {
     _in_flight: OwnedSemaphorePermit,
 }
 
+/// Told about each feed as soon as it is stored, for progress displays.
+pub trait Progress: Send + Sync {
+    /// `feed_id` is done; `failed` when its fetch or parse failed.
+    fn feed_done(&self, feed_id: &str, failed: bool);
+}
+
 /// Runs one full cycle over every enabled feed, then publishes.
 pub async fn run_once(config: &Config) -> Result<CycleReport, CycleError> {
+    run_once_with(config, None).await
+}
+
+/// [`run_once`], telling `progress` about each feed as it is stored.
+pub async fn run_once_with(
+    config: &Config,
+    progress: Option<Arc<dyn Progress>>,
+) -> Result<CycleReport, CycleError> {
     let fetcher = Arc::new(Fetcher::new(&config.defaults)?);
-    run_feeds(config, &fetcher, None).await
+    run_feeds(config, &fetcher, None, progress).await
 }
 
 /// Runs the enabled feeds named in `only` (every enabled feed when `None`),
@@ -133,9 +147,10 @@ pub async fn run_feeds(
     config: &Config,
     fetcher: &Arc<Fetcher>,
     only: Option<&[String]>,
+    progress: Option<Arc<dyn Progress>>,
 ) -> Result<CycleReport, CycleError> {
     let started = Instant::now();
-    let (mut report, _) = ingest_feeds(config, fetcher, only).await?;
+    let (mut report, _) = ingest_feeds(config, fetcher, only, progress).await?;
     let publishing = Instant::now();
     report.publish = publish_changes(config, &mut Publication::default(), None).await?;
     report.publishing = publishing.elapsed();
@@ -152,6 +167,7 @@ pub async fn ingest_feeds(
     config: &Config,
     fetcher: &Arc<Fetcher>,
     only: Option<&[String]>,
+    progress: Option<Arc<dyn Progress>>,
 ) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
     let mut store = Store::open(&state_path(config))?;
@@ -214,6 +230,15 @@ pub async fn ingest_feeds(
                     Err(_) => break,
                 }
             }
+            let done: Vec<(String, bool)> = group
+                .iter()
+                .map(|m| {
+                    (
+                        m.feed_id.clone(),
+                        matches!(m.result, FeedResult::Failed { .. }),
+                    )
+                })
+                .collect();
             let started = Instant::now();
             store.group(|store| {
                 group
@@ -221,6 +246,11 @@ pub async fn ingest_feeds(
                     .try_for_each(|message| store_feed(store, message, &mut report))
             })?;
             report.storing += started.elapsed();
+            if let Some(progress) = &progress {
+                for (feed_id, failed) in &done {
+                    progress.feed_done(feed_id, *failed);
+                }
+            }
         }
         Ok::<_, StoreError>((store, report))
     });

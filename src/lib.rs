@@ -17,6 +17,7 @@
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
+//! - [`progress`] is the progress bar `once` shows on a terminal.
 
 pub mod config;
 pub mod cycle;
@@ -26,6 +27,7 @@ pub mod fetch;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod progress;
 pub mod publish;
 pub mod status;
 pub mod store;

@@ -6,11 +6,13 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
+use wirefeed::progress::{FeedProgress, LogWriter};
 use wirefeed::{cycle, status, store::Store};
 
 const EXIT_CONFIG: u8 = 1;
@@ -56,16 +58,21 @@ struct StatusArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let terminal = std::io::stderr().is_terminal();
+    // With a progress bar, a line per feed would bury it: warnings and
+    // errors still print, RUST_LOG still decides when set.
+    let progress = terminal && matches!(cli.command, Command::Once(_));
+    let default_level = if progress { "warn" } else { "info" };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(LogWriter)
+        .with_ansi(terminal)
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .init();
     match cli.command {
         Command::Check(arg) => check(&arg.config),
-        Command::Once(arg) => once(&arg.config),
+        Command::Once(arg) => once(&arg.config, progress),
         Command::Run(arg) => run(&arg.config),
         Command::Status(args) => show_status(&args.config, args.json),
     }
@@ -114,7 +121,7 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
     }
 }
 
-fn once(path: &Path) -> ExitCode {
+fn once(path: &Path, show_progress: bool) -> ExitCode {
     let config = match load(path) {
         Ok(config) => config,
         Err(code) => return code,
@@ -126,7 +133,20 @@ fn once(path: &Path) -> ExitCode {
             return ExitCode::from(EXIT_RUNTIME);
         }
     };
-    match runtime.block_on(cycle::run_once(&config)) {
+    let progress = show_progress.then(|| {
+        let total = config.feeds.iter().filter(|feed| feed.enabled).count();
+        FeedProgress::start(total as u64)
+    });
+    let result = runtime.block_on(cycle::run_once_with(
+        &config,
+        progress
+            .clone()
+            .map(|progress| progress as Arc<dyn cycle::Progress>),
+    ));
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
+    match result {
         Ok(report) => {
             println!(
                 "{} feeds: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \

@@ -156,6 +156,45 @@ fn once_exits_0_with_a_failing_feed_and_status_shows_it() {
     assert!(missing.contains("never"), "never succeeded: {table}");
 }
 
+/// On a terminal `once` draws a progress bar over the feeds and keeps only
+/// warnings in the log; piped, it prints plain log lines and no bar.
+#[test]
+fn once_shows_progress_on_a_terminal_and_plain_lines_when_piped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_agency_and_missing(dir.path());
+    let piped = wirefeed(&["once"], dir.path());
+    let piped_log = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped_log.contains(" INFO "), "{piped_log}");
+    assert!(!piped_log.contains("/2 feeds"), "{piped_log}");
+
+    // util-linux `script` gives the command a pseudo-terminal.
+    let command = format!(
+        "{} once --config {}",
+        env!("CARGO_BIN_EXE_wirefeed"),
+        dir.path().join("feeds.toml").display()
+    );
+    let Ok(on_terminal) = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+    else {
+        eprintln!("skipped: no `script` command to open a terminal");
+        return;
+    };
+    let screen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(on_terminal.status.success(), "{screen}");
+    assert!(screen.contains("/2 feeds"), "progress bar drawn: {screen}");
+    assert!(
+        !screen.contains(" INFO "),
+        "info lines kept out of the bar's way: {screen}"
+    );
+    assert!(
+        screen.contains("WARN"),
+        "the failing feed still shows: {screen}"
+    );
+    assert!(screen.contains("2 feeds: 1 failed"), "{screen}");
+}
+
 /// `wirefeed status --json` in `dir`, parsed: the feeds by id.
 fn status_json(dir: &Path) -> Vec<Value> {
     let out = wirefeed(&["status", "--json"], dir);

@@ -322,7 +322,7 @@ impl Service {
     /// Runs `due` feeds, hands each outcome to the planner, and queues a
     /// publish of the channels they changed.
     async fn run_batch(&mut self, due: &[String]) {
-        let result = cycle::ingest_feeds(&self.config, &self.fetcher, Some(due)).await;
+        let result = cycle::ingest_feeds(&self.config, &self.fetcher, Some(due), None).await;
         let now = Utc::now();
         match result {
             Ok((report, changed)) => {

@@ -178,6 +178,9 @@ pub async fn run(
             }
         }
         notifier.status(&service.health.line(&service.planner));
+        if let Some(hub) = &service.hub {
+            service.metrics.record_websub(hub.stats());
+        }
     }
 
     notifier.stopping();

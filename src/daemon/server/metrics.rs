@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::daemon::websub::PingStats;
+
 /// Counters the service loop updates and the server reads. Cheap to clone
 /// (one `Arc` inside), `Send + Sync`.
 #[derive(Clone, Default)]
@@ -25,6 +27,8 @@ struct Counters {
     publish_seconds_sum: f64,
     publish_count: u64,
     last_publish: Option<DateTime<Utc>>,
+    /// What the WebSub notifier has done, when a hub is configured.
+    websub: Option<PingStats>,
 }
 
 impl Metrics {
@@ -65,6 +69,11 @@ impl Metrics {
     /// (nothing had changed): as fresh as a publish, for /healthz.
     pub fn record_current(&self, at: DateTime<Utc>) {
         self.lock().last_publish = Some(at);
+    }
+
+    /// Notes what the WebSub notifier has done so far.
+    pub fn record_websub(&self, stats: PingStats) {
+        self.lock().websub = Some(stats);
     }
 
     /// Drops every series of a feed a reload removed, so it stops being exported.
@@ -139,6 +148,31 @@ impl Metrics {
                 "wirefeed_last_publish_timestamp_seconds {}",
                 seconds(at - DateTime::UNIX_EPOCH)
             );
+        }
+        if let Some(stats) = counters.websub {
+            header(
+                &mut out,
+                "wirefeed_websub_pings_total",
+                "counter",
+                "WebSub publish pings by outcome: delivered, failed (attempts) and given_up (topics).",
+            );
+            for (outcome, count) in [
+                ("delivered", stats.delivered),
+                ("failed", stats.failed),
+                ("given_up", stats.given_up),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "wirefeed_websub_pings_total{{outcome=\"{outcome}\"}} {count}"
+                );
+            }
+            header(
+                &mut out,
+                "wirefeed_websub_waiting",
+                "gauge",
+                "Topics waiting for a WebSub ping or its retry.",
+            );
+            let _ = writeln!(out, "wirefeed_websub_waiting {}", stats.waiting);
         }
         header(
             &mut out,
@@ -259,5 +293,22 @@ mod tests {
         let text = Metrics::default().render(at(0));
         assert!(!text.contains("wirefeed_last_publish_timestamp_seconds"));
         assert!(text.contains("wirefeed_publish_duration_seconds_count 0\n"));
+    }
+
+    #[test]
+    fn websub_pings_are_exported_only_when_a_hub_is_configured() {
+        let metrics = Metrics::default();
+        assert!(!metrics.render(at(0)).contains("websub"));
+        metrics.record_websub(PingStats {
+            delivered: 12,
+            failed: 3,
+            given_up: 1,
+            waiting: 2,
+        });
+        let text = metrics.render(at(0));
+        assert!(text.contains("wirefeed_websub_pings_total{outcome=\"delivered\"} 12\n"));
+        assert!(text.contains("wirefeed_websub_pings_total{outcome=\"failed\"} 3\n"));
+        assert!(text.contains("wirefeed_websub_pings_total{outcome=\"given_up\"} 1\n"));
+        assert!(text.contains("wirefeed_websub_waiting 2\n"));
     }
 }

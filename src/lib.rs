@@ -17,11 +17,13 @@
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
+//! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
 
 pub mod config;
 pub mod cycle;
 pub mod daemon;
 pub mod dedup;
+pub mod editor;
 pub mod fetch;
 pub mod model;
 pub mod normalize;

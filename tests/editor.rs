@@ -413,3 +413,31 @@ enabled = false
     let (before, after) = (load(&full), load(&empty));
     assert_eq!(after, before);
 }
+
+#[test]
+fn add_of_a_feed_url_takes_the_given_id_and_no_section() {
+    let room = Newsroom::new();
+    let atom = room.server.url("/partner/atom.xml");
+    let out = room.run(&["add", &atom, "--id", "partner"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        room.feeds_toml(),
+        format!(
+            "{}\n[[feed]]\nid = \"partner\"\nname = \"Partner Daily\"\nurl = \"{atom}\"\n",
+            room.original
+        )
+    );
+    assert!(
+        !text(&out.stdout).contains("found on"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = room.run(&["add", &room.server.url("/partner/"), "--id", "Partner Two"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("may hold only lower-case letters"),
+        "{}",
+        text(&out.stderr)
+    );
+}

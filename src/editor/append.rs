@@ -63,8 +63,18 @@ pub fn append_feeds(text: &str, path: &Path, feeds: &[NewFeed]) -> Result<String
 }
 
 /// Writes `edited` over `path` and checks that it loads; on failure puts
-/// `original` back and says what `config::load` found.
+/// `original` back and says what `config::load` found. Refuses when the file
+/// no longer holds `original` (someone saved it while the feed was fetched).
 pub fn write_checked(path: &Path, original: &str, edited: &str) -> Result<Config, EditorError> {
+    let now = std::fs::read_to_string(path).map_err(|source| EditorError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if now != original {
+        return Err(EditorError::ChangedMeanwhile {
+            path: path.to_path_buf(),
+        });
+    }
     write_atomically(path, edited)?;
     match config::load(path) {
         Ok((config, _warnings)) => Ok(config),
@@ -85,6 +95,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), EditorError> {
         let path = path.to_path_buf();
         move |source| EditorError::Io { path, source }
     };
+    // Through a symlink (feeds.toml kept in a config repository), replace
+    // the file it points to, not the link.
+    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let temp = temp_path(path);
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
@@ -195,6 +208,33 @@ name  =  'Associated Press'
         let err = append_feeds("feed = 3\n", Path::new("x.toml"), &[new_feed("a", None)])
             .expect_err("refused");
         assert!(err.to_string().contains("`feed` is not an array"), "{err}");
+    }
+
+    #[test]
+    fn a_file_saved_meanwhile_is_not_overwritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, "# saved by someone else\n").expect("write");
+        let err = write_checked(&path, "# what add read\n", "# edited\n").expect_err("refused");
+        assert!(matches!(err, EditorError::ChangedMeanwhile { .. }), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "# saved by someone else\n"
+        );
+    }
+
+    #[test]
+    fn an_edit_through_a_symlink_keeps_the_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let real = dir.path().join("real.toml");
+        let link = dir.path().join("feeds.toml");
+        let original = "[site]\ntitle = \"T\"\nbase_url = \"https://e.example/\"\n";
+        std::fs::write(&real, original).expect("write");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let edited = append_feeds(original, &link, &[new_feed("a", None)]).expect("appends");
+        write_checked(&link, original, &edited).expect("written");
+        assert!(std::fs::symlink_metadata(&link).expect("stat").is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).expect("read"), edited);
     }
 
     #[test]

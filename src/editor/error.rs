@@ -64,6 +64,10 @@ pub enum EditorError {
     #[error("{path}: cannot edit: {reason}")]
     Edit { path: PathBuf, reason: String },
 
+    /// feeds.toml changed on disk between reading it and writing the edit.
+    #[error("{path} was changed by someone else meanwhile; nothing written, run the command again")]
+    ChangedMeanwhile { path: PathBuf },
+
     /// The edited file did not load; the original was put back.
     #[error("{path}: the edited file did not load, the original was restored:\n{problems}")]
     EditRejected { path: PathBuf, problems: Problems },

@@ -41,34 +41,9 @@ pub struct Added {
 /// Finds, checks and appends the feed `request` names to the feeds.toml at `path`.
 pub async fn add(path: &Path, request: &AddRequest) -> Result<Added, EditorError> {
     let (text, config) = read_config(path)?;
-    let given = http_url(&request.url).map_err(|reason| EditorError::BadUrl {
-        url: request.url.clone(),
-        reason,
-    })?;
-    let section = match &request.section {
-        Some(wanted) => Some(
-            sections::declared(wanted, &config.sections).map_err(|hint| {
-                EditorError::UnknownSection {
-                    section: wanted.clone(),
-                    path: path.to_path_buf(),
-                    hint: Some(hint),
-                }
-            })?,
-        ),
-        None => None,
-    };
     let existing = Existing::of(&config);
-    if let Some(id) = &request.id {
-        if !is_feed_id(id) {
-            return Err(EditorError::BadId { id: id.clone() });
-        }
-        if existing.ids().contains(id) {
-            return Err(EditorError::DuplicateId {
-                id: id.clone(),
-                path: path.to_path_buf(),
-            });
-        }
-    }
+    // Everything that can be refused without the network is refused first.
+    let (given, section) = check_request(request, &config, &existing, path)?;
     refuse_duplicate(&existing, &given, path, &text)?;
 
     let probed = Prober::new(&config.defaults)?.probe(&given).await?;
@@ -101,6 +76,43 @@ pub async fn add(path: &Path, request: &AddRequest) -> Result<Added, EditorError
         other_links: probed.other_links,
         entries: probed.entries,
     })
+}
+
+/// The URL and section of `request`, once its URL, section and id are acceptable.
+fn check_request(
+    request: &AddRequest,
+    config: &Config,
+    existing: &Existing,
+    path: &Path,
+) -> Result<(Url, Option<String>), EditorError> {
+    let given = http_url(&request.url).map_err(|reason| EditorError::BadUrl {
+        url: request.url.clone(),
+        reason,
+    })?;
+    let section = match &request.section {
+        Some(wanted) => Some(
+            sections::declared(wanted, &config.sections).map_err(|hint| {
+                EditorError::UnknownSection {
+                    section: wanted.clone(),
+                    path: path.to_path_buf(),
+                    hint: Some(hint),
+                }
+            })?,
+        ),
+        None => None,
+    };
+    if let Some(id) = &request.id {
+        if !is_feed_id(id) {
+            return Err(EditorError::BadId { id: id.clone() });
+        }
+        if existing.ids().contains(id) {
+            return Err(EditorError::DuplicateId {
+                id: id.clone(),
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    Ok((given, section))
 }
 
 /// The text of feeds.toml and the configuration it holds, read once so the

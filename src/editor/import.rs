@@ -11,7 +11,7 @@ use super::append::{NewFeed, append_feeds, write_checked};
 use super::existing::{Existing, http_url};
 use super::ids::{base_id, unique_id};
 use super::opml::{OpmlFeed, read_opml};
-use super::probe::{Probed, Prober};
+use super::probe::Prober;
 use super::sections;
 use crate::config::Section;
 
@@ -97,9 +97,11 @@ pub async fn import(
             Err(reason) => skipped.push((place, Skipped::new(outline, reason))),
         }
     }
-    let probes: Vec<Option<Result<Probed, EditorError>>> = if options.check {
+    let probes: Vec<Option<Result<_, EditorError>>> = if options.check {
         let prober = Prober::new(&config.defaults)?;
-        futures_util::future::join_all(candidates.iter().map(|(_, _, url)| prober.probe(url)))
+        let urls = candidates.iter().map(|(_, _, url)| url);
+        // Fetched all at once; the fetcher keeps to `[defaults]` concurrency.
+        futures_util::future::join_all(urls.map(|url| prober.probe(url)))
             .await
             .into_iter()
             .map(Some)
@@ -130,20 +132,10 @@ pub async fn import(
             continue;
         }
         let title = outline.title.clone().or(feed_title);
-        let base = base_id(title.as_deref(), &url);
-        let id = unique_id(&base, existing.ids());
-        if id != base {
-            notes.push(format!("id `{base}` is taken, used `{id}`"));
-        }
-        let section = section_for(&outline, &config.sections, &mut notes);
-        existing.insert(&id, url.as_str(), Some(url.clone()));
+        let feed = new_feed(title, url, &mut existing, &mut notes);
         let feed = NewFeed {
-            name: title
-                .or_else(|| url.host_str().map(String::from))
-                .unwrap_or_else(|| id.clone()),
-            id,
-            url: url.to_string(),
-            section,
+            section: section_for(&outline, &config.sections, &mut notes),
+            ..feed
         };
         report.added.push(Imported { feed, notes });
     }
@@ -163,6 +155,30 @@ pub async fn import(
         opml_path.display()
     );
     Ok(report)
+}
+
+/// The entry for a feed at `url`, its id made unique against `existing`
+/// (and recorded there); without a section yet.
+fn new_feed(
+    title: Option<String>,
+    url: Url,
+    existing: &mut Existing,
+    notes: &mut Vec<String>,
+) -> NewFeed {
+    let base = base_id(title.as_deref(), &url);
+    let id = unique_id(&base, existing.ids());
+    if id != base {
+        notes.push(format!("id `{base}` is taken, used `{id}`"));
+    }
+    existing.insert(&id, url.as_str(), Some(url.clone()));
+    NewFeed {
+        name: title
+            .or_else(|| url.host_str().map(String::from))
+            .unwrap_or_else(|| id.clone()),
+        id,
+        url: url.to_string(),
+        section: None,
+    }
 }
 
 /// The outline's URL if it can be added, or why not.

@@ -18,11 +18,13 @@
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
+//! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
 
 pub mod config;
 pub mod cycle;
 pub mod daemon;
 pub mod dedup;
+pub mod editor;
 pub mod fetch;
 pub mod model;
 pub mod normalize;

@@ -1,7 +1,7 @@
 //! The `wirefeed` command: parses flags, sets up logging, calls the library.
 //!
 //! Exit codes: 0 success (a cycle that ran, even with failing feeds);
-//! 1 the configuration is invalid; 2 the state or output cannot be used.
+//! 1 the configuration is invalid, or `add`/`import` refused an edit; 2 the state or output cannot be used.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
 use wirefeed::progress::{FeedProgress, LogWriter};
-use wirefeed::{cycle, status, store::Store};
+use wirefeed::{cycle, editor, status, store::Store};
 
 const EXIT_CONFIG: u8 = 1;
 const EXIT_RUNTIME: u8 = 2;
@@ -37,6 +37,13 @@ enum Command {
     /// Show per-feed health from the state, and when the service fetches
     /// each feed next.
     Status(StatusArgs),
+    /// Add a feed, given its URL or its site's home page: check that it
+    /// parses and append a [[feed]] entry to feeds.toml, keeping its comments.
+    Add(AddArgs),
+    /// Add every feed of an OPML file to feeds.toml.
+    Import(ImportArgs),
+    /// Print the configured feeds as OPML 2.0.
+    ExportOpml(ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -54,6 +61,43 @@ struct StatusArgs {
     /// Print a JSON array, one object per feed, for scripts.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+struct AddArgs {
+    /// A feed URL, or a page that links its feed.
+    url: String,
+    /// The feed's id (default: from its title, made unique).
+    #[arg(long)]
+    id: Option<String>,
+    /// A declared section slug for the feed's items.
+    #[arg(long)]
+    section: Option<String>,
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The OPML file.
+    file: PathBuf,
+    /// Add the feeds without fetching them (offline imports).
+    #[arg(long)]
+    no_check: bool,
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +119,9 @@ fn main() -> ExitCode {
         Command::Once(arg) => once(&arg.config, progress),
         Command::Run(arg) => run(&arg.config),
         Command::Status(args) => show_status(&args.config, args.json),
+        Command::Add(args) => add(args),
+        Command::Import(args) => import(args),
+        Command::ExportOpml(args) => export_opml(&args.config, args.output.as_deref()),
     }
 }
 
@@ -257,6 +304,70 @@ fn show_status(path: &Path, json: bool) -> ExitCode {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: cannot write the status: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn add(args: AddArgs) -> ExitCode {
+    let request = editor::AddRequest {
+        url: args.url,
+        id: args.id,
+        section: args.section,
+    };
+    edit(editor::add(&args.config, &request))
+}
+
+fn import(args: ImportArgs) -> ExitCode {
+    let options = editor::ImportOptions {
+        check: !args.no_check,
+    };
+    edit(editor::import(&args.config, &args.file, options))
+}
+
+/// Runs an edit of feeds.toml and prints what it did, or why it refused.
+fn edit<T: std::fmt::Display>(
+    work: impl Future<Output = Result<T, editor::EditorError>>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(done) => {
+            print!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(error @ editor::EditorError::Io { .. }) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn export_opml(path: &Path, output: Option<&Path>) -> ExitCode {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let written = match output {
+        Some(file) => std::fs::File::create(file)
+            .and_then(|out| editor::write_opml(&config, std::io::BufWriter::new(out))),
+        None => editor::write_opml(&config, std::io::stdout().lock()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            let target = output.map_or_else(|| "stdout".to_string(), |f| f.display().to_string());
+            eprintln!("error: cannot write the OPML to {target}: {error}");
             ExitCode::from(EXIT_RUNTIME)
         }
     }

@@ -13,6 +13,9 @@ mod suggest;
 mod units;
 mod values;
 
+pub(crate) use suggest::did_you_mean;
+pub(crate) use values::is_feed_id;
+
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;

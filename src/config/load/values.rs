@@ -27,7 +27,7 @@ pub(super) fn is_slug(text: &str) -> bool {
 }
 
 /// Feed ids: lower-case ASCII letters, digits, '-' and '_'.
-pub(super) fn is_feed_id(text: &str) -> bool {
+pub(crate) fn is_feed_id(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()

@@ -391,15 +391,15 @@ mod tests {
             ),
         ];
         let cats = ["Sports".to_owned()];
-        let facts = facts("Breaking: late winner", &cats);
-        let why = provenance(&feed, &facts);
+        let item = facts("Breaking: late winner", &cats);
+        let why = provenance(&feed, &item);
         assert_eq!(why.section, SetBy::Rule { line: 10 }, "first match wins");
         assert_eq!(why.breaking, SetBy::Rule { line: 14 });
         assert_eq!(why.kind, SetBy::Feed);
         assert_eq!(why.tags, SetBy::Nothing);
         assert_eq!(why.drop, None);
         // The same answer as classify gives, field by field.
-        let Verdict::Keep(c) = classify(&feed, &facts) else {
+        let Verdict::Keep(c) = classify(&feed, &item) else {
             panic!("dropped")
         };
         assert_eq!(c.section.as_deref(), Some("sports"));

@@ -17,12 +17,14 @@
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
+//! - [`inspect`] answers editors: `preview` of one feed, `explain` of one article.
 
 pub mod config;
 pub mod cycle;
 pub mod daemon;
 pub mod dedup;
 pub mod fetch;
+pub mod inspect;
 pub mod model;
 pub mod normalize;
 pub mod parse;

@@ -47,7 +47,7 @@ pub fn render_preview(preview: &Preview, config_file: &str) -> String {
                 if let Some(link) = &article.source.item_url {
                     let _ = writeln!(out, "   link       {link}");
                 }
-                write_fields(&mut out, article, fields, config_file);
+                write_fields(&mut out, "   ", article, fields, config_file);
                 let outcome = match becomes {
                     Becomes::New => {
                         new += 1;
@@ -107,7 +107,7 @@ pub fn render_explanation(explanation: &Explanation, config_file: &str) -> Strin
     );
     match &explanation.fields {
         Some(fields) => {
-            write_fields(&mut out, article, fields, config_file);
+            write_fields(&mut out, "  ", article, fields, config_file);
             let _ = writeln!(
                 out,
                 "  (rules as configured now in {config_file}, applied to the primary version)"
@@ -191,7 +191,14 @@ fn time_text(version: &Article) -> String {
     }
 }
 
-fn write_fields(out: &mut String, article: &Article, fields: &Provenance, config_file: &str) {
+/// One line per rule-decided field: its value and what set it, indented by `indent`.
+fn write_fields(
+    out: &mut String,
+    indent: &str,
+    article: &Article,
+    fields: &Provenance,
+    config_file: &str,
+) {
     let none = || "—".to_owned();
     let labels = |labels: &[Label]| {
         if labels.is_empty() {
@@ -235,7 +242,7 @@ fn write_fields(out: &mut String, article: &Article, fields: &Provenance, config
     for (field, value, set_by) in rows {
         let _ = writeln!(
             out,
-            "   {field:<10} {value:<24} {}",
+            "{indent}{field:<10} {value:<24} {}",
             set_by_text(set_by, config_file)
         );
     }

@@ -243,7 +243,7 @@ fn explain_by_id_shows_sources_links_rule_lines_channels_and_fold_evidence() {
     assert!(text.contains("rules as configured now"), "{text}");
     assert!(text.contains("started this article"), "{text}");
     assert!(
-        text.contains("folded at ingest: similar text to stored row"),
+        text.contains("folded at ingest: similar text to stored row 1 (agency): verdict same_"),
         "{text}"
     );
     for file in ["all.rss", "sections/politics.json", "regions/mena.atom"] {
@@ -326,4 +326,35 @@ fn explain_of_an_unknown_article_exits_3() {
     );
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no stored article"));
+}
+
+#[test]
+fn explain_recomputes_the_evidence_of_folds_stored_before_it_was_kept_and_says_so() {
+    let room = folded_newsroom();
+    // What a state written before schema 3 holds: folds without evidence.
+    let conn =
+        rusqlite::Connection::open(room.dir.path().join("state/wirefeed.sqlite3")).expect("state");
+    conn.execute("UPDATE sources SET fold_evidence = NULL", [])
+        .expect("clear evidence");
+    drop(conn);
+
+    let text = run(&room, &["explain", &cairo_id()]);
+    assert!(
+        text.contains(
+            "folded before evidence was kept; recomputed now: similar text to stored row 1 (agency): verdict same_"
+        ),
+        "{text}"
+    );
+    let rate = wirefeed::normalize::article_id("agency", "AG-0002");
+    let text = run(&room, &["explain", &rate]);
+    assert!(
+        text.contains(
+            "recomputed now: same canonical URL https://agency.example/economy/rate-rise"
+        ),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&room, &["explain", &rate, "--json"])).expect("JSON");
+    assert_eq!(json["sources"][1]["fold"]["decision"], "recomputed");
+    assert_eq!(json["sources"][1]["fold"]["evidence"]["kind"], "same_url");
 }

@@ -74,7 +74,7 @@ pub fn render_preview(preview: &Preview, config_file: &str) -> String {
                         folded += 1;
                         format!(
                             "would fold into article {article_id} \"{title}\" (primary {primary_feed}): {}",
-                            evidence_text(evidence)
+                            evidence_text(evidence, &|_| None)
                         )
                     }
                 };
@@ -123,8 +123,15 @@ pub fn render_explanation(explanation: &Explanation, config_file: &str) -> Strin
     }
 
     let _ = writeln!(out, "\nsources ({}):", explanation.sources.len());
+    let feed_of = |row: i64| {
+        explanation
+            .sources
+            .iter()
+            .find(|source| source.record.id == row)
+            .map(|source| source.record.feed_id.clone())
+    };
     for source in &explanation.sources {
-        write_source(&mut out, source);
+        write_source(&mut out, source, &feed_of);
     }
 
     let _ = writeln!(
@@ -141,7 +148,11 @@ pub fn render_explanation(explanation: &Explanation, config_file: &str) -> Strin
     out
 }
 
-fn write_source(out: &mut String, source: &SourceExplained) {
+fn write_source(
+    out: &mut String,
+    source: &SourceExplained,
+    feed_of: &dyn Fn(i64) -> Option<String>,
+) {
     let record = &source.record;
     let attribution = &record.version.source;
     let role = if source.primary {
@@ -167,10 +178,12 @@ fn write_source(out: &mut String, source: &SourceExplained) {
     let _ = writeln!(out, "            {}", time_text(&record.version));
     let fold = match &source.fold {
         FoldReason::Started => "started this article (first seen)".to_owned(),
-        FoldReason::Recorded(evidence) => format!("folded at ingest: {}", evidence_text(evidence)),
+        FoldReason::Recorded(evidence) => {
+            format!("folded at ingest: {}", evidence_text(evidence, feed_of))
+        }
         FoldReason::Recomputed(Some(evidence)) => format!(
             "folded before evidence was kept; recomputed now: {}",
-            evidence_text(evidence)
+            evidence_text(evidence, feed_of)
         ),
         FoldReason::Recomputed(None) => {
             "folded before evidence was kept; recomputed now: no earlier version of another feed"
@@ -256,7 +269,8 @@ fn set_by_text(set_by: SetBy, config_file: &str) -> String {
     }
 }
 
-fn evidence_text(evidence: &FoldEvidence) -> String {
+/// The evidence in words; `feed_of` names the feed of a stored row when known.
+fn evidence_text(evidence: &FoldEvidence, feed_of: &dyn Fn(i64) -> Option<String>) -> String {
     match evidence {
         FoldEvidence::SameUrl { url } => format!("same canonical URL {url}"),
         FoldEvidence::Similar {
@@ -266,8 +280,12 @@ fn evidence_text(evidence: &FoldEvidence) -> String {
             let score = |value: Option<f64>| {
                 value.map_or_else(|| "n/a (short leads)".to_owned(), |v| format!("{v:.2}"))
             };
+            let row = match feed_of(*source_id) {
+                Some(feed) => format!("stored row {source_id} ({feed})"),
+                None => format!("stored row {source_id}"),
+            };
             format!(
-                "similar text to stored row {source_id}: verdict {}, story {}, title {:.2}, lead {}",
+                "similar text to {row}: verdict {}, story {}, title {:.2}, lead {}",
                 verdict_name(comparison.verdict),
                 score(comparison.story),
                 comparison.title,

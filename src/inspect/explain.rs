@@ -4,7 +4,7 @@
 use super::{InspectError, field_origins};
 use crate::config::Config;
 use crate::cycle::{state_path, wanted_channels};
-use crate::dedup::{Fingerprint, compare};
+use crate::dedup::{Comparison, Fingerprint, compare};
 use crate::model::{Article, Channel};
 use crate::normalize::{Provenance, canonical_url};
 use crate::store::{FoldEvidence, SourceRecord, Store};
@@ -131,9 +131,7 @@ fn recompute(earlier: &[SourceRecord], record: &SourceRecord) -> Option<FoldEvid
     others()
         .map(|e| (e.id, compare(&mine, &Fingerprint::of(&e.version))))
         .max_by(|(_, a), (_, b)| {
-            let key = |c: &crate::dedup::Comparison| {
-                (c.verdict.is_same(), c.story.unwrap_or(0.0) + c.title)
-            };
+            let key = |c: &Comparison| (c.verdict.is_same(), c.story.unwrap_or(0.0) + c.title);
             let (a, b) = (key(a), key(b));
             a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
         })

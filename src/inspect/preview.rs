@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::{InspectError, field_origins, find_feed};
-use crate::config::Config;
+use crate::config::{Config, FeedConfig};
 use crate::cycle::{normalize_documents, state_path};
 use crate::dedup::Revision;
 use crate::fetch::{Fetched, Fetcher, Validators};
@@ -127,7 +127,7 @@ pub async fn preview(config: &Config, feed_id: &str) -> Result<Preview, InspectE
 
 fn item(
     store: Option<&Store>,
-    feed: &crate::config::FeedConfig,
+    feed: &FeedConfig,
     outcome: Outcome,
 ) -> Result<PreviewItem, InspectError> {
     let article = match outcome {

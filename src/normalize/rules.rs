@@ -49,7 +49,7 @@ pub enum SetBy {
 }
 
 /// For each field rules decide, what decided it: the answer to "why did this
-/// story land in Sports?". Same first-match-wins semantics as [`classify`].
+/// story land in Sports?". Same first-match-wins semantics as `classify`, which normalize applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     pub section: SetBy,
@@ -78,7 +78,7 @@ pub(crate) fn classify(feed: &FeedConfig, item: &ItemFacts<'_>) -> Verdict {
     })
 }
 
-/// Which rule line set each field of `item`, the way [`classify`] decides.
+/// Which rule line set each field of `item`, the way normalize's `classify` decides (same code).
 pub fn provenance(feed: &FeedConfig, item: &ItemFacts<'_>) -> Provenance {
     let matching = matching_rules(feed, item);
     let set_by = |setting: Option<(usize, ())>, feed_has_it: bool| match setting {

@@ -49,7 +49,8 @@ pub enum SetBy {
 }
 
 /// For each field rules decide, what decided it: the answer to "why did this
-/// story land in Sports?". Same first-match-wins semantics as `classify`, which normalize applies.
+/// story land in Sports?". The same first-match-wins code as `classify`,
+/// which normalize applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     pub section: SetBy,
@@ -78,7 +79,8 @@ pub(crate) fn classify(feed: &FeedConfig, item: &ItemFacts<'_>) -> Verdict {
     })
 }
 
-/// Which rule line set each field of `item`, the way normalize's `classify` decides (same code).
+/// Which rule line set each field of `item`, decided by the same code as
+/// normalize's `classify`.
 pub fn provenance(feed: &FeedConfig, item: &ItemFacts<'_>) -> Provenance {
     let matching = matching_rules(feed, item);
     let set_by = |setting: Option<(usize, ())>, feed_has_it: bool| match setting {

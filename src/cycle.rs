@@ -348,45 +348,19 @@ async fn process_feed(
     }
 }
 
-/// Parses and normalizes every document of one feed. One unreadable file of a
-/// spool folder is logged and skipped; the feed fails only when nothing parses.
+/// Parses and normalizes every document of one feed, ready for the store.
 fn read_documents(
     config: &Config,
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
 ) -> Result<(Vec<PreparedArticle>, usize), String> {
-    let ctx = normalize::Context {
-        site: &config.site,
-        tag_aliases: &config.tag_aliases,
-        now,
-    };
     let mut articles = Vec::new();
     let mut dropped = 0;
-    let mut first_error = None;
-    let mut parsed_any = false;
-    for doc in documents {
-        let parsed = match crate::parse::parse(doc) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                if documents.len() > 1 {
-                    warn!(feed = %feed.id, document = %doc.url, %error, "skipping a document that does not parse");
-                }
-                first_error.get_or_insert_with(|| error.to_string());
-                continue;
-            }
-        };
-        parsed_any = true;
-        for outcome in normalize::normalize_feed(feed, &ctx, doc, &parsed) {
-            match outcome {
-                Outcome::Keep(article) => articles.push(article),
-                Outcome::Dropped { .. } => dropped += 1,
-            }
-        }
-    }
-    if !parsed_any {
-        if let Some(error) = first_error {
-            return Err(error);
+    for outcome in normalize_documents(config, feed, documents, now)? {
+        match outcome {
+            Outcome::Keep(article) => articles.push(article),
+            Outcome::Dropped { .. } => dropped += 1,
         }
     }
     if articles.len() > MAX_ITEMS_PER_FETCH {
@@ -401,6 +375,45 @@ fn read_documents(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| error.to_string())?;
     Ok((prepared, dropped))
+}
+
+/// What normalize makes of every item of every document of one feed, in
+/// feed order (`wirefeed preview` shows it). One unreadable file of a spool
+/// folder is logged and skipped; the feed fails only when nothing parses.
+pub(crate) fn normalize_documents(
+    config: &Config,
+    feed: &FeedConfig,
+    documents: &[Document],
+    now: DateTime<Utc>,
+) -> Result<Vec<Outcome>, String> {
+    let ctx = normalize::Context {
+        site: &config.site,
+        tag_aliases: &config.tag_aliases,
+        now,
+    };
+    let mut outcomes = Vec::new();
+    let mut first_error = None;
+    let mut parsed_any = false;
+    for doc in documents {
+        let parsed = match crate::parse::parse(doc) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                if documents.len() > 1 {
+                    warn!(feed = %feed.id, document = %doc.url, %error, "skipping a document that does not parse");
+                }
+                first_error.get_or_insert_with(|| error.to_string());
+                continue;
+            }
+        };
+        parsed_any = true;
+        outcomes.extend(normalize::normalize_feed(feed, &ctx, doc, &parsed));
+    }
+    if !parsed_any {
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+    }
+    Ok(outcomes)
 }
 
 fn store_feed(
@@ -484,7 +497,10 @@ fn store_feed(
 /// Every channel to publish with its label: all, breaking, every declared
 /// section (even empty, so subscriptions keep working), every tag and region
 /// in use, and languages when more than one is published.
-fn wanted_channels(config: &Config, store: &Store) -> Result<Vec<(Channel, String)>, StoreError> {
+pub(crate) fn wanted_channels(
+    config: &Config,
+    store: &Store,
+) -> Result<Vec<(Channel, String)>, StoreError> {
     let mut wanted: Vec<(Channel, String)> = vec![
         (Channel::All, String::new()),
         (Channel::Breaking, "Breaking".to_owned()),

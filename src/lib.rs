@@ -19,6 +19,7 @@
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
 //! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
+//! - [`inspect`] answers editors: `preview` of one feed, `explain` of one article.
 
 pub mod config;
 pub mod cycle;
@@ -26,6 +27,7 @@ pub mod daemon;
 pub mod dedup;
 pub mod editor;
 pub mod fetch;
+pub mod inspect;
 pub mod model;
 pub mod normalize;
 pub mod parse;

@@ -1,7 +1,9 @@
 //! The `wirefeed` command: parses flags, sets up logging, calls the library.
 //!
 //! Exit codes: 0 success (a cycle that ran, even with failing feeds);
-//! 1 the configuration is invalid, or `add`/`import` refused an edit; 2 the state or output cannot be used.
+//! 1 the configuration is invalid, or `add`/`import` refused an edit; 2 the
+//! state or output cannot be used (or, for `preview`, the feed cannot be
+//! fetched or read); 3 the feed or article asked for does not exist.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -13,10 +15,11 @@ use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
 use wirefeed::progress::{FeedProgress, LogWriter};
-use wirefeed::{cycle, editor, status, store::Store};
+use wirefeed::{cycle, editor, inspect, status, store::Store};
 
 const EXIT_CONFIG: u8 = 1;
 const EXIT_RUNTIME: u8 = 2;
+const EXIT_UNKNOWN: u8 = 3;
 
 #[derive(Parser)]
 #[command(name = "wirefeed", version, about = "A newsroom syndication engine")]
@@ -44,6 +47,35 @@ enum Command {
     Import(ImportArgs),
     /// Print the configured feeds as OPML 2.0.
     ExportOpml(ExportArgs),
+    /// Fetch one feed now and show how each item would come out (fields,
+    /// the rule lines that set them, drops, folds) without storing or
+    /// publishing anything.
+    Preview(PreviewArgs),
+    /// Everything wirefeed knows about one stored article: its sources,
+    /// the rules behind its fields, where it is published, why duplicates
+    /// were folded into it.
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args)]
+struct PreviewArgs {
+    /// The `[[feed]] id` to fetch.
+    feed_id: String,
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The article id, or a canonical URL or original link of any of its sources.
+    article: String,
+    /// The configuration file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+    /// Print one JSON object, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -122,6 +154,8 @@ fn main() -> ExitCode {
         Command::Add(args) => add(args),
         Command::Import(args) => import(args),
         Command::ExportOpml(args) => export_opml(&args.config, args.output.as_deref()),
+        Command::Preview(args) => preview(&args.config, &args.feed_id),
+        Command::Explain(args) => explain(&args.config, &args.article, args.json),
     }
 }
 
@@ -368,6 +402,65 @@ fn export_opml(path: &Path, output: Option<&Path>) -> ExitCode {
         Err(error) => {
             let target = output.map_or_else(|| "stdout".to_string(), |f| f.display().to_string());
             eprintln!("error: cannot write the OPML to {target}: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn preview(path: &Path, feed_id: &str) -> ExitCode {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match runtime.block_on(inspect::preview(&config, feed_id)) {
+        Ok(preview) => print(&inspect::render_preview(
+            &preview,
+            &path.display().to_string(),
+        )),
+        Err(error) => inspect_failed(&error),
+    }
+}
+
+fn explain(path: &Path, query: &str, json: bool) -> ExitCode {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    match inspect::explain(&config, query) {
+        Ok(explanation) if json => {
+            print(&format!("{:#}\n", inspect::explanation_json(&explanation)))
+        }
+        Ok(explanation) => print(&inspect::render_explanation(
+            &explanation,
+            &path.display().to_string(),
+        )),
+        Err(error) => inspect_failed(&error),
+    }
+}
+
+fn inspect_failed(error: &inspect::InspectError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(if error.is_unknown() {
+        EXIT_UNKNOWN
+    } else {
+        EXIT_RUNTIME
+    })
+}
+
+/// Writes `text` to stdout; a reader that stops early (`| head`) is fine.
+fn print(text: &str) -> ExitCode {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
             ExitCode::from(EXIT_RUNTIME)
         }
     }

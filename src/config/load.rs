@@ -13,7 +13,7 @@ mod suggest;
 mod units;
 mod values;
 
-pub(crate) use suggest::did_you_mean;
+pub(crate) use suggest::{closest, did_you_mean};
 pub(crate) use values::is_feed_id;
 
 use std::collections::HashMap;

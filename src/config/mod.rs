@@ -8,7 +8,7 @@
 mod load;
 mod problem;
 
-pub(crate) use load::{did_you_mean, is_feed_id};
+pub(crate) use load::{closest, did_you_mean, is_feed_id};
 pub use load::{load, parse_str};
 pub use problem::{Problem, Problems, Severity};
 

@@ -36,6 +36,7 @@ use crate::model::Article;
 
 pub use canonical::canonical_url;
 pub use id::article_id;
+pub use rules::{ItemFacts, Provenance, SetBy, provenance};
 pub use sanitize::sanitize_html;
 pub use slug::slugify;
 

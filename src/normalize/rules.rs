@@ -2,12 +2,13 @@
 //! an item gets, whether it is breaking, and whether it is dropped.
 //!
 //! For each field the first matching rule that sets it wins; fields no rule
-//! sets come from the feed's own settings.
+//! sets come from the feed's own settings. [`provenance`] tells which rule
+//! line decided each field, for `wirefeed preview` and `explain`.
 
-use crate::config::{FeedConfig, Rule, RuleMatch};
+use crate::config::{FeedConfig, Rule, RuleAction, RuleMatch};
 
 /// What a rule can see of an item.
-pub(crate) struct ItemFacts<'a> {
+pub struct ItemFacts<'a> {
     pub title: &'a str,
     /// The item's link as the source gave it (absolute).
     pub url: Option<&'a str>,
@@ -36,46 +37,97 @@ pub(crate) enum Verdict {
     },
 }
 
+/// Which rule set one field of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetBy {
+    /// The `[[feed.rule]]` at this 1-based feeds.toml line.
+    Rule { line: usize },
+    /// No rule set it; the feed's own setting applies.
+    Feed,
+    /// Neither a rule nor the feed sets it.
+    Nothing,
+}
+
+/// For each field rules decide, what decided it: the answer to "why did this
+/// story land in Sports?". The same first-match-wins code as `classify`,
+/// which normalize applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub section: SetBy,
+    pub kind: SetBy,
+    pub tags: SetBy,
+    pub regions: SetBy,
+    pub series: SetBy,
+    pub breaking: SetBy,
+    /// The line of the first matching `drop = true` rule.
+    pub drop: Option<usize>,
+}
+
 /// Apply `feed.rules` to one item.
 pub(crate) fn classify(feed: &FeedConfig, item: &ItemFacts<'_>) -> Verdict {
-    let matching: Vec<&Rule> = feed
-        .rules
+    let matching = matching_rules(feed, item);
+    if let Some(line) = drop_line(&matching) {
+        return Verdict::Drop { rule_line: line };
+    }
+    Verdict::Keep(Classification {
+        section: setting(&matching, |a| a.section.clone()).or_else(|| feed.section.clone()),
+        kind: setting(&matching, |a| a.kind.clone()).or_else(|| feed.kind.clone()),
+        series: setting(&matching, |a| a.series.clone()).or_else(|| feed.series.clone()),
+        tags: setting(&matching, |a| a.tags.clone()).unwrap_or_else(|| feed.tags.clone()),
+        regions: setting(&matching, |a| a.regions.clone()).unwrap_or_else(|| feed.regions.clone()),
+        breaking: setting(&matching, |a| a.breaking).unwrap_or(false),
+    })
+}
+
+/// Which rule line set each field of `item`, decided by the same code as
+/// normalize's `classify`.
+pub fn provenance(feed: &FeedConfig, item: &ItemFacts<'_>) -> Provenance {
+    let matching = matching_rules(feed, item);
+    let set_by = |setting: Option<(usize, ())>, feed_has_it: bool| match setting {
+        Some((line, ())) => SetBy::Rule { line },
+        None if feed_has_it => SetBy::Feed,
+        None => SetBy::Nothing,
+    };
+    let line_of = |field: fn(&RuleAction) -> bool| first(&matching, |a| field(a).then_some(()));
+    Provenance {
+        section: set_by(line_of(|a| a.section.is_some()), feed.section.is_some()),
+        kind: set_by(line_of(|a| a.kind.is_some()), feed.kind.is_some()),
+        tags: set_by(line_of(|a| a.tags.is_some()), !feed.tags.is_empty()),
+        regions: set_by(line_of(|a| a.regions.is_some()), !feed.regions.is_empty()),
+        series: set_by(line_of(|a| a.series.is_some()), feed.series.is_some()),
+        // A feed has no breaking setting of its own: only rules make news breaking.
+        breaking: set_by(line_of(|a| a.breaking.is_some()), false),
+        drop: drop_line(&matching),
+    }
+}
+
+/// The rules whose conditions `item` meets, in feeds.toml order.
+fn matching_rules<'f>(feed: &'f FeedConfig, item: &ItemFacts<'_>) -> Vec<&'f Rule> {
+    feed.rules
         .iter()
         .filter(|rule| matches(&rule.when, item))
-        .collect();
+        .collect()
+}
 
-    if let Some(rule) = matching.iter().find(|rule| rule.then.drop) {
-        return Verdict::Drop {
-            rule_line: rule.line,
-        };
-    }
+/// The line of the first matching rule with `drop = true`: a drop wins over
+/// every setting, wherever the dropping rule is.
+fn drop_line(matching: &[&Rule]) -> Option<usize> {
+    matching
+        .iter()
+        .find(|rule| rule.then.drop)
+        .map(|rule| rule.line)
+}
 
-    Verdict::Keep(Classification {
-        section: matching
-            .iter()
-            .find_map(|r| r.then.section.clone())
-            .or_else(|| feed.section.clone()),
-        kind: matching
-            .iter()
-            .find_map(|r| r.then.kind.clone())
-            .or_else(|| feed.kind.clone()),
-        series: matching
-            .iter()
-            .find_map(|r| r.then.series.clone())
-            .or_else(|| feed.series.clone()),
-        tags: matching
-            .iter()
-            .find_map(|r| r.then.tags.clone())
-            .unwrap_or_else(|| feed.tags.clone()),
-        regions: matching
-            .iter()
-            .find_map(|r| r.then.regions.clone())
-            .unwrap_or_else(|| feed.regions.clone()),
-        breaking: matching
-            .iter()
-            .find_map(|r| r.then.breaking)
-            .unwrap_or(false),
-    })
+/// The value of the first matching rule that sets a field.
+fn setting<T>(matching: &[&Rule], field: impl Fn(&RuleAction) -> Option<T>) -> Option<T> {
+    first(matching, field).map(|(_, value)| value)
+}
+
+/// The first matching rule that sets a field, with its line and value.
+fn first<T>(matching: &[&Rule], field: impl Fn(&RuleAction) -> Option<T>) -> Option<(usize, T)> {
+    matching
+        .iter()
+        .find_map(|rule| field(&rule.then).map(|value| (rule.line, value)))
 }
 
 /// All conditions given must hold; a rule without conditions matches everything.
@@ -308,5 +360,85 @@ mod tests {
             panic!()
         };
         assert_eq!(c.regions, vec!["mena".to_owned()]);
+    }
+
+    #[test]
+    fn provenance_names_the_first_rule_line_setting_each_field_and_the_feed_default_otherwise() {
+        let mut feed = feed_config();
+        feed.section = Some("politics".into());
+        feed.kind = Some("news".into());
+        feed.rules = vec![
+            rule(
+                10,
+                RuleMatch {
+                    category: Some("Sports".into()),
+                    ..Default::default()
+                },
+                RuleAction {
+                    section: Some("sports".into()),
+                    ..Default::default()
+                },
+            ),
+            rule(
+                14,
+                RuleMatch {
+                    title_matches: Some(Regex::new("(?i)^breaking:").unwrap()),
+                    ..Default::default()
+                },
+                RuleAction {
+                    breaking: Some(true),
+                    section: Some("economy".into()),
+                    ..Default::default()
+                },
+            ),
+        ];
+        let cats = ["Sports".to_owned()];
+        let item = facts("Breaking: late winner", &cats);
+        let why = provenance(&feed, &item);
+        assert_eq!(why.section, SetBy::Rule { line: 10 }, "first match wins");
+        assert_eq!(why.breaking, SetBy::Rule { line: 14 });
+        assert_eq!(why.kind, SetBy::Feed);
+        assert_eq!(why.tags, SetBy::Nothing);
+        assert_eq!(why.drop, None);
+        // The same answer as classify gives, field by field.
+        let Verdict::Keep(c) = classify(&feed, &item) else {
+            panic!("dropped")
+        };
+        assert_eq!(c.section.as_deref(), Some("sports"));
+        assert!(c.breaking);
+
+        let why = provenance(&feed, &facts("Quiet day", &[]));
+        assert_eq!(why.section, SetBy::Feed);
+        assert_eq!(why.breaking, SetBy::Nothing);
+    }
+
+    #[test]
+    fn provenance_reports_the_line_of_the_rule_that_drops() {
+        let mut feed = feed_config();
+        feed.rules = vec![
+            rule(
+                7,
+                RuleMatch::default(),
+                RuleAction {
+                    tags: Some(vec!["world".into()]),
+                    ..Default::default()
+                },
+            ),
+            rule(
+                9,
+                RuleMatch {
+                    title_matches: Some(Regex::new("(?i)sponsored").unwrap()),
+                    ..Default::default()
+                },
+                RuleAction {
+                    drop: true,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let why = provenance(&feed, &facts("Sponsored: cruises", &[]));
+        assert_eq!(why.drop, Some(9));
+        assert_eq!(why.tags, SetBy::Rule { line: 7 });
+        assert_eq!(provenance(&feed, &facts("News", &[])).drop, None);
     }
 }

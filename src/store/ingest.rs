@@ -5,8 +5,9 @@ use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
+use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
-use crate::store::sources::Keep;
+use crate::store::sources::{Keep, StoredSource};
 use crate::store::{articles, feed_state, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -69,13 +70,8 @@ fn ingest_one(
     changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
     let item_id = &incoming.article.source.item_id;
-    if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
-        match dedup::revision(
-            &stored.version,
-            &stored.digest,
-            &incoming.article,
-            &incoming.digest,
-        ) {
+    if let Some((stored, revision)) = known_version(conn, feed.feed_id, &incoming)? {
+        match revision {
             Revision::Unchanged => report.unchanged += 1,
             Revision::IgnoredOlder => {
                 tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
@@ -93,8 +89,8 @@ fn ingest_one(
     }
 
     match fold_target(conn, feed.feed_id, &incoming)? {
-        Some(article_id) => {
-            tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, "duplicate folded");
+        Some((article_id, evidence)) => {
+            tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, ?evidence, "duplicate folded");
             sources::materialize(conn, &article_id)?;
             sources::insert(
                 conn,
@@ -103,6 +99,7 @@ fn ingest_one(
                 feed.priority,
                 &incoming,
                 Keep::Copy,
+                Some(&evidence),
             )?;
             rebuild(conn, &article_id, changed)?;
             report.folded += 1;
@@ -130,6 +127,7 @@ fn ingest_one(
                 feed.priority,
                 &incoming,
                 keep,
+                None,
             )?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
@@ -144,28 +142,65 @@ fn ingest_one(
     Ok(())
 }
 
-/// The stored article another feed already delivered this story as: same
-/// canonical URL as any of its versions first, then a verified
-/// near-duplicate of any of its versions. Items of one feed
-/// never fold into each other (live tickers reuse one link for many items).
-fn fold_target(
+/// The stored version of the item of `incoming` from `feed_id`, if any, and
+/// what `incoming` is to it.
+fn known_version(
     conn: &Connection,
     feed_id: &str,
     incoming: &PreparedArticle,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(StoredSource, Revision)>, StoreError> {
+    let Some(stored) = sources::find(conn, feed_id, &incoming.article.source.item_id)? else {
+        return Ok(None);
+    };
+    let revision = dedup::revision(
+        &stored.version,
+        &stored.digest,
+        &incoming.article,
+        &incoming.digest,
+    );
+    Ok(Some((stored, revision)))
+}
+
+/// [`known_version`] for `preview`: the article holding the item and the
+/// revision an ingest would see.
+pub(crate) fn stored_revision(
+    conn: &Connection,
+    feed_id: &str,
+    incoming: &PreparedArticle,
+) -> Result<Option<(String, Revision)>, StoreError> {
+    Ok(known_version(conn, feed_id, incoming)?
+        .map(|(stored, revision)| (stored.article_id, revision)))
+}
+
+/// The stored article another feed already delivered this story as, and
+/// why: same canonical URL as any of its versions first, then a verified
+/// near-duplicate of any of its versions. Items of one feed
+/// never fold into each other (live tickers reuse one link for many items).
+/// Only reads: `preview` asks it too, through [`crate::store::Store::would_fold`].
+pub(crate) fn fold_target(
+    conn: &Connection,
+    feed_id: &str,
+    incoming: &PreparedArticle,
+) -> Result<Option<(String, FoldEvidence)>, StoreError> {
     if let Some(url) = &incoming.article.url {
         for article_id in sources::articles_with_url(conn, url)? {
             if !sources::feed_in_article(conn, feed_id, &article_id)? {
-                return Ok(Some(article_id));
+                let evidence = FoldEvidence::SameUrl { url: url.clone() };
+                return Ok(Some((article_id, evidence)));
             }
         }
     }
     for candidate in sources::candidates(conn, feed_id, incoming.band_keys.as_ref())? {
-        if !dedup::is_same_story(&incoming.fingerprint, &candidate.fingerprint) {
+        let comparison = dedup::compare(&incoming.fingerprint, &candidate.fingerprint);
+        if !comparison.verdict.is_same() {
             continue;
         }
         if !sources::feed_in_article(conn, feed_id, &candidate.article_id)? {
-            return Ok(Some(candidate.article_id));
+            let evidence = FoldEvidence::Similar {
+                source_id: candidate.id,
+                comparison,
+            };
+            return Ok(Some((candidate.article_id, evidence)));
         }
     }
     Ok(None)

@@ -10,12 +10,14 @@
 //! - `articles`, `sources`, `feed_state`: one table family each; `sources`
 //!   keeps every feed's own version of a story (with its LSH band keys), so
 //!   articles are rebuilt from their sources after any change.
+//! - `evidence`: why a version was folded, recorded at ingest for `explain`.
 //! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
 mod changes;
 mod columns;
 mod error;
+mod evidence;
 mod feed_state;
 mod ingest;
 mod language;
@@ -28,10 +30,13 @@ mod tests;
 pub use articles::{LabelInfo, LabelKind};
 pub use changes::ChangedChannels;
 pub use error::StoreError;
+pub use evidence::{FoldEvidence, verdict_name};
 pub use feed_state::{FeedState, PlannedFetch};
 pub use ingest::{FeedIngest, IngestReport};
 pub use prepared::PreparedArticle;
+pub use sources::SourceRecord;
 
+use crate::dedup::Revision;
 use crate::model::{Article, Channel};
 use chrono::{DateTime, Utc};
 use error::SqlContext;
@@ -244,5 +249,39 @@ impl Store {
     /// The stored article with this id.
     pub fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
         articles::read(&self.conn, id)
+    }
+
+    /// The article `incoming` from `feed_id` would fold into, and why, as
+    /// an ingest now would decide it (the same code). Writes nothing: this
+    /// is how `wirefeed preview` answers.
+    pub fn would_fold(
+        &self,
+        feed_id: &str,
+        incoming: &PreparedArticle,
+    ) -> Result<Option<(String, FoldEvidence)>, StoreError> {
+        ingest::fold_target(&self.conn, feed_id, incoming)
+    }
+
+    /// When `feed_id` already delivered the item of `incoming`: the article
+    /// holding it and what a new ingest would make of this version. Writes
+    /// nothing.
+    pub fn stored_revision(
+        &self,
+        feed_id: &str,
+        incoming: &PreparedArticle,
+    ) -> Result<Option<(String, Revision)>, StoreError> {
+        ingest::stored_revision(&self.conn, feed_id, incoming)
+    }
+
+    /// Every version of `article_id`, in the order first seen, with the
+    /// evidence recorded when each was folded in.
+    pub fn source_records(&self, article_id: &str) -> Result<Vec<SourceRecord>, StoreError> {
+        sources::records(&self.conn, article_id)
+    }
+
+    /// The article with a version whose canonical URL or original link is
+    /// exactly `url`.
+    pub fn article_by_link(&self, url: &str) -> Result<Option<String>, StoreError> {
+        sources::article_by_link(&self.conn, url)
     }
 }

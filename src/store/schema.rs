@@ -86,6 +86,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE feed_state ADD COLUMN next_fetch INTEGER;
     ALTER TABLE feed_state ADD COLUMN backoff_until INTEGER;
     "#,
+    // 3: why each version was folded into another feed's article, for `explain`.
+    r#"
+    -- store::FoldEvidence as JSON, written when the version was folded at
+    -- ingest: same canonical URL, or text similarity with its scores. NULL
+    -- for a version that started its article, and for rows stored before
+    -- this migration (explain recomputes those and says so).
+    ALTER TABLE sources ADD COLUMN fold_evidence TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@ use crate::dedup::fingerprint::BANDS;
 use crate::model::Article;
 use crate::store::columns::from_json;
 use crate::store::error::{SqlContext, StoreError};
+use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -111,6 +112,8 @@ pub(crate) fn feed_in_article(
 /// A near-duplicate suspect: another feed's version and its words.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
+    /// Its row in `sources`, named in the fold evidence.
+    pub id: i64,
     pub article_id: String,
     pub fingerprint: Fingerprint,
 }
@@ -127,7 +130,7 @@ pub(crate) fn candidates(
     };
     let placeholders = vec!["?"; keys.len()].join(", ");
     let sql = format!(
-        "SELECT article_id, words FROM sources WHERE id IN
+        "SELECT id, article_id, words FROM sources WHERE id IN
              (SELECT DISTINCT source_id FROM lsh WHERE band_key IN ({placeholders}))
            AND feed_id != ?
          ORDER BY id DESC LIMIT {MAX_CANDIDATES}"
@@ -139,8 +142,9 @@ pub(crate) fn candidates(
             statement
                 .query_map(rusqlite::params_from_iter(params), |row| {
                     Ok(Candidate {
-                        article_id: row.get(0)?,
-                        fingerprint: Fingerprint::from_stored(&row.get::<_, String>(1)?),
+                        id: row.get(0)?,
+                        article_id: row.get(1)?,
+                        fingerprint: Fingerprint::from_stored(&row.get::<_, String>(2)?),
                     })
                 })?
                 .collect()
@@ -157,7 +161,9 @@ pub(crate) enum Keep {
     AsArticle,
 }
 
-/// Stores a new version of a story under `article_id` and indexes it.
+/// Stores a new version of a story under `article_id` and indexes it;
+/// `evidence` says why it joins another feed's article (`None` when it
+/// starts its own).
 pub(crate) fn insert(
     conn: &Connection,
     feed_id: &str,
@@ -165,13 +171,14 @@ pub(crate) fn insert(
     priority: i64,
     version: &PreparedArticle,
     keep: Keep,
+    evidence: Option<&FoldEvidence>,
 ) -> Result<(), StoreError> {
     let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
     conn
         .prepare_cached(
-            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version, words)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO sources (feed_id, item_id, url, article_id, priority, dated, digest, version, words, fold_evidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .and_then(|mut statement| {
             statement.execute(
@@ -184,7 +191,8 @@ pub(crate) fn insert(
                     article.source.published.is_some(),
                     version.digest,
                     json,
-                    version.fingerprint.to_stored()
+                    version.fingerprint.to_stored(),
+                    evidence.map(FoldEvidence::to_column)
                 ],
             )
         })
@@ -267,4 +275,74 @@ pub(crate) fn article_count(conn: &Connection, feed_id: &str) -> Result<u64, Sto
         .and_then(|mut statement| statement.query_row([feed_id], |row| row.get(0)))
         .context(conn, "count a feed's articles")?;
     Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// One version of an article as `explain` shows it: its row, feed,
+/// priority, the version itself and the evidence recorded when it was folded.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    /// Row id in `sources`: the order versions were first seen.
+    pub id: i64,
+    pub feed_id: String,
+    pub priority: i64,
+    /// The version's canonical URL.
+    pub url: Option<String>,
+    /// The article as this feed gave it.
+    pub version: Article,
+    /// Why it was folded into the article, as decided at ingest; `None` for
+    /// the version that started the article and for rows stored before
+    /// the evidence was kept.
+    pub fold_evidence: Option<FoldEvidence>,
+}
+
+/// Every version of `article_id` with its fold evidence, in the order first seen.
+pub(crate) fn records(
+    conn: &Connection,
+    article_id: &str,
+) -> Result<Vec<SourceRecord>, StoreError> {
+    type Row = (i64, String, i64, Option<String>, String, Option<String>);
+    let rows: Vec<Row> = conn
+        .prepare_cached(&format!(
+            "SELECT s.id, s.feed_id, s.priority, s.url, COALESCE(s.version, a.json), s.fold_evidence
+             FROM {FROM} WHERE s.article_id = ?1 ORDER BY s.id"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_map([article_id], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                    ))
+                })?
+                .collect()
+        })
+        .context(conn, "read an article's source records")?;
+    rows.into_iter()
+        .map(|(id, feed_id, priority, url, json, evidence)| {
+            Ok(SourceRecord {
+                id,
+                feed_id,
+                priority,
+                url,
+                version: from_json(conn, article_id, &json)?,
+                fold_evidence: evidence.as_deref().and_then(FoldEvidence::from_column),
+            })
+        })
+        .collect()
+}
+
+/// The article with a version whose canonical URL or original link is
+/// `url`, the oldest such version first.
+pub(crate) fn article_by_link(conn: &Connection, url: &str) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT s.article_id FROM {FROM}
+         WHERE s.url = ?1 OR json_extract(COALESCE(s.version, a.json), '$.source.item_url') = ?1
+         ORDER BY s.id LIMIT 1"
+    ))
+    .and_then(|mut statement| statement.query_row([url], |row| row.get(0)).optional())
+    .context(conn, "find an article by link")
 }

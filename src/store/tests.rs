@@ -970,3 +970,179 @@ fn a_version_1_state_file_is_migrated_and_keeps_its_feed_state() {
     let ap = reopened.feed_state("ap").unwrap().unwrap();
     assert_eq!(ap.next_fetch, Some(at(200)));
 }
+
+fn evidence_of(store: &Store, feed_id: &str) -> Option<String> {
+    store
+        .conn
+        .query_row(
+            "SELECT fold_evidence FROM sources WHERE feed_id = ?1",
+            [feed_id],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_fold_by_canonical_url_records_the_url_as_its_evidence() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).title("Agency").build()],
+    );
+    ingest(
+        &mut store,
+        "partner",
+        1,
+        vec![article("p1", "partner").url(url).title("Partner").build()],
+    );
+    assert_eq!(
+        evidence_of(&store, "ap"),
+        None,
+        "the first version folded into nothing"
+    );
+    let records = store.source_records("ap:a1").unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].feed_id, "partner");
+    assert_eq!(
+        records[1].fold_evidence,
+        Some(FoldEvidence::SameUrl { url: url.into() })
+    );
+    assert_eq!(records[0].fold_evidence, None);
+}
+
+#[test]
+fn a_fold_by_similar_text_records_the_matched_row_and_its_scores() {
+    let (_dir, mut store) = open();
+    let agency = article("a1", "ap")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    let partner = article("p1", "partner")
+        .title("Israeli Forces Raid Jenin Refugee Camp")
+        .summary(&JENIN_LEAD.replace("on Tuesday", "Tuesday"))
+        .build();
+    ingest(&mut store, "ap", 10, vec![agency]);
+    let prepared = PreparedArticle::new(partner.clone()).unwrap();
+    let predicted = store.would_fold("partner", &prepared).unwrap();
+    ingest(&mut store, "partner", 1, vec![partner]);
+
+    let records = store.source_records("ap:a1").unwrap();
+    let Some(FoldEvidence::Similar {
+        source_id,
+        comparison,
+    }) = &records[1].fold_evidence
+    else {
+        panic!("similar evidence expected: {:?}", records[1].fold_evidence)
+    };
+    assert_eq!(*source_id, records[0].id, "the agency's row matched");
+    assert_eq!(comparison.verdict, crate::dedup::Verdict::SameStory);
+    assert!(
+        comparison.story.is_some_and(|story| story >= 0.6),
+        "{comparison:?}"
+    );
+    assert!(comparison.title >= 0.5, "{comparison:?}");
+    assert_eq!(
+        predicted,
+        Some((
+            "ap:a1".to_owned(),
+            records[1].fold_evidence.clone().unwrap()
+        )),
+        "would_fold predicts what the ingest then decides"
+    );
+}
+
+#[test]
+fn would_fold_and_stored_revision_write_nothing() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    let story = article("a1", "ap").url(url).build();
+    ingest(&mut store, "ap", 10, vec![story.clone()]);
+    let copy = PreparedArticle::new(article("p1", "partner").url(url).build()).unwrap();
+    let before = (count(&store, "sources"), count(&store, "articles"));
+    assert!(store.would_fold("partner", &copy).unwrap().is_some());
+    assert_eq!(
+        store
+            .stored_revision("ap", &PreparedArticle::new(story).unwrap())
+            .unwrap(),
+        Some(("ap:a1".to_owned(), crate::dedup::Revision::Unchanged))
+    );
+    assert_eq!(store.stored_revision("partner", &copy).unwrap(), None);
+    assert_eq!(
+        (count(&store, "sources"), count(&store, "articles")),
+        before
+    );
+}
+
+#[test]
+fn an_article_is_found_by_an_original_link_or_canonical_url_of_any_version() {
+    let (_dir, mut store) = open();
+    let canonical = "https://news.example/story";
+    let mut partner = article("p1", "partner").url(canonical).build();
+    partner.source.item_url = Some(format!("{canonical}?utm_source=rss"));
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(canonical).build()],
+    );
+    ingest(&mut store, "partner", 1, vec![partner]);
+    assert_eq!(
+        store
+            .article_by_link(&format!("{canonical}?utm_source=rss"))
+            .unwrap()
+            .as_deref(),
+        Some("ap:a1"),
+        "the partner's original link finds the article it was folded into"
+    );
+    assert_eq!(
+        store.article_by_link(canonical).unwrap().as_deref(),
+        Some("ap:a1")
+    );
+    assert_eq!(
+        store.article_by_link("https://news.example/other").unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wirefeed.db");
+    let url = "https://news.example/story";
+    {
+        // What a schema-2 wirefeed stored: two folded versions, no evidence.
+        let mut store = Store::open(&path).unwrap();
+        ingest(
+            &mut store,
+            "ap",
+            10,
+            vec![article("a1", "ap").url(url).build()],
+        );
+        ingest(
+            &mut store,
+            "partner",
+            1,
+            vec![article("p1", "partner").url(url).build()],
+        );
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
+            )
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, schema::VERSION);
+    let records = store.source_records("ap:a1").unwrap();
+    let feeds: Vec<&str> = records.iter().map(|r| r.feed_id.as_str()).collect();
+    assert_eq!(feeds, ["ap", "partner"]);
+    assert!(records.iter().all(|r| r.fold_evidence.is_none()));
+    assert_eq!(store.article("ap:a1").unwrap().unwrap().also_via.len(), 1);
+}

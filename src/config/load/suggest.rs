@@ -1,7 +1,10 @@
 //! "Did you mean" hints: the closest known name by edit distance.
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word = word.to_lowercase();
     candidates
         .into_iter()

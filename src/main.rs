@@ -207,12 +207,9 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
+        Err(code) => return code,
     };
     let progress = show_progress.then(|| {
         let total = config.feeds.iter().filter(|feed| feed.enabled).count();
@@ -257,12 +254,9 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
 }
 
 fn run(path: &Path) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
+        Err(code) => return code,
     };
     let result = runtime.block_on(async {
         let mut terminate =
@@ -363,12 +357,9 @@ fn import(args: ImportArgs) -> ExitCode {
 fn edit<T: std::fmt::Display>(
     work: impl Future<Output = Result<T, editor::EditorError>>,
 ) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(work) {
         Ok(done) => {
@@ -412,12 +403,9 @@ fn preview(path: &Path, feed_id: &str) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(inspect::preview(&config, feed_id)) {
         Ok(preview) => print(&inspect::render_preview(
@@ -464,4 +452,12 @@ fn print(text: &str) -> ExitCode {
             ExitCode::from(EXIT_RUNTIME)
         }
     }
+}
+
+/// The async runtime, or the exit code after saying why there is none.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|error| {
+        eprintln!("error: cannot start the async runtime: {error}");
+        ExitCode::from(EXIT_RUNTIME)
+    })
 }

@@ -21,6 +21,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use url::{Url, form_urlencoded};
 
+use crate::fetch::root_cause;
+
 /// How long one ping may take before it counts as failed.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -382,14 +384,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded data stays consistent at every await-free step, so a
     // panic elsewhere while holding the lock leaves nothing half-done.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 #[cfg(test)]

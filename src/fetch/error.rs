@@ -133,7 +133,7 @@ fn status_hint(status: u16) -> String {
 
 /// The innermost cause ("Connection refused (os error 111)"): reqwest's own
 /// message only repeats the URL ("error sending request for url (...)").
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;

@@ -22,6 +22,7 @@ mod limits;
 
 pub use document::{Document, Validators};
 pub use error::FetchError;
+pub(crate) use error::root_cause;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

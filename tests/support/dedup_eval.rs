@@ -31,7 +31,7 @@ pub fn fixture_dir() -> PathBuf {
 
 /// The time the evaluation "runs" at: after every item of the set, so no
 /// date is clamped and undated items get a fixed date.
-const NOW: &str = "2026-11-20T12:00:00Z";
+const NOW: &str = "2026-11-25T12:00:00Z";
 
 /// One item of the set, as `feed/item id` in labels.toml.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

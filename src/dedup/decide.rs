@@ -292,6 +292,91 @@ mod tests {
     }
 
     #[test]
+    fn copy_that_lost_some_figures_is_the_same_story() {
+        let agency = article("a", "ap")
+            .title("Death toll from Kessary earthquake rises to 71")
+            .summary(
+                "The death toll from the earthquake that struck Kessary province on Tuesday \
+                 has risen to 71, with more than 400 people injured, the civil defence agency \
+                 said. Rescuers were searching collapsed houses in 2 villages.",
+            )
+            .build();
+        let trimmed = article("b", "partner")
+            .title("Kessary quake death toll climbs to 71")
+            .summary(
+                "The death toll from the earthquake that struck Kessary province on Tuesday \
+                 has risen to 71, with more than 400 people injured, the civil defence agency \
+                 said.",
+            )
+            .build();
+        assert!(same(&agency, &trimmed));
+    }
+
+    #[test]
+    fn figures_conflict_only_when_each_side_has_one_the_other_lacks() {
+        let words = |title: &str| Fingerprint {
+            title: crate::dedup::fingerprint::tokens(title),
+            lead: vec![],
+        };
+        assert!(numbers_conflict(
+            &words("Toll rises to 38"),
+            &words("Toll rises to 71")
+        ));
+        assert!(!numbers_conflict(
+            &words("Toll rises to 71, 400 injured"),
+            &words("Toll rises to 71")
+        ));
+        assert!(!numbers_conflict(
+            &words("Toll rises"),
+            &words("Toll is 71")
+        ));
+    }
+
+    #[test]
+    fn partner_cut_of_the_lead_to_its_first_sentence_is_the_same_story() {
+        let agency = article("a", "ap")
+            .title("Rail union calls strike over pay")
+            .summary(
+                "The rail workers' union called a national strike for next week on Tuesday \
+                 after its members rejected the pay offer, threatening to halt almost all \
+                 passenger and freight trains. The union said it wanted a bigger rise to \
+                 make up for two years of high inflation.",
+            )
+            .build();
+        let partner = article("b", "partner")
+            .title("Trains to stop as union walks out")
+            .summary(
+                "The rail workers' union called a national strike for next week on Tuesday \
+                 after its members rejected the pay offer, threatening to halt almost all \
+                 passenger and freight trains.",
+            )
+            .build();
+        let comparison = compare(&Fingerprint::of(&agency), &Fingerprint::of(&partner));
+        assert_eq!(comparison.verdict, Verdict::SameLead);
+        assert_eq!(comparison.lead, Some(1.0));
+    }
+
+    #[test]
+    fn same_opening_with_a_different_point_is_a_different_story() {
+        let opening = "National Bank Governor Ruth Calder said on Thursday that";
+        let inflation = article("a", "ap")
+            .title("Calder: inflation is stubborn")
+            .summary(&format!(
+                "{opening} inflation was proving stubborn in services such as rents, \
+                 insurance and restaurants, and that the bank would act again."
+            ))
+            .build();
+        let housing = article("b", "partner")
+            .title("Calder: housing is cooling")
+            .summary(&format!(
+                "{opening} the housing market was cooling faster than the bank had \
+                 expected, with sales down sharply since the summer."
+            ))
+            .build();
+        assert!(!same(&inflation, &housing));
+    }
+
+    #[test]
     fn older_version_is_ignored() {
         let stored = article("a", "f").updated(at(10)).build();
         let incoming = article("a", "f").title("Changed").updated(at(9)).build();

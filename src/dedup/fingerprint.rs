@@ -378,6 +378,55 @@ mod tests {
     }
 
     #[test]
+    fn agency_dateline_is_not_part_of_the_lead() {
+        let lead =
+            |summary: &str| Fingerprint::of(&article("a", "f").summary(summary).build()).lead;
+        assert_eq!(
+            lead("TARSEL, Nov 17 (CPA) - The toll rose."),
+            ["the", "toll", "rose"]
+        );
+        assert_eq!(lead("GAZA CITY (AP) — Strikes hit."), ["strikes", "hit"]);
+        assert_eq!(
+            lead("NATO said on Monday"),
+            ["nato", "said", "on", "monday"]
+        );
+        assert_eq!(
+            lead("Officials - and residents - agreed."),
+            ["officials", "and", "residents", "agreed"]
+        );
+    }
+
+    #[test]
+    fn containment_measures_the_smaller_set() {
+        let big = BTreeSet::from([1, 2, 3, 4]);
+        let small = BTreeSet::from([1, 2]);
+        assert_eq!(containment(&big, &small), 1.0);
+        assert_eq!(jaccard(&big, &small), 0.5);
+        assert_eq!(containment(&big, &BTreeSet::new()), 0.0);
+    }
+
+    #[test]
+    fn copy_under_a_new_headline_shares_the_lead_band_keys() {
+        let lead = "The National Bank raised its main interest rate by a quarter of a \
+                    percentage point on Thursday, its third increase this year.";
+        let agency = Fingerprint::of(
+            &article("a", "f")
+                .title("National Bank raises interest rate")
+                .summary(lead)
+                .build(),
+        );
+        let partner = Fingerprint::of(
+            &article("b", "g")
+                .title("Rates up again as borrowers brace for higher bills")
+                .summary(lead)
+                .build(),
+        );
+        let (a, b) = (agency.band_keys().unwrap(), partner.band_keys().unwrap());
+        assert_eq!(a[SIGNATURE_BANDS..], b[SIGNATURE_BANDS..]);
+        assert_ne!(a[..SIGNATURE_BANDS], b[..SIGNATURE_BANDS]);
+    }
+
+    #[test]
     fn hash_functions_match_their_published_values() {
         // Band keys are stored on disk: a change here would orphan every stored key.
         assert_eq!(fnv1a(b"a", FNV_OFFSET), 0xaf63_dc4c_8601_ec8c);

@@ -49,7 +49,11 @@ impl fmt::Display for Speed {
             ms(sorted[sorted.len() / 2]),
             sorted.len()
         )?;
-        writeln!(f, "  max             {:.2} ms", ms(sorted[sorted.len() - 1]))?;
+        writeln!(
+            f,
+            "  max             {:.2} ms",
+            ms(sorted[sorted.len() - 1])
+        )?;
         writeln!(
             f,
             "  folded          {} of {} duplicates",
@@ -100,7 +104,9 @@ pub fn measure(dir: &Path, stored: usize, runs: usize) -> Speed {
                 if n < DUPLICATES && !stories.is_empty() {
                     // Spread the duplicates over the whole state.
                     let original = &stories[(run * 7919 + n * 104_729) % stories.len()];
-                    original.republished(&mut words).article(&feed_id, &item, now)
+                    original
+                        .republished(&mut words)
+                        .article(&feed_id, &item, now)
                 } else {
                     words.story().article(&feed_id, &item, now)
                 }
@@ -212,8 +218,30 @@ struct Words {
 }
 
 const COMMON: [&str; 24] = [
-    "the", "of", "and", "to", "in", "a", "on", "said", "for", "that", "was", "with", "by", "at",
-    "is", "from", "after", "government", "minister", "police", "city", "new", "year", "people",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "on",
+    "said",
+    "for",
+    "that",
+    "was",
+    "with",
+    "by",
+    "at",
+    "is",
+    "from",
+    "after",
+    "government",
+    "minister",
+    "police",
+    "city",
+    "new",
+    "year",
+    "people",
 ];
 const SYLLABLES: [&str; 20] = [
     "ka", "lo", "mer", "tan", "vi", "sor", "el", "du", "ran", "bel", "os", "tre", "min", "ga",

@@ -12,7 +12,7 @@
 //! id in `labels.toml`, and predicted "same" when the store keeps both in one
 //! article (as its source or in `also_via`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -73,6 +73,10 @@ pub struct Evaluation {
     pub false_folds: Vec<WrongPair>,
     /// Pairs labelled "same" but left apart: a story shown twice.
     pub missed_folds: Vec<WrongPair>,
+    /// Groups of look-alike different stories of labels.toml, and how many
+    /// of them ended up in as many articles as they have items.
+    pub hard_negatives: usize,
+    pub hard_negatives_apart: usize,
 }
 
 impl Evaluation {
@@ -122,6 +126,11 @@ impl fmt::Display for Evaluation {
             self.true_folds,
             self.same_pairs
         )?;
+        writeln!(
+            f,
+            "hard negatives    {} of {} look-alike groups kept apart",
+            self.hard_negatives_apart, self.hard_negatives
+        )?;
         writeln!(f, "false folds       {}", self.false_folds.len())?;
         for pair in &self.false_folds {
             writeln!(f, "{pair}")?;
@@ -169,7 +178,6 @@ struct Labels {
 #[derive(Debug, serde::Deserialize)]
 struct HardNegative {
     items: Vec<String>,
-    #[allow(dead_code)]
     note: String,
 }
 
@@ -232,6 +240,8 @@ pub fn evaluate(fixtures: &Path, state_dir: &Path) -> Result<Evaluation, String>
         true_folds: 0,
         false_folds: Vec::new(),
         missed_folds: Vec::new(),
+        hard_negatives: labels.hard_negative.len(),
+        hard_negatives_apart: 0,
     };
     let article_of = |item: &Item| {
         joined
@@ -256,6 +266,22 @@ pub fn evaluate(fixtures: &Path, state_dir: &Path) -> Result<Evaluation, String>
                 (true, false) => evaluation.missed_folds.push(wrong_pair(a, b)),
                 (false, false) => {}
             }
+        }
+    }
+    let by_name: HashMap<String, &Item> = items
+        .iter()
+        .map(|item| (item.key.to_string(), item))
+        .collect();
+    for negative in &labels.hard_negative {
+        let mut articles = HashSet::new();
+        for name in &negative.items {
+            // check_labels made sure every name is an item.
+            if let Some(item) = by_name.get(name) {
+                articles.insert(article_of(item)?);
+            }
+        }
+        if articles.len() == negative.items.len() {
+            evaluation.hard_negatives_apart += 1;
         }
     }
     Ok(evaluation)
@@ -316,7 +342,8 @@ fn check_labels(labels: &Labels, items: &[Item]) -> Result<(), String> {
                 .ok_or_else(|| format!("hard negative names {key}, which no feed has"))?;
             if let Some(other) = seen.insert(*story, key) {
                 return Err(format!(
-                    "hard negative {other} and {key} carry the same story id {story}"
+                    "hard negative ({}): {other} and {key} carry the same story id {story}",
+                    negative.note
                 ));
             }
         }

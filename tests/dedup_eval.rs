@@ -1,0 +1,30 @@
+//! Regression guard for duplicate folding: the hand-labelled evaluation set
+//! of `tests/fixtures/dedup-eval/` must keep its precision and recall.
+//! `cargo bench --bench dedup` prints the same figures with every wrong pair.
+
+#[path = "support/dedup_eval.rs"]
+mod dedup_eval;
+
+/// Folding two different stories hides news: the stricter aim.
+const MIN_PRECISION: f64 = 0.99;
+/// A missed duplicate only shows a story twice.
+const MIN_RECALL: f64 = 0.95;
+
+#[test]
+fn folding_the_evaluation_set_keeps_precision_and_recall() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let evaluation = dedup_eval::evaluate(&dedup_eval::fixture_dir(), state.path())
+        .unwrap_or_else(|error| panic!("evaluation failed: {error}"));
+    assert!(
+        evaluation.items >= 300 && evaluation.feeds >= 6,
+        "the set shrank:\n{evaluation}"
+    );
+    assert!(
+        evaluation.precision() >= MIN_PRECISION,
+        "precision below {MIN_PRECISION}:\n{evaluation}"
+    );
+    assert!(
+        evaluation.recall() >= MIN_RECALL,
+        "recall below {MIN_RECALL}:\n{evaluation}"
+    );
+}

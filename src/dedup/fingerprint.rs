@@ -46,8 +46,16 @@ use std::sync::LazyLock;
 pub const HASHES: usize = 64;
 /// Number of LSH bands each signature is cut into.
 pub const SIGNATURE_BANDS: usize = 16;
-/// Band keys per story: the title + lead signature's, then the lead's.
-pub const BANDS: usize = 2 * SIGNATURE_BANDS;
+/// LSH bands of the lead's opening: a copy under a new headline, or with its
+/// lead trimmed to the first sentence, still shares its opening words. Half
+/// as many bands as the whole signature: openings of the same story are
+/// nearly identical, so few bands find them, and every band is one more
+/// index row per stored version.
+pub const LEAD_BANDS: usize = 8;
+/// Band keys per story: the title + lead signature's, then the lead opening's.
+pub const BANDS: usize = SIGNATURE_BANDS + LEAD_BANDS;
+/// Words of the lead's opening banded on their own: about its first sentence.
+pub const OPENING_WORDS: usize = 24;
 /// Slots per LSH band.
 pub const ROWS: usize = HASHES / SIGNATURE_BANDS;
 /// Words of the body used as the lead when the item has no summary.
@@ -104,9 +112,10 @@ impl Fingerprint {
 
     /// One key per LSH band; two fingerprints sharing a key are candidates.
     /// The first [`SIGNATURE_BANDS`] keys band the MinHash of title + lead
-    /// (the keys stored before the lead keys existed, unchanged), the rest
-    /// the MinHash of the lead alone, so a copy under a new headline is found
-    /// by its lead. The band index is mixed in so equal slots in different
+    /// (the keys stored before the lead keys existed, unchanged), the other
+    /// [`LEAD_BANDS`] the MinHash of the lead's first [`OPENING_WORDS`]
+    /// words, so a copy under a new headline or with a trimmed lead is found
+    /// by its opening. The band index is mixed in so equal slots in different
     /// bands differ. A story without a lead bands its title + lead signature
     /// twice rather than the empty lead, which every lead-less story shares.
     /// `None` for a story without words: it has nothing to compare, and
@@ -119,7 +128,13 @@ impl Fingerprint {
         let lead = if self.lead.is_empty() {
             story
         } else {
-            minhash(&self.lead_shingles())
+            let opening: Vec<&str> = self
+                .lead
+                .iter()
+                .take(OPENING_WORDS)
+                .map(String::as_str)
+                .collect();
+            minhash(&shingle_hashes(&opening))
         };
         let mut keys = [0i64; BANDS];
         for (band, key) in keys.iter_mut().enumerate() {

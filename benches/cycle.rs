@@ -305,7 +305,7 @@ fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
                     i % 60
                 );
                 let url = format!("https://outlet{f}.example/news/{i}");
-                if rng.next() % 10 == 0 {
+                if rng.next().is_multiple_of(10) {
                     let shared = &pool[(rng.next() % pool.len() as u64) as usize];
                     let copy = Story {
                         title: shared.title.clone(),

@@ -408,10 +408,8 @@ pub(crate) fn normalize_documents(
         parsed_any = true;
         outcomes.extend(normalize::normalize_feed(feed, &ctx, doc, &parsed));
     }
-    if !parsed_any {
-        if let Some(error) = first_error {
-            return Err(error);
-        }
+    if !parsed_any && let Some(error) = first_error {
+        return Err(error);
     }
     Ok(outcomes)
 }

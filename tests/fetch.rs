@@ -37,27 +37,9 @@ fn fetcher() -> Fetcher {
 
 /// A feed as config would give it, with a 5 s timeout and a 1 MiB cap.
 fn feed_at(url: &str, location: SourceLocation) -> FeedConfig {
-    FeedConfig {
-        id: "test-feed".into(),
-        name: "Test Agency".into(),
-        url: url.into(),
-        location,
-        home_url: None,
-        schedule: schedule(),
-        timeout: Duration::from_secs(5),
-        max_body: 1024 * 1024,
-        section: None,
-        kind: None,
-        tags: Vec::new(),
-        regions: Vec::new(),
-        series: None,
-        language: None,
-        credit: None,
-        rights: None,
-        priority: 0,
-        enabled: true,
-        rules: Vec::new(),
-    }
+    let mut feed = FeedConfig::with_defaults("test-feed", url, location, &defaults(8, 4));
+    feed.name = "Test Agency".into();
+    feed
 }
 
 fn http_feed(url: &str) -> FeedConfig {

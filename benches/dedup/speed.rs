@@ -299,7 +299,7 @@ impl Words {
     }
 
     fn word(&mut self) -> &'static str {
-        if self.next() % 3 == 0 {
+        if self.next().is_multiple_of(3) {
             COMMON[self.between(0, COMMON.len() - 1)]
         } else {
             let at = self.between(0, self.vocabulary.len() - 1);

@@ -155,6 +155,39 @@ pub struct FeedConfig {
     pub rules: Vec<Rule>,
 }
 
+impl FeedConfig {
+    /// What a `[[feed]]` with only `id` and `url` loads as: schedule, timeout
+    /// and body cap from `defaults`, named after its id, enabled, nothing else set.
+    pub fn with_defaults(
+        id: &str,
+        url: &str,
+        location: SourceLocation,
+        defaults: &Defaults,
+    ) -> FeedConfig {
+        FeedConfig {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            url: url.to_owned(),
+            location,
+            home_url: None,
+            schedule: defaults.schedule.clone(),
+            timeout: defaults.timeout,
+            max_body: defaults.max_body,
+            section: None,
+            kind: None,
+            tags: Vec::new(),
+            regions: Vec::new(),
+            series: None,
+            language: None,
+            credit: None,
+            rights: None,
+            priority: 0,
+            enabled: true,
+            rules: Vec::new(),
+        }
+    }
+}
+
 /// One `[[feed.rule]]`: a match and what it sets. First match wins per field.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -198,29 +231,17 @@ pub(crate) mod testing {
     /// first), every other setting at its default.
     pub(crate) fn feed(id: &str, expr: &str) -> FeedConfig {
         let url = format!("https://agency.example/{id}.rss");
-        FeedConfig {
-            id: id.into(),
-            name: id.into(),
-            location: SourceLocation::Http(Url::parse(&url).expect("static url")),
-            url,
-            home_url: None,
+        let defaults = Defaults {
             schedule: Schedule {
                 expr: expr.into(),
                 cron: cron::Schedule::from_str(expr).expect("test schedule"),
             },
             timeout: DEFAULT_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
-            section: None,
-            kind: None,
-            tags: Vec::new(),
-            regions: Vec::new(),
-            series: None,
-            language: None,
-            credit: None,
-            rights: None,
-            priority: 0,
-            enabled: true,
-            rules: Vec::new(),
-        }
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host: DEFAULT_PER_HOST,
+        };
+        let location = SourceLocation::Http(Url::parse(&url).expect("static url"));
+        FeedConfig::with_defaults(id, &url, location, &defaults)
     }
 }

@@ -46,10 +46,10 @@ pub fn combine(id: &str, versions: &[SourceVersion]) -> Option<Article> {
     if article.image.is_none() {
         article.image = others.iter().find_map(|other| other.image.clone());
     }
-    if article.authors.is_empty() {
-        if let Some(other) = others.iter().find(|other| !other.authors.is_empty()) {
-            article.authors = other.authors.clone();
-        }
+    if article.authors.is_empty()
+        && let Some(other) = others.iter().find(|other| !other.authors.is_empty())
+    {
+        article.authors = other.authors.clone();
     }
     if article.summary.is_none() {
         article.summary = others.iter().find_map(|other| other.summary.clone());

@@ -82,27 +82,11 @@ impl Prober {
 
     /// The settings a new `[[feed]]` would get from `[defaults]`.
     fn feed_config(&self, url: &Url) -> FeedConfig {
-        FeedConfig {
-            id: "new-feed".to_string(),
-            name: url.to_string(),
-            url: url.to_string(),
-            location: SourceLocation::Http(url.clone()),
-            home_url: None,
-            schedule: self.defaults.schedule.clone(),
-            timeout: self.defaults.timeout,
-            max_body: self.defaults.max_body,
-            section: None,
-            kind: None,
-            tags: Vec::new(),
-            regions: Vec::new(),
-            series: None,
-            language: None,
-            credit: None,
-            rights: None,
-            priority: 0,
-            enabled: true,
-            rules: Vec::new(),
-        }
+        let location = SourceLocation::Http(url.clone());
+        let mut feed =
+            FeedConfig::with_defaults("new-feed", url.as_str(), location, &self.defaults);
+        feed.name = url.to_string();
+        feed
     }
 }
 

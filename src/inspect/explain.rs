@@ -122,10 +122,10 @@ fn find_article(store: &Store, query: &str) -> Result<Option<String>, InspectErr
 /// similar earlier version of another feed, same-story verdicts first.
 fn recompute(earlier: &[SourceRecord], record: &SourceRecord) -> Option<FoldEvidence> {
     let others = || earlier.iter().filter(|e| e.feed_id != record.feed_id);
-    if let Some(url) = &record.url {
-        if others().any(|e| e.url.as_ref() == Some(url)) {
-            return Some(FoldEvidence::SameUrl { url: url.clone() });
-        }
+    if let Some(url) = &record.url
+        && others().any(|e| e.url.as_ref() == Some(url))
+    {
+        return Some(FoldEvidence::SameUrl { url: url.clone() });
     }
     let mine = Fingerprint::of(&record.version);
     others()

@@ -1,5 +1,8 @@
 //! End-to-end cycle benchmark: N synthetic feeds × M items served over real
-//! HTTP on 127.0.0.1, one cold cycle and one repeat cycle (everything 304).
+//! HTTP on 127.0.0.1, one cold cycle and one repeat cycle (everything 304),
+//! then the same corpus parsed by bare feed-rs (the floor) and run through
+//! the equivalent Python pipeline, feedparser + feedgen (the field), with
+//! the ratios of the cold cycle to both.
 //!
 //! ```text
 //! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep]
@@ -9,7 +12,17 @@
 //!
 //! The feeds are generated to a temporary folder and served by a child
 //! process (this same binary in server mode), so the peak memory reported is
-//! the pipeline's own: the VmHWM of this process, which only runs the cycle.
+//! the pipeline's own: the VmHWM of this process, read right after the two
+//! cycles, before the bare parse loads the whole corpus into memory.
+//!
+//! The Python pipeline runs in a venv under `target/bench-venv`, made on the
+//! first run (`python3 -m venv`, `pip install feedparser feedgen`); without
+//! Python or network the line says `python: skipped (why)`.
+
+#[path = "cycle/bare.rs"]
+mod bare;
+#[path = "cycle/python.rs"]
+mod python;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -50,7 +63,8 @@ fn main() {
     );
 
     let (mut server, port) = start_server(&corpus);
-    let config_path = write_config(&dir, port, feeds);
+    let specs = feed_specs(port, feeds);
+    let config_path = write_config(&dir, &specs);
     let (config, _warnings) =
         wirefeed::config::load(&config_path).unwrap_or_else(|p| panic!("{p}"));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -65,6 +79,10 @@ fn main() {
         .block_on(wirefeed::cycle::run_once(&config))
         .expect("repeat cycle");
     let repeat = repeat.elapsed().as_secs_f64();
+    let peak = peak_memory();
+
+    let floor = bare::measure(&corpus).expect("read the corpus back");
+    let field = python::run(&dir, &specs, &SECTIONS, MAX_ITEMS);
     let _ = server.kill();
     let _ = server.wait();
 
@@ -111,7 +129,32 @@ fn main() {
         "input MB/s (cold)        {:.1}",
         bytes as f64 / 1e6 / cold
     );
-    let _ = writeln!(table, "peak memory (VmHWM)      {}", peak_memory());
+    let _ = writeln!(table, "peak memory (VmHWM)      {peak}");
+    for (threads, seconds) in [(1, floor.one_thread), (floor.threads, floor.all_threads)] {
+        let _ = writeln!(
+            table,
+            "bare feed-rs, {threads} thread{}  {seconds:.2} s  ({:.1} MB/s, {} entries, {} refused); cold cycle / bare = {:.1}×",
+            if threads == 1 { " " } else { "s" },
+            floor.bytes as f64 / 1e6 / seconds,
+            floor.entries,
+            floor.failed,
+            cold / seconds
+        );
+    }
+    match field {
+        Ok(run) => {
+            let _ = writeln!(
+                table,
+                "python (feedparser+feedgen) {:.2} s  ({}); python / cold cycle = {:.1}×",
+                run.seconds,
+                run.summary,
+                run.seconds / cold
+            );
+        }
+        Err(reason) => {
+            let _ = writeln!(table, "python: skipped ({reason})");
+        }
+    }
     print!("{table}");
     for (feed, error) in first.failed.iter().take(5) {
         eprintln!("failed {feed}: {error}");
@@ -134,10 +177,45 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn write_config(dir: &Path, port: u16, feeds: usize) -> PathBuf {
-    let mut toml = String::from(
-        "[site]\ntitle = \"Bench News\"\nbase_url = \"https://feeds.example.org/\"\n\
-         output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = 50\n\n\
+/// One generated feed as feeds.toml lists it.
+pub struct FeedSpec {
+    id: String,
+    name: String,
+    url: String,
+    section: &'static str,
+    tag: &'static str,
+    region: &'static str,
+    priority: usize,
+}
+
+/// The feeds of the corpus, served on `port`: formats, sections, tags and
+/// regions in turn. The Python pipeline gets the same list.
+fn feed_specs(port: u16, feeds: usize) -> Vec<FeedSpec> {
+    (0..feeds)
+        .map(|i| FeedSpec {
+            id: format!("feed-{i:04}"),
+            name: format!("Outlet {i}"),
+            url: format!(
+                "http://127.0.0.1:{port}/feed-{i:04}.{}",
+                EXTENSIONS[i % EXTENSIONS.len()]
+            ),
+            section: SECTIONS[i % SECTIONS.len()],
+            tag: TAGS[i % TAGS.len()],
+            region: REGIONS[i % REGIONS.len()],
+            priority: i % 7,
+        })
+        .collect()
+}
+
+const SITE_TITLE: &str = "Bench News";
+const BASE_URL: &str = "https://feeds.example.org/";
+/// `site.max_items`: the newest items each published file holds.
+const MAX_ITEMS: usize = 50;
+
+fn write_config(dir: &Path, feeds: &[FeedSpec]) -> PathBuf {
+    let mut toml = format!(
+        "[site]\ntitle = \"{SITE_TITLE}\"\nbase_url = \"{BASE_URL}\"\n\
+         output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = {MAX_ITEMS}\n\n\
          [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\n",
     );
     for section in SECTIONS {
@@ -146,16 +224,12 @@ fn write_config(dir: &Path, port: u16, feeds: usize) -> PathBuf {
             "[[section]]\nslug = \"{section}\"\ntitle = \"{section}\"\n"
         );
     }
-    for i in 0..feeds {
-        let ext = EXTENSIONS[i % EXTENSIONS.len()];
+    for feed in feeds {
         let _ = writeln!(
             toml,
-            "[[feed]]\nid = \"feed-{i:04}\"\nname = \"Outlet {i}\"\nurl = \"http://127.0.0.1:{port}/feed-{i:04}.{ext}\"\n\
+            "[[feed]]\nid = \"{}\"\nname = \"{}\"\nurl = \"{}\"\n\
              section = \"{}\"\ntags = [\"{}\"]\nregions = [\"{}\"]\npriority = {}\n",
-            SECTIONS[i % SECTIONS.len()],
-            TAGS[i % TAGS.len()],
-            REGIONS[i % REGIONS.len()],
-            i % 7
+            feed.id, feed.name, feed.url, feed.section, feed.tag, feed.region, feed.priority
         );
     }
     let path = dir.join("feeds.toml");

@@ -24,6 +24,9 @@ mod bare;
 #[path = "cycle/python.rs"]
 mod python;
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -32,6 +35,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
+
+use corpus::{Corpus, EXTENSIONS};
 
 const SERVE_ENV: &str = "WIREFEED_BENCH_SERVE";
 
@@ -271,197 +276,16 @@ const REGIONS: [&str; 8] = [
     "palestine",
     "us-canada",
 ];
-const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
-/// Syllables for a newsroom-sized vocabulary: real copy uses thousands of
-/// words, and a tiny vocabulary would make unrelated stories look alike.
-const SYLLABLES: [&str; 24] = [
-    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
-    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
-];
-
-/// About 6,000 distinct words, built once.
-fn vocabulary() -> Vec<String> {
-    let mut words = Vec::new();
-    for a in SYLLABLES {
-        for b in SYLLABLES {
-            words.push(format!("{a}{b}"));
-            for c in SYLLABLES.iter().take(9) {
-                words.push(format!("{a}{b}{c}"));
-            }
-        }
-    }
-    words
-}
-
-/// A small deterministic generator so every run builds the same corpus.
-struct Rng(u64);
-impl Rng {
-    /// A word, the common ones far more often than the rare (as in real text).
-    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
-        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
-        &words[((u * u * u) * words.len() as f64) as usize]
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn sentence(&mut self, words: &[String], n: usize) -> String {
-        let mut s = String::new();
-        for i in 0..n {
-            if i > 0 {
-                s.push(' ');
-            }
-            s.push_str(self.word(words));
-        }
-        s
-    }
-}
-
-struct Story {
-    title: String,
-    lead: String,
-    body: String,
-}
-
-fn story(rng: &mut Rng, words: &[String]) -> Story {
-    let title = capitalize(&rng.sentence(words, 9));
-    let lead = format!("{}.", capitalize(&rng.sentence(words, 28)));
-    let mut body = format!("<p>{lead}</p>");
-    for _ in 0..5 {
-        let _ = write!(
-            body,
-            "<p>{}. <a href=\"/related/{}\">{}</a> {}.</p>",
-            capitalize(&rng.sentence(words, 40)),
-            rng.next() % 100_000,
-            rng.sentence(words, 3),
-            rng.sentence(words, 20)
-        );
-    }
-    body.push_str("<figure><img src=\"/img/photo.jpg\" alt=\"photo\"><figcaption>A photo (Agency)</figcaption></figure>");
-    body.push_str("<script>track()</script>");
-    Story { title, lead, body }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Writes every feed file; returns the total bytes. 10% of items are
-/// republished copies of a shared pool of agency stories (new URL, same text).
+/// Writes every feed file; returns the total bytes.
 fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
-    let mut pool_rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let words = vocabulary();
-    let pool: Vec<Story> = (0..(feeds * items / 20).max(1))
-        .map(|_| story(&mut pool_rng, &words))
-        .collect();
+    let corpus = Corpus::new(feeds, items);
     let mut total = 0;
     for f in 0..feeds {
-        let mut rng =
-            Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
-        let stories: Vec<(String, Story, String)> = (0..items)
-            .map(|i| {
-                let published = format!(
-                    "2026-11-{:02}T{:02}:{:02}:00Z",
-                    1 + (i % 24),
-                    (f + i) % 24,
-                    i % 60
-                );
-                let url = format!("https://outlet{f}.example/news/{i}");
-                if rng.next().is_multiple_of(10) {
-                    let shared = &pool[(rng.next() % pool.len() as u64) as usize];
-                    let copy = Story {
-                        title: shared.title.clone(),
-                        lead: shared.lead.clone(),
-                        body: shared.body.clone(),
-                    };
-                    (url, copy, published)
-                } else {
-                    (url, story(&mut rng, &words), published)
-                }
-            })
-            .collect();
-        let ext = EXTENSIONS[f % EXTENSIONS.len()];
-        let text = match ext {
-            "rss" => rss(f, &stories),
-            "atom" => atom(f, &stories),
-            _ => json(f, &stories),
-        };
+        let (name, text) = corpus.feed(f, items);
         total += text.len();
-        std::fs::write(dir.join(format!("feed-{f:04}.{ext}")), text).expect("write feed");
+        std::fs::write(dir.join(name), text).expect("write feed");
     }
     total
-}
-
-fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Outlet {f}</title>\
-         <link>https://outlet{f}.example/</link><description>News</description>"
-    );
-    for (i, (url, s, published)) in stories.iter().enumerate() {
-        let date = chrono::DateTime::parse_from_rfc3339(published)
-            .map(|d| d.to_rfc2822())
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            "<item><title>{}</title><link>{url}?utm_source=rss</link><guid isPermaLink=\"false\">o{f}-{i}</guid>\
-             <pubDate>{date}</pubDate><description>{}</description><category>World</category>\
-             <content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><![CDATA[{}]]></content:encoded></item>",
-            xml_escape(&s.title),
-            xml_escape(&s.lead),
-            s.body
-        );
-    }
-    out.push_str("</channel></rss>\n");
-    out
-}
-
-fn atom(f: usize, stories: &[(String, Story, String)]) -> String {
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Outlet {f}</title>\
-         <id>urn:outlet:{f}</id><updated>2026-11-25T00:00:00Z</updated><link href=\"https://outlet{f}.example/\"/>"
-    );
-    for (i, (url, s, published)) in stories.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<entry><title>{}</title><link href=\"{url}\"/><id>urn:outlet:{f}:{i}</id><updated>{published}</updated>\
-             <author><name>Reporter {i}</name></author><summary>{}</summary><content type=\"html\">{}</content></entry>",
-            xml_escape(&s.title),
-            xml_escape(&s.lead),
-            xml_escape(&s.body)
-        );
-    }
-    out.push_str("</feed>\n");
-    out
-}
-
-fn json(f: usize, stories: &[(String, Story, String)]) -> String {
-    let items: Vec<serde_json::Value> = stories
-        .iter()
-        .enumerate()
-        .map(|(i, (url, s, published))| {
-            serde_json::json!({
-                "id": format!("o{f}-{i}"), "url": url, "title": s.title, "summary": s.lead,
-                "content_html": s.body, "date_published": published, "authors": [{"name": format!("Reporter {i}")}]
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "version": "https://jsonfeed.org/version/1.1", "title": format!("Outlet {f}"),
-        "home_page_url": format!("https://outlet{f}.example/"), "items": items
-    })
-    .to_string()
 }
 
 /// Starts this binary again as the feed server; returns it and its port.

@@ -1,0 +1,208 @@
+//! The synthetic feed corpus the benchmarks share: deterministic feeds in
+//! RSS 2.0, Atom 1.0 and JSON Feed 1.1 in turn, items of ~3.5 KB with HTML
+//! bodies (links, a figure, a script for the sanitizer to drop), 10% of them
+//! republished copies of a shared pool of agency stories (new URL, same text).
+//!
+//! Used through `#[path]` by `benches/cycle.rs` and `benches/stages.rs`.
+
+use std::fmt::Write as _;
+
+/// The format of feed `f` is `EXTENSIONS[f % 3]`.
+pub const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
+
+/// Syllables for a newsroom-sized vocabulary: real copy uses thousands of
+/// words, and a tiny vocabulary would make unrelated stories look alike.
+const SYLLABLES: [&str; 24] = [
+    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
+    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
+];
+
+/// The vocabulary and the shared story pool feeds are built from.
+pub struct Corpus {
+    words: Vec<String>,
+    pool: Vec<Story>,
+}
+
+impl Corpus {
+    /// A corpus for `feeds` feeds of `items` items: the shared pool holds
+    /// one story per 20 items, so each is republished about twice.
+    pub fn new(feeds: usize, items: usize) -> Corpus {
+        let words = vocabulary();
+        let mut pool_rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let pool = (0..(feeds * items / 20).max(1))
+            .map(|_| story(&mut pool_rng, &words))
+            .collect();
+        Corpus { words, pool }
+    }
+
+    /// Feed number `f` with `items` items: its file name
+    /// (`feed-0007.json`) and its text. The same `f` always gives the same feed.
+    pub fn feed(&self, f: usize, items: usize) -> (String, String) {
+        let mut rng =
+            Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let stories: Vec<(String, Story, String)> = (0..items)
+            .map(|i| {
+                let published = format!(
+                    "2026-11-{:02}T{:02}:{:02}:00Z",
+                    1 + (i % 24),
+                    (f + i) % 24,
+                    i % 60
+                );
+                let url = format!("https://outlet{f}.example/news/{i}");
+                if rng.next().is_multiple_of(10) {
+                    let shared = &self.pool[(rng.next() % self.pool.len() as u64) as usize];
+                    (url, shared.clone(), published)
+                } else {
+                    (url, story(&mut rng, &self.words), published)
+                }
+            })
+            .collect();
+        let ext = EXTENSIONS[f % EXTENSIONS.len()];
+        let text = match ext {
+            "rss" => rss(f, &stories),
+            "atom" => atom(f, &stories),
+            _ => json(f, &stories),
+        };
+        (format!("feed-{f:04}.{ext}"), text)
+    }
+}
+
+/// About 6,000 distinct words, built once.
+fn vocabulary() -> Vec<String> {
+    let mut words = Vec::new();
+    for a in SYLLABLES {
+        for b in SYLLABLES {
+            words.push(format!("{a}{b}"));
+            for c in SYLLABLES.iter().take(9) {
+                words.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    words
+}
+
+/// A small deterministic generator so every run builds the same corpus.
+struct Rng(u64);
+impl Rng {
+    /// A word, the common ones far more often than the rare (as in real text).
+    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
+        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+        &words[((u * u * u) * words.len() as f64) as usize]
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn sentence(&mut self, words: &[String], n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(self.word(words));
+        }
+        s
+    }
+}
+
+#[derive(Clone)]
+struct Story {
+    title: String,
+    lead: String,
+    body: String,
+}
+
+fn story(rng: &mut Rng, words: &[String]) -> Story {
+    let title = capitalize(&rng.sentence(words, 9));
+    let lead = format!("{}.", capitalize(&rng.sentence(words, 28)));
+    let mut body = format!("<p>{lead}</p>");
+    for _ in 0..5 {
+        let _ = write!(
+            body,
+            "<p>{}. <a href=\"/related/{}\">{}</a> {}.</p>",
+            capitalize(&rng.sentence(words, 40)),
+            rng.next() % 100_000,
+            rng.sentence(words, 3),
+            rng.sentence(words, 20)
+        );
+    }
+    body.push_str("<figure><img src=\"/img/photo.jpg\" alt=\"photo\"><figcaption>A photo (Agency)</figcaption></figure>");
+    body.push_str("<script>track()</script>");
+    Story { title, lead, body }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Outlet {f}</title>\
+         <link>https://outlet{f}.example/</link><description>News</description>"
+    );
+    for (i, (url, s, published)) in stories.iter().enumerate() {
+        let date = chrono::DateTime::parse_from_rfc3339(published)
+            .map(|d| d.to_rfc2822())
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "<item><title>{}</title><link>{url}?utm_source=rss</link><guid isPermaLink=\"false\">o{f}-{i}</guid>\
+             <pubDate>{date}</pubDate><description>{}</description><category>World</category>\
+             <content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><![CDATA[{}]]></content:encoded></item>",
+            xml_escape(&s.title),
+            xml_escape(&s.lead),
+            s.body
+        );
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}
+
+fn atom(f: usize, stories: &[(String, Story, String)]) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Outlet {f}</title>\
+         <id>urn:outlet:{f}</id><updated>2026-11-25T00:00:00Z</updated><link href=\"https://outlet{f}.example/\"/>"
+    );
+    for (i, (url, s, published)) in stories.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<entry><title>{}</title><link href=\"{url}\"/><id>urn:outlet:{f}:{i}</id><updated>{published}</updated>\
+             <author><name>Reporter {i}</name></author><summary>{}</summary><content type=\"html\">{}</content></entry>",
+            xml_escape(&s.title),
+            xml_escape(&s.lead),
+            xml_escape(&s.body)
+        );
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+fn json(f: usize, stories: &[(String, Story, String)]) -> String {
+    let items: Vec<serde_json::Value> = stories
+        .iter()
+        .enumerate()
+        .map(|(i, (url, s, published))| {
+            serde_json::json!({
+                "id": format!("o{f}-{i}"), "url": url, "title": s.title, "summary": s.lead,
+                "content_html": s.body, "date_published": published, "authors": [{"name": format!("Reporter {i}")}]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1", "title": format!("Outlet {f}"),
+        "home_page_url": format!("https://outlet{f}.example/"), "items": items
+    })
+    .to_string()
+}

@@ -81,6 +81,9 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
         ("blockquote", HashSet::from(["cite"])),
         ("q", HashSet::from(["cite"])),
     ]);
+    // ammonia vets href and src but not `cite`, which it passes through as
+    // written (`javascript:` included): vetted here the same way.
+    let cite_base = base.cloned();
     let url_relative = match base {
         Some(base) => UrlRelative::RewriteWithBase(base.clone()),
         None => UrlRelative::Deny,
@@ -95,9 +98,22 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
         .url_schemes(URL_SCHEMES.iter().copied().collect())
         .url_relative(url_relative)
         .link_rel(Some("noopener noreferrer"))
+        .attribute_filter(move |_element, attribute, value| match attribute {
+            "cite" => cite_url(value, cite_base.as_ref()).map(Into::into),
+            _ => Some(value.into()),
+        })
         .strip_comments(true)
         .clean(html)
         .to_string()
+}
+
+/// A `cite` value made absolute against `base`, if it is then http(s).
+fn cite_url(value: &str, base: Option<&Url>) -> Option<String> {
+    let url = match base {
+        Some(base) => base.join(value.trim()).ok()?,
+        None => Url::parse(value.trim()).ok()?,
+    };
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
 #[cfg(test)]
@@ -169,5 +185,22 @@ mod tests {
     fn newsroom_markup_is_kept() {
         let html = "<figure><img src=\"https://i.example/a.jpg\" alt=\"A\" width=\"640\" height=\"360\"><figcaption>Gaza (AP)</figcaption></figure><blockquote>q</blockquote><h2>t</h2><ul><li>l</li></ul><pre><code>c</code></pre>";
         assert_eq!(sanitize_html(html, None), html);
+    }
+
+    #[test]
+    fn cite_urls_are_vetted_like_links() {
+        let dirty = r#"<blockquote cite="javascript:alert(1)">a</blockquote><q cite="/sources/1">b</q><blockquote cite=" JAVASCRIPT:alert(2)">c</blockquote>"#;
+        let clean = sanitize_html(dirty, Some(&base()));
+        assert!(
+            !clean.to_ascii_lowercase().contains("javascript"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains(r#"<q cite="https://news.example/sources/1">b</q>"#),
+            "{clean}"
+        );
+        assert!(clean.contains("<blockquote>a</blockquote>"), "{clean}");
+        let without_base = sanitize_html(r#"<q cite="/relative">x</q>"#, None);
+        assert_eq!(without_base, "<q>x</q>");
     }
 }

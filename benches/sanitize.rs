@@ -2,8 +2,11 @@
 //! candidate on lol_html with the same allowlist (issue 5).
 //!
 //! ```text
-//! cargo bench --bench sanitize [-- --bodies 2000 --runs 5]
+//! cargo bench --bench sanitize [-- --bodies 2000 --runs 5 --probes --show NAME]
 //! ```
+//!
+//! `--probes` prints every probe's outputs. `--show NAME` prints the input and both outputs of every case whose file
+//! name contains NAME.
 //!
 //! Speed: MB/s of each sanitizer on one core, over synthetic ~3.5 KB agency
 //! bodies and over the HTML of feedparser's sanitizer cases. Safety: every
@@ -18,6 +21,8 @@
 mod bodies;
 #[path = "sanitize/cases.rs"]
 mod cases;
+#[path = "sanitize/probes.rs"]
+mod probes;
 #[path = "sanitize/safety.rs"]
 mod safety;
 #[path = "sanitize/streaming.rs"]
@@ -64,6 +69,26 @@ fn main() {
 
     if !cases.is_empty() {
         safety_report(&cases, &base);
+    }
+    probe_report(&base, args.iter().any(|a| a == "--probes"));
+    let shown = args
+        .iter()
+        .position(|a| a == "--show")
+        .and_then(|i| args.get(i + 1));
+    for case in cases
+        .iter()
+        .filter(|c| shown.is_some_and(|s| c.name.contains(s.as_str())))
+    {
+        show(case, &base);
+    }
+}
+
+/// Print one case's fragments and what each sanitizer made of them.
+fn show(case: &Case, base: &Url) {
+    for fragment in &case.fragments {
+        println!("\n== {}\n-- input\n{fragment}", case.name);
+        println!("-- ammonia\n{}", sanitize_html(fragment, Some(base)));
+        println!("-- lol_html\n{}", sanitize_streaming(fragment, Some(base)));
     }
 }
 
@@ -221,6 +246,34 @@ fn safety_report(cases: &[Case], base: &Url) {
             excerpt(&streaming.join(" | "))
         );
     }
+}
+
+/// Run the hand-written probes through both and print every unsafe output.
+fn probe_report(base: &Url, verbose: bool) {
+    let mut unsafe_counts = (0, 0);
+    println!(
+        "\nprobes: {} hand-written tree/stream differentials",
+        probes::PROBES.len()
+    );
+    for probe in probes::PROBES {
+        let ammonia = sanitize_html(probe, Some(base));
+        let streaming = sanitize_streaming(probe, Some(base));
+        if verbose {
+            println!("  {probe:?}\n      ammonia  {ammonia:?}\n      lol_html {streaming:?}");
+        }
+        for (label, output, count) in [
+            ("ammonia", &ammonia, &mut unsafe_counts.0),
+            ("lol_html", &streaming, &mut unsafe_counts.1),
+        ] {
+            let problems = safety::check(output).problems;
+            if !problems.is_empty() {
+                *count += 1;
+                println!("  unsafe {label}: {probe:?}\n      -> {output:?} {problems:?}");
+            }
+        }
+    }
+    println!("  unsafe output, ammonia             {}", unsafe_counts.0);
+    println!("  unsafe output, lol_html            {}", unsafe_counts.1);
 }
 
 /// The first 160 characters of `s`, on one line.

@@ -66,7 +66,7 @@ fn body(rng: &mut Rng, words: &[String], i: usize) -> String {
         rng.sentence(words, 2).to_uppercase(),
         rng.sentence(words, 28)
     );
-    for p in 0..6 {
+    for p in 0..5 {
         let _ = write!(
             body,
             "<p>{}, <em>{}</em> {}. <a href=\"/related/{}?utm_source=feed\" target=\"_blank\" class=\"inline-link\">{}</a> {}.</p>\n",

@@ -80,8 +80,24 @@ pub struct Report {
     pub visible_text: String,
 }
 
-/// Tokenize `html` and report its dangerous constructs and visible text.
+/// What follows a body once it is republished inside a page: an output
+/// ending in an unterminated tag (`<img src=x onerror=alert(1)`) is harmless
+/// alone, since a tag cut off by the end of input is dropped, but swallows
+/// this tail and becomes live when embedded.
+const EMBEDDING_TAIL: &str = "\"'></div><p>after</p>";
+
+/// Tokenize `html` and report its dangerous constructs (as embedded in a
+/// page) and its visible text (alone).
 pub fn check(html: &str) -> Report {
+    let embedded = tokenize(&format!("{html}{EMBEDDING_TAIL}"));
+    let alone = tokenize(html);
+    Report {
+        problems: embedded.problems,
+        visible_text: alone.visible_text,
+    }
+}
+
+fn tokenize(html: &str) -> Report {
     let sink = Sink::default();
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let queue = BufferQueue::default();
@@ -192,6 +208,7 @@ pub fn self_test() {
         "<img src=\"data:image/svg+xml,&lt;svg onload=alert(1)&gt;\">",
         "<span style=\"background:url(javascript:x)\">s</span>",
         "<svg><g/></svg>",
+        "<p>a</p><img src=x onerror=alert(1)",
     ];
     for html in flagged {
         assert!(!check(html).problems.is_empty(), "checker missed {html}");

@@ -188,9 +188,9 @@ fn escape_raw_text(chunk: &mut TextChunk<'_>) {
 }
 
 /// Decode the character references an attribute value may hide a scheme
-/// behind (`&#106;avascript:`, `java&Tab;script:`). Unknown named references
-/// stay as they are; `Url::parse` then rejects or keeps them harmlessly,
-/// since an unknown reference cannot form a scheme letter.
+/// behind (`&#106;avascript:`, `java&Tab;script:`). Other named references
+/// stay as they are: none of them decodes to an ASCII letter, so none can
+/// spell a scheme.
 fn decode_entities(raw: &str) -> String {
     if !raw.contains('&') {
         return raw.to_owned();

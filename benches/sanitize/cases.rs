@@ -27,7 +27,9 @@ const HTML_FIELDS: &[&str] = &[
 
 /// One sanitizer case: its file name and the HTML fragments inside.
 pub struct Case {
+    /// The file name, e.g. `entry_content_script.xml`.
     pub name: String,
+    /// The HTML of each text field, in document order.
     pub fragments: Vec<String>,
 }
 

@@ -67,9 +67,9 @@ fn body(rng: &mut Rng, words: &[String], i: usize) -> String {
         rng.sentence(words, 28)
     );
     for p in 0..5 {
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<p>{}, <em>{}</em> {}. <a href=\"/related/{}?utm_source=feed\" target=\"_blank\" class=\"inline-link\">{}</a> {}.</p>\n",
+            "<p>{}, <em>{}</em> {}. <a href=\"/related/{}?utm_source=feed\" target=\"_blank\" class=\"inline-link\">{}</a> {}.</p>",
             rng.sentence(words, 22),
             rng.sentence(words, 3),
             rng.sentence(words, 18),
@@ -78,9 +78,9 @@ fn body(rng: &mut Rng, words: &[String], i: usize) -> String {
             rng.sentence(words, 14)
         );
         if p == 2 {
-            let _ = write!(
+            let _ = writeln!(
                 body,
-                "<blockquote cite=\"https://agency.example/quotes/{}\"><p>“{}.”</p></blockquote>\n",
+                "<blockquote cite=\"https://agency.example/quotes/{}\"><p>“{}.”</p></blockquote>",
                 rng.next() % 1000,
                 rng.sentence(words, 16)
             );

@@ -73,10 +73,8 @@ pub fn html_fragments(xml: &str) -> Vec<String> {
         let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         match (event, field.as_mut()) {
             (Event::Eof, _) => break,
-            (Event::Start(start), None) => {
-                if HTML_FIELDS.contains(&start.local_name().as_ref()) {
-                    field = Some((1, after, false, String::new()));
-                }
+            (Event::Start(start), None) if HTML_FIELDS.contains(&start.local_name().as_ref()) => {
+                field = Some((1, after, false, String::new()));
             }
             (Event::Start(_), Some((depth, _, children, _))) => {
                 *depth += 1;

@@ -127,10 +127,8 @@ impl TokenSink for Sink {
     fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
         let mut report = self.report.borrow_mut();
         match token {
-            Token::CharacterTokens(text) => {
-                if !*self.hidden_text.borrow() {
-                    report.visible_text.push_str(&text);
-                }
+            Token::CharacterTokens(text) if !*self.hidden_text.borrow() => {
+                report.visible_text.push_str(&text);
             }
             Token::TagToken(tag) if tag.kind == TagKind::EndTag => {
                 *self.hidden_text.borrow_mut() = false;

@@ -1,0 +1,98 @@
+//! Synthetic article bodies of about 3.5 KB, shaped like agency copy: the
+//! paragraphs, relative links, figure and tracking script of
+//! `benches/cycle.rs`, plus the markup sanitizing actually works on in real
+//! feeds (classes, inline styles, `target`, embeds, comments).
+
+use std::fmt::Write as _;
+
+/// Syllables for a newsroom-sized vocabulary (as in `benches/cycle.rs`).
+const SYLLABLES: [&str; 24] = [
+    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
+    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
+];
+
+/// `count` deterministic bodies; the same on every run.
+pub fn generate(count: usize) -> Vec<String> {
+    let words = vocabulary();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    (0..count).map(|i| body(&mut rng, &words, i)).collect()
+}
+
+fn vocabulary() -> Vec<String> {
+    let mut words = Vec::new();
+    for a in SYLLABLES {
+        for b in SYLLABLES {
+            words.push(format!("{a}{b}"));
+            for c in SYLLABLES.iter().take(9) {
+                words.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    words
+}
+
+/// A small xorshift generator so every run builds the same bodies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Common words far more often than rare ones, as in real text.
+    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
+        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+        &words[((u * u * u) * words.len() as f64) as usize]
+    }
+
+    fn sentence(&mut self, words: &[String], n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(self.word(words));
+        }
+        s
+    }
+}
+
+fn body(rng: &mut Rng, words: &[String], i: usize) -> String {
+    let mut body = format!(
+        "<div class=\"article-body\" data-id=\"{i}\"><p class=\"lead\"><strong>{} (Agency)</strong> — {}.</p>\n",
+        rng.sentence(words, 2).to_uppercase(),
+        rng.sentence(words, 28)
+    );
+    for p in 0..5 {
+        let _ = writeln!(
+            body,
+            "<p>{}, <em>{}</em> {}. <a href=\"/related/{}?utm_source=feed\" target=\"_blank\" class=\"inline-link\">{}</a> {}.</p>",
+            rng.sentence(words, 22),
+            rng.sentence(words, 3),
+            rng.sentence(words, 18),
+            rng.next() % 100_000,
+            rng.sentence(words, 3),
+            rng.sentence(words, 14)
+        );
+        if p == 2 {
+            let _ = writeln!(
+                body,
+                "<blockquote cite=\"https://agency.example/quotes/{}\"><p>“{}.”</p></blockquote>",
+                rng.next() % 1000,
+                rng.sentence(words, 16)
+            );
+        }
+    }
+    body.push_str(
+        "<figure class=\"photo\"><img src=\"/img/photo.jpg\" srcset=\"/img/photo-2x.jpg 2x\" alt=\"photo\" width=\"640\" height=\"360\" loading=\"lazy\" style=\"max-width:100%\"><figcaption>A photo (Agency)</figcaption></figure>\n",
+    );
+    if i % 4 == 0 {
+        body.push_str("<iframe src=\"https://video.example/embed/1\" width=\"560\" height=\"315\" allowfullscreen></iframe>\n");
+    }
+    body.push_str("<!-- ad slot --><div class=\"ad\" id=\"ad-1\"></div>\n");
+    body.push_str("<script>window.track && track('article')</script></div>");
+    body
+}

@@ -89,7 +89,7 @@ fn body(rng: &mut Rng, words: &[String], i: usize) -> String {
     body.push_str(
         "<figure class=\"photo\"><img src=\"/img/photo.jpg\" srcset=\"/img/photo-2x.jpg 2x\" alt=\"photo\" width=\"640\" height=\"360\" loading=\"lazy\" style=\"max-width:100%\"><figcaption>A photo (Agency)</figcaption></figure>\n",
     );
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         body.push_str("<iframe src=\"https://video.example/embed/1\" width=\"560\" height=\"315\" allowfullscreen></iframe>\n");
     }
     body.push_str("<!-- ad slot --><div class=\"ad\" id=\"ad-1\"></div>\n");

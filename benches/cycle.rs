@@ -26,6 +26,11 @@ mod python;
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/words.rs"]
+mod words;
+
+#[path = "support/args.rs"]
+mod args;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -46,15 +51,8 @@ fn main() {
         return;
     }
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> usize {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let feeds = flag("--feeds", 1000);
-    let items = flag("--items", 50);
+    let feeds = args::number("--feeds", 1000);
+    let items = args::number("--items", 50);
 
     let dir = std::env::temp_dir().join(format!("wirefeed-bench-{}", std::process::id()));
     let corpus = dir.join("corpus");

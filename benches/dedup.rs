@@ -16,17 +16,12 @@ mod dedup_eval;
 #[path = "dedup/speed.rs"]
 mod speed;
 
+#[path = "support/args.rs"]
+mod args;
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> usize {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let articles = flag("--articles", 50_000);
-    let runs = flag("--runs", 12).max(1);
+    let articles = args::number("--articles", 50_000);
+    let runs = args::number("--runs", 12).max(1);
 
     let state = tempfile::tempdir().expect("temp dir");
     match dedup_eval::evaluate(&dedup_eval::fixture_dir(), state.path()) {

@@ -41,17 +41,12 @@ struct Upstream {
     pings: Mutex<Vec<(String, Instant)>>,
 }
 
+#[path = "support/args.rs"]
+mod args;
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> usize {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let rounds = flag("--rounds", 10);
-    let feeds = flag("--feeds", 100);
+    let rounds = args::number("--rounds", 10);
+    let feeds = args::number("--feeds", 100);
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let upstream = Arc::new(Upstream::default());

@@ -40,17 +40,15 @@ use wirefeed::normalize::sanitize_html;
 /// How many differing or unsafe cases to print in full.
 const SHOWN: usize = 12;
 
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/words.rs"]
+mod words;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> usize {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let body_count = flag("--bodies", 2000);
-    let runs = flag("--runs", 5).max(1);
+    let body_count = args::number("--bodies", 2000);
+    let runs = args::number("--runs", 5).max(1);
     let base = Url::parse("https://news.example/world/story.html").expect("constant base URL");
 
     safety::self_test();

@@ -15,6 +15,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/words.rs"]
+mod words;
 
 use std::hint::black_box;
 use std::path::Path;

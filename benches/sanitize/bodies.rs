@@ -5,59 +5,13 @@
 
 use std::fmt::Write as _;
 
-/// Syllables for a newsroom-sized vocabulary (as in `benches/cycle.rs`).
-const SYLLABLES: [&str; 24] = [
-    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
-    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
-];
+use crate::words::{Rng, vocabulary};
 
 /// `count` deterministic bodies; the same on every run.
 pub fn generate(count: usize) -> Vec<String> {
     let words = vocabulary();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..count).map(|i| body(&mut rng, &words, i)).collect()
-}
-
-fn vocabulary() -> Vec<String> {
-    let mut words = Vec::new();
-    for a in SYLLABLES {
-        for b in SYLLABLES {
-            words.push(format!("{a}{b}"));
-            for c in SYLLABLES.iter().take(9) {
-                words.push(format!("{a}{b}{c}"));
-            }
-        }
-    }
-    words
-}
-
-/// A small xorshift generator so every run builds the same bodies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Common words far more often than rare ones, as in real text.
-    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
-        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
-        &words[((u * u * u) * words.len() as f64) as usize]
-    }
-
-    fn sentence(&mut self, words: &[String], n: usize) -> String {
-        let mut s = String::new();
-        for i in 0..n {
-            if i > 0 {
-                s.push(' ');
-            }
-            s.push_str(self.word(words));
-        }
-        s
-    }
 }
 
 fn body(rng: &mut Rng, words: &[String], i: usize) -> String {

@@ -2,8 +2,8 @@
 //! wirefeed's ammonia builder (`src/normalize/sanitize.rs`).
 //!
 //! Bench-only: it exists to measure whether a streaming rewriter could
-//! replace ammonia, not to be used by the pipeline. The allowlist is copied
-//! because the library keeps its constants private.
+//! replace ammonia, not to be used by the pipeline. The allowlist is the
+//! library's own (`wirefeed::normalize`), so both sanitize to the same list.
 //!
 //! lol_html never builds a tree, so three things ammonia gets from html5ever
 //! for free are done by hand here: text of raw-text elements (`<title>`,
@@ -15,81 +15,19 @@
 use lol_html::html_content::{ContentType, Element, TextChunk, TextType};
 use lol_html::{RewriteStrSettings, doc_comments, doc_text, doctype, element, rewrite_str};
 use url::Url;
-
-/// Elements an article body may keep (same list as the library).
-const ALLOWED_TAGS: &[&str] = &[
-    "p",
-    "br",
-    "hr",
-    "a",
-    "em",
-    "strong",
-    "b",
-    "i",
-    "u",
-    "s",
-    "sub",
-    "sup",
-    "small",
-    "mark",
-    "q",
-    "cite",
-    "abbr",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "dl",
-    "dt",
-    "dd",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "figure",
-    "figcaption",
-    "img",
-    "table",
-    "caption",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "th",
-    "td",
-    "pre",
-    "code",
-    "span",
-    "div",
-];
-
-/// Elements removed together with everything inside them (same list as the library).
-const REMOVED_WITH_CONTENT: &[&str] = &[
-    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form",
-    "button", "select", "textarea", "audio", "video", "canvas",
-];
-
-/// URL schemes that survive in `href`, `src` and `cite`.
-const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
-
-/// Attributes every allowed element may keep.
-const GENERIC_ATTRIBUTES: &[&str] = &["lang", "dir", "title"];
+use wirefeed::normalize::{
+    ALLOWED_TAGS, GENERIC_ATTRIBUTES, REMOVED_WITH_CONTENT, TAG_ATTRIBUTES, URL_SCHEMES,
+};
 
 /// Attributes holding a URL: checked for scheme and made absolute.
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "cite"];
 
 /// The attributes `tag` may keep besides the generic ones.
 fn tag_attributes(tag: &str) -> &'static [&'static str] {
-    match tag {
-        "a" => &["href"],
-        "img" => &["src", "alt", "width", "height"],
-        "td" => &["colspan", "rowspan"],
-        "th" => &["colspan", "rowspan", "scope"],
-        "ol" => &["start"],
-        "blockquote" | "q" => &["cite"],
-        _ => &[],
-    }
+    TAG_ATTRIBUTES
+        .iter()
+        .find(|(name, _)| *name == tag)
+        .map_or(&[], |(_, attributes)| attributes)
 }
 
 /// Sanitize `html` like `wirefeed::normalize::sanitize_html`, in one

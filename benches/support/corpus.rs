@@ -3,19 +3,15 @@
 //! bodies (links, a figure, a script for the sanitizer to drop), 10% of them
 //! republished copies of a shared pool of agency stories (new URL, same text).
 //!
-//! Used through `#[path]` by `benches/cycle.rs` and `benches/stages.rs`.
+//! Used through `#[path]` by `benches/cycle.rs` and `benches/stages.rs`,
+//! which also include `support/words.rs` as `words`.
 
 use std::fmt::Write as _;
 
+use crate::words::{Rng, vocabulary};
+
 /// The format of feed `f` is `EXTENSIONS[f % 3]`.
 pub const EXTENSIONS: [&str; 3] = ["rss", "atom", "json"];
-
-/// Syllables for a newsroom-sized vocabulary: real copy uses thousands of
-/// words, and a tiny vocabulary would make unrelated stories look alike.
-const SYLLABLES: [&str; 24] = [
-    "ba", "ker", "lo", "mi", "na", "tor", "ve", "sa", "ri", "den", "po", "lan", "te", "gu", "fi",
-    "mor", "da", "zen", "ho", "cal", "stra", "pe", "win", "ju",
-];
 
 /// The vocabulary and the shared story pool feeds are built from.
 pub struct Corpus {
@@ -64,46 +60,6 @@ impl Corpus {
             _ => json(f, &stories),
         };
         (format!("feed-{f:04}.{ext}"), text)
-    }
-}
-
-/// About 6,000 distinct words, built once.
-fn vocabulary() -> Vec<String> {
-    let mut words = Vec::new();
-    for a in SYLLABLES {
-        for b in SYLLABLES {
-            words.push(format!("{a}{b}"));
-            for c in SYLLABLES.iter().take(9) {
-                words.push(format!("{a}{b}{c}"));
-            }
-        }
-    }
-    words
-}
-
-/// A small deterministic generator so every run builds the same corpus.
-struct Rng(u64);
-impl Rng {
-    /// A word, the common ones far more often than the rare (as in real text).
-    fn word<'a>(&mut self, words: &'a [String]) -> &'a str {
-        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
-        &words[((u * u * u) * words.len() as f64) as usize]
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn sentence(&mut self, words: &[String], n: usize) -> String {
-        let mut s = String::new();
-        for i in 0..n {
-            if i > 0 {
-                s.push(' ');
-            }
-            s.push_str(self.word(words));
-        }
-        s
     }
 }
 

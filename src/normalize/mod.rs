@@ -37,7 +37,10 @@ use crate::model::Article;
 pub use canonical::canonical_url;
 pub use id::article_id;
 pub use rules::{ItemFacts, Provenance, SetBy, provenance};
-pub use sanitize::sanitize_html;
+pub use sanitize::{
+    ALLOWED_TAGS, GENERIC_ATTRIBUTES, REMOVED_WITH_CONTENT, TAG_ATTRIBUTES, URL_SCHEMES,
+    sanitize_html,
+};
 pub use slug::slugify;
 
 use crate::parse::NO_SOURCE_ID;

@@ -9,7 +9,7 @@ use ammonia::{Builder, UrlRelative};
 use url::Url;
 
 /// Elements an article body may keep.
-const ALLOWED_TAGS: &[&str] = &[
+pub const ALLOWED_TAGS: &[&str] = &[
     "p",
     "br",
     "hr",
@@ -57,14 +57,29 @@ const ALLOWED_TAGS: &[&str] = &[
 ];
 
 /// Elements removed together with everything inside them.
-const REMOVED_WITH_CONTENT: &[&str] = &[
+pub const REMOVED_WITH_CONTENT: &[&str] = &[
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form",
     "button", "select", "textarea", "audio", "video", "canvas",
 ];
 
-/// Only these schemes survive in href/src; `javascript:`, `data:`,
+/// Only these schemes survive in href/src/cite; `javascript:`, `data:`,
 /// `vbscript:` and the rest are dropped with their attribute.
-const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
+pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// Attributes every allowed element may keep; `lang` and `dir` keep Arabic
+/// passages right to left.
+pub const GENERIC_ATTRIBUTES: &[&str] = &["lang", "dir", "title"];
+
+/// The attributes each element may keep besides the generic ones.
+pub const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("a", &["href"]),
+    ("img", &["src", "alt", "width", "height"]),
+    ("td", &["colspan", "rowspan"]),
+    ("th", &["colspan", "rowspan", "scope"]),
+    ("ol", &["start"]),
+    ("blockquote", &["cite"]),
+    ("q", &["cite"]),
+];
 
 /// Sanitize an article body: allowlisted tags and attributes only, no event
 /// handlers, no scripting or `data:` URLs, links marked
@@ -72,15 +87,10 @@ const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 /// `base`; without a base they are removed, since a relative link means
 /// nothing once republished elsewhere.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
-    let tag_attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
-        ("a", HashSet::from(["href"])),
-        ("img", HashSet::from(["src", "alt", "width", "height"])),
-        ("td", HashSet::from(["colspan", "rowspan"])),
-        ("th", HashSet::from(["colspan", "rowspan", "scope"])),
-        ("ol", HashSet::from(["start"])),
-        ("blockquote", HashSet::from(["cite"])),
-        ("q", HashSet::from(["cite"])),
-    ]);
+    let tag_attributes: HashMap<&str, HashSet<&str>> = TAG_ATTRIBUTES
+        .iter()
+        .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
+        .collect();
     // ammonia vets href and src but not `cite`, which it passes through as
     // written (`javascript:` included): vetted here the same way.
     let cite_base = base.cloned();
@@ -93,8 +103,7 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
         .tags(ALLOWED_TAGS.iter().copied().collect())
         .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
         .tag_attributes(tag_attributes)
-        // `lang` and `dir` keep Arabic passages right to left.
-        .generic_attributes(HashSet::from(["lang", "dir", "title"]))
+        .generic_attributes(GENERIC_ATTRIBUTES.iter().copied().collect())
         .url_schemes(URL_SCHEMES.iter().copied().collect())
         .url_relative(url_relative)
         .link_rel(Some("noopener noreferrer"))

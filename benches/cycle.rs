@@ -5,10 +5,11 @@
 //! the ratios of the cold cycle to both.
 //!
 //! ```text
-//! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep]
+//! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep] [--no-python]
 //! ```
 //!
-//! `--keep` leaves the generated corpus, feeds.toml, state and output behind.
+//! `--keep` leaves the generated corpus, feeds.toml, state and output behind;
+//! `--no-python` skips the Python pipeline (a minute) while profiling.
 //!
 //! The feeds are generated to a temporary folder and served by a child
 //! process (this same binary in server mode), so the peak memory reported is
@@ -85,7 +86,11 @@ fn main() {
     let peak = peak_memory();
 
     let floor = bare::measure(&corpus).expect("read the corpus back");
-    let field = python::run(&dir, &specs, &SECTIONS, MAX_ITEMS);
+    let field = if args.iter().any(|a| a == "--no-python") {
+        Err("--no-python".to_owned())
+    } else {
+        python::run(&dir, &specs, &SECTIONS, MAX_ITEMS)
+    };
     let _ = server.kill();
     let _ = server.wait();
 

@@ -152,7 +152,7 @@ pub async fn run_feeds(
     let started = Instant::now();
     let (mut report, _) = ingest_feeds(config, fetcher, only, progress).await?;
     let publishing = Instant::now();
-    report.publish = publish_changes(config, &mut Publication::default(), None).await?;
+    report.publish = publish_stale(config).await?;
     report.publishing = publishing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)
@@ -267,23 +267,60 @@ pub async fn publish_changes(
     publication: &mut Publication,
     changed: Option<ChangedChannels>,
 ) -> Result<PublishReport, CycleError> {
+    publish(config, publication, Render::Changed(changed)).await
+}
+
+/// Publishes the channels whose files are not current, as the state records
+/// them: changed since any process published them, rendered under other
+/// settings, never published, or missing from the output folder. What
+/// `wirefeed once` does, so a cycle that changed one feed rewrites only
+/// that feed's channels.
+pub async fn publish_stale(config: &Config) -> Result<PublishReport, CycleError> {
+    publish(config, &mut Publication::default(), Render::Stale).await
+}
+
+/// Which channels a publish renders besides those `publication` lacks.
+enum Render {
+    /// These (every channel when `None`).
+    Changed(Option<ChangedChannels>),
+    /// None: `publication` is first resumed from the state's record.
+    Stale,
+}
+
+async fn publish(
+    config: &Config,
+    publication: &mut Publication,
+    render: Render,
+) -> Result<PublishReport, CycleError> {
     let config = config.clone();
     let mut taken = std::mem::take(publication);
     // Reading the channels back is SQLite work too: off the async workers.
     // A publication lost to a panic only means the next publish renders all.
     let (taken, report) = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&state_path(&config))?;
+        let mut store = Store::open(&state_path(&config))?;
+        // Read before the articles: marks added after this are left for the
+        // next publish, however this one turns out.
+        let state = store.published()?;
+        let settings = crate::publish::settings_fingerprint(&config);
         let wanted = wanted_channels(&config, &store)?;
+        let channels: Vec<Channel> = wanted.iter().map(|(channel, _)| channel.clone()).collect();
+        let changed = match render {
+            Render::Changed(changed) => changed,
+            Render::Stale => {
+                taken = Publication::resume(&config, state.current(&settings), &channels);
+                Some(ChangedChannels::default())
+            }
+        };
         let render: Vec<(Channel, String)> = wanted
-            .iter()
+            .into_iter()
             .filter(|(channel, _)| {
                 !taken.has(channel) || changed.as_ref().is_none_or(|c| c.contains(channel))
             })
-            .cloned()
             .collect();
         let feeds = read_channels(&config, &store, render)?;
-        let wanted: Vec<Channel> = wanted.into_iter().map(|(channel, _)| channel).collect();
-        let report = taken.publish(&config, &feeds, &wanted)?;
+        let report = taken.publish(&config, &feeds, &channels)?;
+        let rendered = feeds.iter().map(|feed| feed.channel.path_stem()).collect();
+        store.record_published(&settings, &taken.recorded(), &rendered, state.through)?;
         Ok::<_, CycleError>((taken, report))
     })
     .await

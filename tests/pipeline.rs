@@ -389,3 +389,102 @@ fn a_spool_folder_is_read_file_by_file() {
         "an unchanged folder is not read again"
     );
 }
+
+fn agency_corrected() -> Vec<u8> {
+    String::from_utf8(Newsroom::fixture("agency.rss"))
+        .expect("utf-8")
+        .replace(
+            "National team qualifies for the World Cup after late winner",
+            "National team qualifies for the World Cup after stoppage-time winner",
+        )
+        .into_bytes()
+}
+
+#[test]
+fn a_later_cycle_rewrites_only_the_channels_its_changes_touch() {
+    let newsroom = agency_and_partner();
+    newsroom.once();
+    // A stand-in in a channel the correction does not touch: a cycle that
+    // rendered it again would overwrite it.
+    let economy = newsroom.output_path("sections/economy.json");
+    std::fs::write(&economy, "stand-in").expect("write stand-in");
+
+    newsroom.serve("/agency.rss", agency_corrected(), "application/rss+xml");
+    let report = newsroom.once();
+    assert_eq!(report.updated, 1, "{report:?}");
+    for rewritten in ["all.json", "sections/sports.json", "sections/sports.rss"] {
+        assert!(
+            report.publish.changed_feeds.iter().any(|f| f == rewritten),
+            "{rewritten} in {:?}",
+            report.publish.changed_feeds
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&economy).expect("read"), "stand-in");
+    let index = newsroom.output("index.html");
+    assert!(index.contains("sections/economy.rss"), "{index}");
+    assert_eq!(
+        titles(&newsroom.items("sections/sports.json")),
+        ["National team qualifies for the World Cup after stoppage-time winner"]
+    );
+}
+
+#[test]
+fn channels_stored_but_never_published_are_published_by_the_next_cycle() {
+    let newsroom = agency_and_partner();
+    newsroom.once();
+    newsroom.serve("/agency.rss", agency_corrected(), "application/rss+xml");
+    let (config, _) =
+        wirefeed::config::load(&newsroom.config_path()).unwrap_or_else(|p| panic!("{p}"));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // Stored, then the process dies before publishing.
+    let fetcher =
+        std::sync::Arc::new(wirefeed::fetch::Fetcher::new(&config.defaults).expect("fetcher"));
+    let (stored, _) = runtime
+        .block_on(wirefeed::cycle::ingest_feeds(&config, &fetcher, None, None))
+        .expect("ingest");
+    assert_eq!(stored.updated, 1, "{stored:?}");
+
+    // The next process fetches nothing new, and still publishes the change.
+    let report = newsroom.once();
+    assert_eq!(report.not_modified, 2, "{report:?}");
+    assert_eq!(
+        titles(&newsroom.items("sections/sports.json")),
+        ["National team qualifies for the World Cup after stoppage-time winner"]
+    );
+    assert!(
+        !report
+            .publish
+            .changed_feeds
+            .iter()
+            .any(|f| f == "sections/economy.json"),
+        "{:?}",
+        report.publish.changed_feeds
+    );
+}
+
+#[test]
+fn a_missing_file_or_new_site_settings_get_the_channels_rendered_again() {
+    let newsroom = agency_and_partner();
+    let first = newsroom.once();
+    std::fs::remove_file(newsroom.output_path("sections/economy.atom")).expect("remove");
+    let report = newsroom.once();
+    assert_eq!(
+        report.publish.changed_feeds,
+        ["sections/economy.atom"],
+        "only the missing file differs from what is rendered"
+    );
+
+    let (mut config, _) =
+        wirefeed::config::load(&newsroom.config_path()).unwrap_or_else(|p| panic!("{p}"));
+    config.site.title = "Another Desk".to_owned();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let renamed = runtime
+        .block_on(wirefeed::cycle::run_once(&config))
+        .expect("cycle");
+    assert_eq!(
+        renamed.publish.changed_feeds.len(),
+        first.publish.changed_feeds.len(),
+        "every channel carries the site title"
+    );
+    assert!(newsroom.output("all.rss").contains("Another Desk"));
+}

@@ -7,7 +7,7 @@ use super::canonical::canonical_url;
 use super::id::{IdBasis, article_id, derived_item_id};
 use super::rules::{ItemFacts, Verdict};
 use super::sanitize::sanitize_html;
-use super::text::{html_to_text, plain_to_html, text_of, truncate_at_word, word_count};
+use super::text::{plain_to_html, sanitized_to_text, text_of, truncate_at_word, word_count};
 use super::{Context, NO_SOURCE_ID, Outcome, byline, dates, image, language, links, rules, slug};
 use crate::config::FeedConfig;
 use crate::model::{Article, Attribution};
@@ -60,7 +60,10 @@ pub(crate) fn normalize_entry(
         .as_deref()
         .map(|html| sanitize_html(html, public_base))
         .filter(|html| !html.trim().is_empty());
-    let body_text = body_html.as_deref().map(html_to_text).unwrap_or_default();
+    let body_text = body_html
+        .as_deref()
+        .map(sanitized_to_text)
+        .unwrap_or_default();
 
     if title_text.is_empty()
         && body_html.is_none()

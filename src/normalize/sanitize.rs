@@ -3,6 +3,7 @@
 //! Agency bodies arrive with scripts, trackers, embeds and relative links;
 //! what wirefeed republishes is a newsroom allowlist with every URL absolute.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use ammonia::{Builder, UrlRelative};
@@ -87,33 +88,49 @@ pub const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
 /// `base`; without a base they are removed, since a relative link means
 /// nothing once republished elsewhere.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
-    let tag_attributes: HashMap<&str, HashSet<&str>> = TAG_ATTRIBUTES
-        .iter()
-        .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
-        .collect();
-    // ammonia vets href and src but not `cite`, which it passes through as
-    // written (`javascript:` included): vetted here the same way.
-    let cite_base = base.cloned();
     let url_relative = match base {
         Some(base) => UrlRelative::RewriteWithBase(base.clone()),
         None => UrlRelative::Deny,
     };
+    CITE_BASE.with_borrow_mut(|cite_base| *cite_base = base.cloned());
+    SANITIZER.with_borrow_mut(|builder| builder.url_relative(url_relative).clean(html).to_string())
+}
 
-    Builder::empty()
+thread_local! {
+    /// One sanitizer per thread, built once: building one fills a dozen
+    /// hash sets, which cost more than cleaning a short body. Only the
+    /// base of relative URLs changes from call to call.
+    static SANITIZER: RefCell<Builder<'static>> = RefCell::new(sanitizer());
+
+    /// The base `cite` values are resolved against during the current
+    /// [`sanitize_html`] call on this thread: ammonia takes an attribute
+    /// filter once per builder, so the filter reads the base from here.
+    static CITE_BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+}
+
+fn sanitizer() -> Builder<'static> {
+    let tag_attributes: HashMap<&str, HashSet<&str>> = TAG_ATTRIBUTES
+        .iter()
+        .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
+        .collect();
+    let mut builder = Builder::empty();
+    builder
         .tags(ALLOWED_TAGS.iter().copied().collect())
         .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
         .tag_attributes(tag_attributes)
         .generic_attributes(GENERIC_ATTRIBUTES.iter().copied().collect())
         .url_schemes(URL_SCHEMES.iter().copied().collect())
-        .url_relative(url_relative)
         .link_rel(Some("noopener noreferrer"))
-        .attribute_filter(move |_element, attribute, value| match attribute {
-            "cite" => cite_url(value, cite_base.as_ref()).map(Into::into),
+        // ammonia vets href and src but not `cite`, which it passes through
+        // as written (`javascript:` included): vetted here the same way.
+        .attribute_filter(|_element, attribute, value| match attribute {
+            "cite" => CITE_BASE
+                .with_borrow(|base| cite_url(value, base.as_ref()))
+                .map(Into::into),
             _ => Some(value.into()),
         })
-        .strip_comments(true)
-        .clean(html)
-        .to_string()
+        .strip_comments(true);
+    builder
 }
 
 /// A `cite` value made absolute against `base`, if it is then http(s).

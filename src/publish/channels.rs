@@ -2,6 +2,7 @@
 //! URLs and the group it is listed under in index.html and feeds.opml.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::model::{Article, Channel, ChannelFeed, Label};
@@ -48,7 +49,7 @@ impl Format {
 }
 
 /// The headings channels are listed under, in the order they are listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Group {
     All,
     Breaking,
@@ -82,8 +83,10 @@ impl Group {
     }
 }
 
-/// Everything the writers need to know about one channel besides its articles.
-#[derive(Debug, Clone)]
+/// Everything the writers need to know about one channel besides its
+/// articles. Serialized into the state as the channel's listing entry, so a
+/// later process lists a channel it did not render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelInfo {
     /// "Example News — Politics".
     pub title: String,

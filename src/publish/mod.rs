@@ -23,8 +23,10 @@ mod write;
 pub use error::PublishError;
 pub use write::{OutputDir, WriteOutcome};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+
+use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::model::{Channel, ChannelFeed};
@@ -73,10 +75,48 @@ pub struct Publication {
 }
 
 impl Publication {
+    /// The publication an earlier publish (of any process) left: every
+    /// channel of `wanted` among `recorded` (path stem and listing entry, as
+    /// [`Publication::recorded`] gave them, still current) whose three files
+    /// are still in the output folder.
+    pub fn resume<'a>(
+        config: &Config,
+        recorded: impl IntoIterator<Item = (&'a str, &'a str)>,
+        wanted: &[Channel],
+    ) -> Publication {
+        let output = &config.site.output_dir;
+        let recorded: HashMap<&str, &str> = recorded.into_iter().collect();
+        let listed = wanted
+            .iter()
+            .filter_map(|channel| {
+                let listing = recorded.get(channel.path_stem().as_str())?;
+                let info: ChannelInfo = serde_json::from_str(listing).ok()?;
+                let on_disk = Format::ALL
+                    .iter()
+                    .all(|format| output.join(info.relative_path(*format)).is_file());
+                on_disk.then(|| (channel.clone(), info))
+            })
+            .collect();
+        Publication { listed }
+    }
+
     /// Whether `channel` was published by this publication, so that it can
     /// be left alone while its articles do not change.
     pub fn has(&self, channel: &Channel) -> bool {
         self.listed.contains_key(channel)
+    }
+
+    /// Every listed channel as the state records it: path stem and listing
+    /// entry, for [`Publication::resume`] in a later process.
+    pub fn recorded(&self) -> Vec<(String, String)> {
+        self.listed
+            .iter()
+            // Plain strings, numbers and a date: serializing cannot fail,
+            // and a channel left out would only be rendered again.
+            .filter_map(|(channel, info)| {
+                Some((channel.path_stem(), serde_json::to_string(info).ok()?))
+            })
+            .collect()
     }
 
     /// Writes the channels of `rendered` in all three formats, then
@@ -134,6 +174,22 @@ impl Publication {
         );
         Ok(report)
     }
+}
+
+/// A fingerprint of everything besides articles that shapes the published
+/// files: the site settings, the sections and this build's version. Files
+/// rendered under another fingerprint are rendered again.
+pub fn settings_fingerprint(config: &Config) -> String {
+    let settings = format!(
+        "{}\n{:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        config.site,
+        config.sections
+    );
+    Sha256::digest(settings.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn render(

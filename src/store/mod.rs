@@ -11,6 +11,8 @@
 //!   keeps every feed's own version of a story (with its LSH band keys), so
 //!   articles are rebuilt from their sources after any change.
 //! - `evidence`: why a version was folded, recorded at ingest for `explain`.
+//! - `published`: what the output folder holds and which channels changed
+//!   since, so a new process publishes only those.
 //! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
@@ -22,6 +24,7 @@ mod feed_state;
 mod ingest;
 mod language;
 mod prepared;
+mod published;
 mod schema;
 mod sources;
 #[cfg(test)]
@@ -34,6 +37,7 @@ pub use evidence::{FoldEvidence, verdict_name};
 pub use feed_state::{FeedState, PlannedFetch};
 pub use ingest::{FeedIngest, IngestReport};
 pub use prepared::PreparedArticle;
+pub use published::{PublishedChannel, PublishedState};
 pub use sources::SourceRecord;
 
 use crate::dedup::Revision;
@@ -184,8 +188,11 @@ impl Store {
             // would copy every page the feed touches to the subjournal, and
             // LSH keys touch pages all over the table (a quarter of a cold
             // cycle's writer time went to those copies).
-            let report = ingest::ingest(&self.conn, feed, articles, &mut self.changed)
-                .map_err(in_feed)?;
+            let mut changed = ChangedChannels::default();
+            let report =
+                ingest::ingest(&self.conn, feed, articles, &mut changed).map_err(in_feed)?;
+            published::mark_stale(&self.conn, &changed).map_err(in_feed)?;
+            self.changed.merge(changed);
             tracing::debug!(feed = %feed.feed_id, ?report, "feed ingested");
             return Ok(report);
         }
@@ -199,8 +206,10 @@ impl Store {
                 source,
             })
             .map_err(in_feed)?;
-        let report =
-            ingest::ingest(&transaction, feed, articles, &mut self.changed).map_err(in_feed)?;
+        let mut changed = ChangedChannels::default();
+        let report = ingest::ingest(&transaction, feed, articles, &mut changed).map_err(in_feed)?;
+        published::mark_stale(&transaction, &changed).map_err(in_feed)?;
+        self.changed.merge(changed);
         transaction
             .commit()
             .context(&self.conn, "commit an ingest")
@@ -234,6 +243,36 @@ impl Store {
                 Err(error)
             }
         }
+    }
+
+    /// What the output folder holds and which channels changed since, read
+    /// in one snapshot.
+    pub fn published(&mut self) -> Result<PublishedState, StoreError> {
+        let path = self.path.clone();
+        let transaction = self.conn.transaction().map_err(|source| StoreError::Sql {
+            path,
+            operation: "start reading the published channels",
+            source,
+        })?;
+        let state = published::read(&transaction)?;
+        transaction
+            .commit()
+            .context(&self.conn, "finish reading the published channels")?;
+        Ok(state)
+    }
+
+    /// Records a publish (see [`PublishedState`]): `listed` (stem, listing)
+    /// is every channel the output folder lists now, rendered with
+    /// `settings`; the stale marks up to `through` of the channels in
+    /// `rendered` are cleared.
+    pub fn record_published(
+        &mut self,
+        settings: &str,
+        listed: &[(String, String)],
+        rendered: &std::collections::BTreeSet<String>,
+        through: i64,
+    ) -> Result<(), StoreError> {
+        self.group(|store| published::record(&store.conn, settings, listed, rendered, through))
     }
 
     /// The channels whose articles ingests changed since the last call

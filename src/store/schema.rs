@@ -94,6 +94,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     -- this migration (explain recomputes those and says so).
     ALTER TABLE sources ADD COLUMN fold_evidence TEXT;
     "#,
+    // 4: what the output folder holds, so a new process publishes only what changed.
+    r#"
+    -- One row per channel whose files were published: its path stem, the
+    -- fingerprint of the settings it was rendered with, and its entry in
+    -- index.html and feeds.opml (publish's listing, JSON).
+    CREATE TABLE published (
+        stem     TEXT PRIMARY KEY NOT NULL,
+        settings TEXT NOT NULL,
+        listing  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    -- Channels an ingest changed, written in the ingest's transaction: a
+    -- crash before the publish leaves them here for the next one. A publish
+    -- clears only the marks it had read before reading the articles
+    -- (seq <= the largest it saw), so a mark another process adds meanwhile
+    -- survives. AUTOINCREMENT keeps seq growing after the table empties.
+    CREATE TABLE stale_channels (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        stem TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

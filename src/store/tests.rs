@@ -1147,7 +1147,8 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
         store
             .conn
             .execute_batch(
-                "ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
+                "DROP TABLE published; DROP TABLE stale_channels;
+                 ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
             )
             .unwrap();
     }
@@ -1162,4 +1163,38 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
     assert_eq!(feeds, ["ap", "partner"]);
     assert!(records.iter().all(|r| r.fold_evidence.is_none()));
     assert_eq!(store.article("ap:a1").unwrap().unwrap().also_via.len(), 1);
+}
+
+#[test]
+fn a_publish_clears_only_the_stale_marks_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("wirefeed.db")).unwrap();
+    ingest(&mut store, "ap", 10, vec![article("a1", "ap").build()]);
+    let before = store.published().unwrap();
+    assert!(before.stale.contains("all"), "{before:?}");
+
+    // Another ingest lands while the publish renders what it read.
+    ingest(&mut store, "ap", 10, vec![article("a2", "ap").build()]);
+    let listed = [("all".to_owned(), "{}".to_owned())];
+    let rendered = ["all".to_owned()].into_iter().collect();
+    store
+        .record_published("settings", &listed, &rendered, before.through)
+        .unwrap();
+
+    let after = store.published().unwrap();
+    assert!(
+        after.stale.contains("all"),
+        "the later mark survives: {after:?}"
+    );
+    assert_eq!(after.current("settings").count(), 0, "all is stale again");
+    store
+        .record_published("settings", &listed, &rendered, after.through)
+        .unwrap();
+    let settled = store.published().unwrap();
+    assert!(settled.stale.is_empty(), "{settled:?}");
+    assert_eq!(
+        settled.current("settings").collect::<Vec<_>>(),
+        [("all", "{}")]
+    );
+    assert_eq!(settled.current("other settings").count(), 0);
 }

@@ -115,8 +115,9 @@ fn main() {
     );
     let _ = writeln!(
         table,
-        "  of which storing       {:.2} s (the serial SQLite writer), publishing {:.2} s",
+        "  of which storing       {:.2} s (the serial SQLite writer, {:.2} s of it on CPU), publishing {:.2} s",
         first.storing.as_secs_f64(),
+        first.storing_cpu.as_secs_f64(),
         first.publishing.as_secs_f64()
     );
     let _ = writeln!(

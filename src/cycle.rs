@@ -82,6 +82,9 @@ pub struct CycleReport {
     pub elapsed: Duration,
     /// Time the SQLite writer spent storing (the serial part of a cycle).
     pub storing: Duration,
+    /// CPU time of the writer thread over the same spans: `storing` minus
+    /// waiting for the disk and for a core.
+    pub storing_cpu: Duration,
     /// Time spent building and writing the published files.
     pub publishing: Duration,
 }
@@ -240,12 +243,14 @@ pub async fn ingest_feeds(
                 })
                 .collect();
             let started = Instant::now();
+            let cpu_started = thread_cpu_time();
             store.group(|store| {
                 group
                     .into_iter()
                     .try_for_each(|message| store_feed(store, message, &mut report))
             })?;
             report.storing += started.elapsed();
+            report.storing_cpu += thread_cpu_time().saturating_sub(cpu_started);
             if let Some(progress) = &progress {
                 for (feed_id, failed) in &done {
                     progress.feed_done(feed_id, *failed);
@@ -327,6 +332,15 @@ async fn publish(
     .map_err(|_| CycleError::Task("publishing"))??;
     *publication = taken;
     Ok(report)
+}
+
+/// CPU time the calling thread has used.
+fn thread_cpu_time() -> Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// Fetch, parse and normalize one feed. Never fails: failures become a result.

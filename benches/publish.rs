@@ -1,0 +1,204 @@
+//! Publish benchmark: every channel published from a state of N stored
+//! articles (issue 5's target: 100,000 stored articles, a publish of all
+//! outputs in 2 s or less).
+//!
+//! ```text
+//! cargo bench --bench publish -- [--articles 100000] [--keep]
+//! ```
+//!
+//! The state is built first in a temporary folder: synthetic articles
+//! (`support/articles.rs`) ingested with `Store::ingest` in feeds of 100, 32
+//! feeds to a transaction as a cycle writes them. Its time is printed but is
+//! not the target. Then `cycle::publish_changes` publishes every channel
+//! (all, breaking, each section, tag and region, in RSS, Atom and JSON Feed,
+//! plus index.html and feeds.opml), timed as (a) into an empty output folder,
+//! every file written, and (b) again over the files in place, the same bytes,
+//! nothing written. Each is the median of three runs; the output folder is
+//! removed before each run of (a).
+//!
+//! Peak memory is the VmHWM of the process (`support/memory.rs`), reset
+//! after the state is built, so it is the publishing runs' own.
+
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/articles.rs"]
+mod articles;
+#[path = "support/files.rs"]
+mod files;
+#[path = "support/memory.rs"]
+mod memory;
+#[path = "support/words.rs"]
+mod words;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::Utc;
+use wirefeed::config::Config;
+use wirefeed::fetch::Validators;
+use wirefeed::publish::{Publication, PublishReport};
+use wirefeed::store::{FeedIngest, Store};
+
+use articles::{Newsroom, SECTIONS};
+
+/// Articles per ingested feed.
+const FEED_SIZE: usize = 100;
+/// Feeds per write transaction, as the cycle groups them.
+const GROUP: usize = 32;
+/// Runs of each measurement; the median is reported.
+const RUNS: usize = 3;
+/// `site.max_items`: the newest items each published file holds.
+const MAX_ITEMS: usize = 50;
+
+fn main() {
+    let articles = args::number("--articles", 100_000);
+    let feeds = articles.div_ceil(FEED_SIZE);
+    let dir = std::env::temp_dir().join(format!("wirefeed-publish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create bench folder");
+    let (config, _warnings) =
+        wirefeed::config::load(&write_config(&dir, feeds)).unwrap_or_else(|p| panic!("{p}"));
+
+    let built = Instant::now();
+    build_state(&config, articles);
+    let built = built.elapsed().as_secs_f64();
+    eprintln!("stored {articles} articles in {built:.1} s");
+    if !memory::reset_peak() {
+        eprintln!("cannot reset the peak memory: it includes building the state");
+    }
+
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let output = &config.site.output_dir;
+    let mut empty = Vec::new();
+    let mut cold = PublishReport::default();
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_dir_all(output);
+        let (seconds, report) = publish_all(&runtime, &config);
+        empty.push(seconds);
+        cold = report;
+    }
+    let mut in_place = Vec::new();
+    let mut warm = PublishReport::default();
+    for _ in 0..RUNS {
+        let (seconds, report) = publish_all(&runtime, &config);
+        in_place.push(seconds);
+        warm = report;
+    }
+    let peak = memory::peak();
+    let channels = files::count(output, Some("rss"));
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "articles stored          {articles} in {feeds} feeds"
+    );
+    let _ = writeln!(
+        table,
+        "building the state       {built:.1} s (not a target)"
+    );
+    let _ = writeln!(table, "channels                 {channels}");
+    let _ = writeln!(
+        table,
+        "(a) empty output         {:.3} s  ({} files written, {} unchanged; median of {RUNS})",
+        median(empty),
+        cold.written,
+        cold.unchanged
+    );
+    let _ = writeln!(
+        table,
+        "(b) files in place       {:.3} s  ({} files written, {} unchanged; median of {RUNS})",
+        median(in_place),
+        warm.written,
+        warm.unchanged
+    );
+    let _ = writeln!(table, "peak memory (VmHWM)      {peak}");
+    print!("{table}");
+
+    if std::env::args().any(|a| a == "--keep") {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Publishes every channel once, with a publication that has published
+/// nothing yet (a process's first publish); returns the seconds and report.
+fn publish_all(runtime: &tokio::runtime::Runtime, config: &Config) -> (f64, PublishReport) {
+    let started = Instant::now();
+    let report = runtime
+        .block_on(wirefeed::cycle::publish_changes(
+            config,
+            &mut Publication::default(),
+            None,
+        ))
+        .expect("publish");
+    (started.elapsed().as_secs_f64(), report)
+}
+
+/// Ingests `articles` synthetic articles into the state of `config`, in
+/// feeds of [`FEED_SIZE`], [`GROUP`] feeds to a transaction.
+fn build_state(config: &Config, articles: usize) {
+    let newsroom = Newsroom::new();
+    let mut store = Store::open(&wirefeed::cycle::state_path(config)).expect("open the state");
+    let feed_ids: Vec<String> = (0..articles.div_ceil(FEED_SIZE)).map(feed_id).collect();
+    for (g, ids) in feed_ids.chunks(GROUP).enumerate() {
+        store
+            .group(|store| {
+                for (i, id) in ids.iter().enumerate() {
+                    let f = g * GROUP + i;
+                    let outlet = format!("Outlet {f}");
+                    let batch = (f * FEED_SIZE..((f + 1) * FEED_SIZE).min(articles))
+                        .map(|n| newsroom.article(n, id, &outlet))
+                        .collect();
+                    store.ingest(&ingest(id), batch)?;
+                }
+                Ok(())
+            })
+            .expect("ingest");
+    }
+}
+
+fn feed_id(f: usize) -> String {
+    format!("outlet-{f:04}")
+}
+
+fn ingest(feed_id: &str) -> FeedIngest<'_> {
+    FeedIngest {
+        feed_id,
+        priority: 0,
+        fetched_at: Utc::now(),
+        http_status: Some(200),
+        validators: Validators::default(),
+    }
+}
+
+/// A feeds.toml with the sections the articles are filed under and one
+/// `[[feed]]` per ingested feed (never fetched).
+fn write_config(dir: &Path, feeds: usize) -> PathBuf {
+    let mut toml = format!(
+        "[site]\ntitle = \"Bench News\"\nbase_url = \"https://feeds.example.org/\"\n\
+         output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = {MAX_ITEMS}\n\n"
+    );
+    for section in SECTIONS {
+        let _ = writeln!(
+            toml,
+            "[[section]]\nslug = \"{section}\"\ntitle = \"{section}\"\n"
+        );
+    }
+    for f in 0..feeds {
+        let _ = writeln!(
+            toml,
+            "[[feed]]\nid = \"{}\"\nname = \"Outlet {f}\"\nurl = \"https://{}.example/feed.rss\"\n",
+            feed_id(f),
+            feed_id(f)
+        );
+    }
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, toml).expect("write feeds.toml");
+    path
+}
+
+fn median(mut seconds: Vec<f64>) -> f64 {
+    seconds.sort_by(f64::total_cmp);
+    seconds[seconds.len() / 2]
+}

@@ -78,21 +78,8 @@ fn main() {
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let output = &config.site.output_dir;
-    let mut empty = Vec::new();
-    let mut cold = PublishReport::default();
-    for _ in 0..RUNS {
-        let _ = std::fs::remove_dir_all(output);
-        let (seconds, report) = publish_all(&runtime, &config);
-        empty.push(seconds);
-        cold = report;
-    }
-    let mut in_place = Vec::new();
-    let mut warm = PublishReport::default();
-    for _ in 0..RUNS {
-        let (seconds, report) = publish_all(&runtime, &config);
-        in_place.push(seconds);
-        warm = report;
-    }
+    let (empty, cold) = median_publish(&runtime, &config, true);
+    let (in_place, warm) = median_publish(&runtime, &config, false);
     let peak = memory::peak();
     let channels = files::count(output, Some("rss"));
 
@@ -109,16 +96,12 @@ fn main() {
     let _ = writeln!(
         table,
         "(a) empty output         {:.3} s  ({} files written, {} unchanged; median of {RUNS})",
-        median(empty),
-        cold.written,
-        cold.unchanged
+        empty, cold.written, cold.unchanged
     );
     let _ = writeln!(
         table,
         "(b) files in place       {:.3} s  ({} files written, {} unchanged; median of {RUNS})",
-        median(in_place),
-        warm.written,
-        warm.unchanged
+        in_place, warm.written, warm.unchanged
     );
     let _ = writeln!(table, "peak memory (VmHWM)      {peak}");
     print!("{table}");
@@ -225,7 +208,23 @@ fn write_config(dir: &Path, feeds: usize) {
     std::fs::write(dir.join(CONFIG), toml).expect("write feeds.toml");
 }
 
-fn median(mut seconds: Vec<f64>) -> f64 {
+/// Publishes every channel [`RUNS`] times, into an empty output folder
+/// when `from_empty`; returns the median seconds and the last report.
+fn median_publish(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    from_empty: bool,
+) -> (f64, PublishReport) {
+    let mut seconds = Vec::new();
+    let mut report = PublishReport::default();
+    for _ in 0..RUNS {
+        if from_empty {
+            let _ = std::fs::remove_dir_all(&config.site.output_dir);
+        }
+        let (run, last) = publish_all(runtime, config);
+        seconds.push(run);
+        report = last;
+    }
     seconds.sort_by(f64::total_cmp);
-    seconds[seconds.len() / 2]
+    (seconds[seconds.len() / 2], report)
 }

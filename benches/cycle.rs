@@ -1,8 +1,8 @@
 //! End-to-end cycle benchmark: N synthetic feeds × M items served over real
-//! HTTP on 127.0.0.1, one cold cycle and one repeat cycle (everything 304),
-//! then the same corpus parsed by bare feed-rs (the floor) and run through
-//! the equivalent Python pipeline, feedparser + feedgen (the field), with
-//! the ratios of the cold cycle to both.
+//! HTTP on 127.0.0.1, one cold cycle, one repeat cycle (everything 304) and
+//! one cycle where 10% of the feeds changed, then the same corpus parsed by
+//! bare feed-rs (the floor) and run through the equivalent Python pipeline,
+//! feedparser + feedgen (the field), with the ratios of the cold cycle to both.
 //!
 //! ```text
 //! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep] [--no-python]
@@ -11,10 +11,23 @@
 //! `--keep` leaves the generated corpus, feeds.toml, state and output behind;
 //! `--no-python` skips the Python pipeline (a minute) while profiling.
 //!
-//! The feeds are generated to a temporary folder and served by a child
-//! process (this same binary in server mode), so the peak memory reported is
-//! the pipeline's own: the VmHWM of this process, read right after the two
-//! cycles, before the bare parse loads the whole corpus into memory.
+//! The changed cycle: every tenth feed gains five fresh stories on top and
+//! drops its five oldest, as a real feed moves on (`cycle/change.rs`); the
+//! server then serves those feeds' new bytes under new ETags and the others
+//! answer 304. Its line counts the published files rewritten out of all the
+//! files in the output folder. The changed feeds are swapped back after it,
+//! so the floor and the field read the bytes of the cold cycle.
+//!
+//! Peak memory is the VmHWM of this process (`support/memory.rs`): the most
+//! resident memory it held at once (the pipeline's buffers and articles in
+//! flight, SQLite's page cache, the tokio runtime, and heap the allocator kept
+//! after a free), read after the three cycles, before the bare parse loads
+//! the whole corpus.
+//! The feeds are served by a child process (this same binary in server
+//! mode), so the server's copy of the corpus is not in it. Generating the
+//! corpus streams feed by feed but holds the shared story pool (one story per
+//! 20 items, ~9 MB at 1000 × 50); the peak is reset after generating where
+//! Linux allows it (`/proc/self/clear_refs`), so the figure is the cycles' own.
 //!
 //! The Python pipeline runs in a venv under `target/bench-venv`, made on the
 //! first run (`python3 -m venv`, `pip install feedparser feedgen`); without
@@ -22,8 +35,12 @@
 
 #[path = "cycle/bare.rs"]
 mod bare;
+#[path = "cycle/change.rs"]
+mod change;
 #[path = "cycle/python.rs"]
 mod python;
+#[path = "cycle/server.rs"]
+mod server;
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -32,23 +49,20 @@ mod words;
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/files.rs"]
+mod files;
+#[path = "support/memory.rs"]
+mod memory;
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Instant;
 
 use corpus::{Corpus, EXTENSIONS};
 
-const SERVE_ENV: &str = "WIREFEED_BENCH_SERVE";
-
 fn main() {
-    if let Ok(dir) = std::env::var(SERVE_ENV) {
-        serve(Path::new(&dir));
+    if let Ok(dir) = std::env::var(server::SERVE_ENV) {
+        server::serve(Path::new(&dir));
         return;
     }
     let args: Vec<String> = std::env::args().collect();
@@ -57,16 +71,22 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("wirefeed-bench-{}", std::process::id()));
     let corpus = dir.join("corpus");
+    let moved_on = dir.join("moved-on");
     std::fs::create_dir_all(&corpus).expect("create bench folder");
+    std::fs::create_dir_all(&moved_on).expect("create bench folder");
     let generated = Instant::now();
-    let bytes = generate(&corpus, feeds, items);
+    let (bytes, changed) = generate(&corpus, &moved_on, feeds, items);
     eprintln!(
-        "generated {feeds} feeds × {items} items ({:.1} MB) in {:.2}s",
+        "generated {feeds} feeds × {items} items ({:.1} MB) in {:.2}s, peak memory {}",
         bytes as f64 / 1e6,
-        generated.elapsed().as_secs_f64()
+        generated.elapsed().as_secs_f64(),
+        memory::peak()
     );
+    if !reset_peak_memory() {
+        eprintln!("cannot reset the peak memory: it includes generating the corpus");
+    }
 
-    let (mut server, port) = start_server(&corpus);
+    let (mut server, port) = server::start(&corpus);
     let specs = feed_specs(port, feeds);
     let config_path = write_config(&dir, &specs);
     let (config, _warnings) =
@@ -83,7 +103,15 @@ fn main() {
         .block_on(wirefeed::cycle::run_once(&config))
         .expect("repeat cycle");
     let repeat = repeat.elapsed().as_secs_f64();
-    let peak = peak_memory();
+    change::exchange(&corpus, &moved_on, &changed).expect("swap the changed feeds in");
+    let moved = Instant::now();
+    let third = runtime
+        .block_on(wirefeed::cycle::run_once(&config))
+        .expect("changed cycle");
+    let moved = moved.elapsed().as_secs_f64();
+    let published = files::count(&config.site.output_dir, None);
+    let peak = memory::peak();
+    change::exchange(&corpus, &moved_on, &changed).expect("swap the cold feeds back");
 
     let floor = bare::measure(&corpus).expect("read the corpus back");
     let field = if args.iter().any(|a| a == "--no-python") {
@@ -130,6 +158,19 @@ fn main() {
     );
     let _ = writeln!(
         table,
+        "changed cycle (10%)      {moved:.3} s  ({} feeds changed: {} new, {} updated, {} folded, {} not modified; \
+         {} of {published} files written; storing {:.2} s, publishing {:.2} s)",
+        changed.len(),
+        third.new,
+        third.updated,
+        third.folded,
+        third.not_modified,
+        third.publish.written,
+        third.storing.as_secs_f64(),
+        third.publishing.as_secs_f64()
+    );
+    let _ = writeln!(
+        table,
         "items per second (cold)  {:.0}",
         total_items as f64 / cold
     );
@@ -165,7 +206,7 @@ fn main() {
         }
     }
     print!("{table}");
-    for (feed, error) in first.failed.iter().take(5) {
+    for (feed, error) in first.failed.iter().chain(&third.failed).take(5) {
         eprintln!("failed {feed}: {error}");
     }
     if args.iter().any(|a| a == "--keep") {
@@ -175,15 +216,11 @@ fn main() {
     }
 }
 
-fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l[6..].trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into())
+/// Lowers the peak resident memory to the memory resident now (Linux 4.0
+/// and later), so that the cycles are measured alone; false where that is
+/// not allowed.
+fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// One generated feed as feeds.toml lists it.
@@ -280,122 +317,22 @@ const REGIONS: [&str; 8] = [
     "palestine",
     "us-canada",
 ];
-/// Writes every feed file; returns the total bytes.
-fn generate(dir: &Path, feeds: usize, items: usize) -> usize {
+/// Writes every feed file to `dir` one at a time, and the changed feeds'
+/// next versions to `moved_on`; returns the bytes in `dir` and the names of
+/// the changed feeds' files.
+fn generate(dir: &Path, moved_on: &Path, feeds: usize, items: usize) -> (usize, Vec<String>) {
     let corpus = Corpus::new(feeds, items);
     let mut total = 0;
+    let mut changed = Vec::new();
     for f in 0..feeds {
         let (name, text) = corpus.feed(f, items);
         total += text.len();
-        std::fs::write(dir.join(name), text).expect("write feed");
-    }
-    total
-}
-
-/// Starts this binary again as the feed server; returns it and its port.
-fn start_server(dir: &Path) -> (Child, u16) {
-    let exe = std::env::current_exe().expect("current exe");
-    let mut child = Command::new(exe)
-        .env(SERVE_ENV, dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the feed server");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("server stdout");
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("server port");
-    let port = line.trim().parse().expect("server prints its port");
-    (child, port)
-}
-
-/// Server mode: serve every file of `dir` with an ETag, answering 304 to a
-/// matching If-None-Match. HTTP/1.1 keep-alive, a thread per connection.
-fn serve(dir: &Path) {
-    let mut files = HashMap::new();
-    for entry in std::fs::read_dir(dir).expect("read corpus").flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let body = std::fs::read(entry.path()).expect("read feed");
-        let etag = format!(
-            "\"{:x}-{}\"",
-            body.len(),
-            body.iter()
-                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(*b as u32))
-        );
-        files.insert(format!("/{name}"), (etag, body));
-    }
-    let files = Arc::new(files);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    println!("{}", listener.local_addr().expect("addr").port());
-    let _ = std::io::stdout().flush();
-    for stream in listener.incoming().flatten() {
-        let files = Arc::clone(&files);
-        std::thread::spawn(move || {
-            let _ = handle(stream, &files);
-        });
-    }
-}
-
-fn handle(stream: TcpStream, files: &HashMap<String, (String, Vec<u8>)>) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
+        std::fs::write(dir.join(&name), text).expect("write feed");
+        if change::changes(f) {
+            let (_, next) = corpus.moved_on(f, items, change::FRESH);
+            std::fs::write(moved_on.join(&name), next).expect("write feed");
+            changed.push(name);
         }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_owned();
-        let mut if_none_match = None;
-        let mut content_length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header)? == 0 || header == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                match name.to_ascii_lowercase().as_str() {
-                    "if-none-match" => if_none_match = Some(value.trim().to_owned()),
-                    "content-length" => content_length = value.trim().parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-        }
-        let mut discard = vec![0; content_length];
-        reader.read_exact(&mut discard)?;
-        // One write per response: headers and body written apart would meet
-        // Nagle's algorithm and delayed ACKs, a 40 ms stall per request.
-        let mut response = Vec::new();
-        match files.get(&path) {
-            Some((etag, _)) if if_none_match.as_deref() == Some(etag.as_str()) => {
-                write!(
-                    response,
-                    "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n"
-                )?;
-            }
-            Some((etag, body)) => {
-                let kind = if path.ends_with(".json") {
-                    "application/feed+json"
-                } else {
-                    "application/xml"
-                };
-                write!(
-                    response,
-                    "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                )?;
-                response.extend_from_slice(body);
-            }
-            None => write!(
-                response,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-            )?,
-        }
-        writer.write_all(&response)?;
-        writer.flush()?;
     }
+    (total, changed)
 }

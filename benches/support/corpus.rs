@@ -2,6 +2,8 @@
 //! RSS 2.0, Atom 1.0 and JSON Feed 1.1 in turn, items of ~3.5 KB with HTML
 //! bodies (links, a figure, a script for the sanitizer to drop), 10% of them
 //! republished copies of a shared pool of agency stories (new URL, same text).
+//! Each feed can also be had as it reads once fresh stories came in
+//! ([`Corpus::moved_on`]), for the cycle bench's cycle with changed feeds.
 //!
 //! Used through `#[path]` by `benches/cycle.rs` and `benches/stages.rs`,
 //! which also include `support/words.rs` as `words`.
@@ -34,33 +36,76 @@ impl Corpus {
     /// Feed number `f` with `items` items: its file name
     /// (`feed-0007.json`) and its text. The same `f` always gives the same feed.
     pub fn feed(&self, f: usize, items: usize) -> (String, String) {
+        self.moved_on(f, items, 0)
+    }
+
+    /// Feed `f` as it reads after `fresh` new stories came in: those on top,
+    /// newest first, dated after every earlier item, and its `fresh` oldest
+    /// items gone, as a real feed moves on. Every other item is byte for byte
+    /// the one [`Corpus::feed`] lists. `fresh` 0 is the feed itself.
+    pub fn moved_on(&self, f: usize, items: usize, fresh: usize) -> (String, String) {
         let mut rng =
             Rng(0xD1B5_4A32_D192_ED03 ^ (f as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
-        let stories: Vec<(String, Story, String)> = (0..items)
-            .map(|i| {
-                let published = format!(
-                    "2026-11-{:02}T{:02}:{:02}:00Z",
-                    1 + (i % 24),
-                    (f + i) % 24,
-                    i % 60
-                );
-                let url = format!("https://outlet{f}.example/news/{i}");
-                if rng.next().is_multiple_of(10) {
-                    let shared = &self.pool[(rng.next() % self.pool.len() as u64) as usize];
-                    (url, shared.clone(), published)
+        // Items are drawn in index order from one generator, so the first
+        // `items` are the same whatever comes after them.
+        let mut drawn: Vec<Item> = (0..items + fresh)
+            .map(|index| {
+                let url = format!("https://outlet{f}.example/news/{index}");
+                let text = if rng.next().is_multiple_of(10) {
+                    self.pool[(rng.next() % self.pool.len() as u64) as usize].clone()
                 } else {
-                    (url, story(&mut rng, &self.words), published)
+                    story(&mut rng, &self.words)
+                };
+                Item {
+                    index,
+                    url,
+                    story: text,
+                    published: published(f, index, items),
                 }
             })
             .collect();
+        // The fresh items go on top, newest first; as many of the oldest
+        // (by date) leave the feed.
+        let mut listed = drawn.split_off(items);
+        listed.reverse();
+        let mut by_age: Vec<(&str, usize)> = drawn
+            .iter()
+            .map(|item| (item.published.as_str(), item.index))
+            .collect();
+        by_age.sort_unstable();
+        let gone: Vec<usize> = by_age.iter().take(fresh).map(|&(_, index)| index).collect();
+        listed.extend(drawn.into_iter().filter(|item| !gone.contains(&item.index)));
+
         let ext = EXTENSIONS[f % EXTENSIONS.len()];
         let text = match ext {
-            "rss" => rss(f, &stories),
-            "atom" => atom(f, &stories),
-            _ => json(f, &stories),
+            "rss" => rss(f, &listed),
+            "atom" => atom(f, &listed),
+            _ => json(f, &listed),
         };
         (format!("feed-{f:04}.{ext}"), text)
     }
+}
+
+/// The date of item `index` of feed `f`: spread over 1–24 November for the
+/// first `items`, on 25 November, a minute apart, for the fresh ones.
+fn published(f: usize, index: usize, items: usize) -> String {
+    match index.checked_sub(items) {
+        None => format!(
+            "2026-11-{:02}T{:02}:{:02}:00Z",
+            1 + (index % 24),
+            (f + index) % 24,
+            index % 60
+        ),
+        Some(fresh) => format!("2026-11-25T{:02}:{:02}:00Z", fresh / 60, fresh % 60),
+    }
+}
+
+/// One item of a feed; `index` makes its id and link, whatever its place.
+struct Item {
+    index: usize,
+    url: String,
+    story: Story,
+    published: String,
 }
 
 #[derive(Clone)]
@@ -103,12 +148,18 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
+fn rss(f: usize, items: &[Item]) -> String {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Outlet {f}</title>\
          <link>https://outlet{f}.example/</link><description>News</description>"
     );
-    for (i, (url, s, published)) in stories.iter().enumerate() {
+    for Item {
+        index: i,
+        url,
+        story: s,
+        published,
+    } in items
+    {
         let date = chrono::DateTime::parse_from_rfc3339(published)
             .map(|d| d.to_rfc2822())
             .unwrap_or_default();
@@ -126,12 +177,18 @@ fn rss(f: usize, stories: &[(String, Story, String)]) -> String {
     out
 }
 
-fn atom(f: usize, stories: &[(String, Story, String)]) -> String {
+fn atom(f: usize, items: &[Item]) -> String {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Outlet {f}</title>\
          <id>urn:outlet:{f}</id><updated>2026-11-25T00:00:00Z</updated><link href=\"https://outlet{f}.example/\"/>"
     );
-    for (i, (url, s, published)) in stories.iter().enumerate() {
+    for Item {
+        index: i,
+        url,
+        story: s,
+        published,
+    } in items
+    {
         let _ = write!(
             out,
             "<entry><title>{}</title><link href=\"{url}\"/><id>urn:outlet:{f}:{i}</id><updated>{published}</updated>\
@@ -145,11 +202,10 @@ fn atom(f: usize, stories: &[(String, Story, String)]) -> String {
     out
 }
 
-fn json(f: usize, stories: &[(String, Story, String)]) -> String {
-    let items: Vec<serde_json::Value> = stories
+fn json(f: usize, items: &[Item]) -> String {
+    let entries: Vec<serde_json::Value> = items
         .iter()
-        .enumerate()
-        .map(|(i, (url, s, published))| {
+        .map(|Item { index: i, url, story: s, published }| {
             serde_json::json!({
                 "id": format!("o{f}-{i}"), "url": url, "title": s.title, "summary": s.lead,
                 "content_html": s.body, "date_published": published, "authors": [{"name": format!("Reporter {i}")}]
@@ -158,7 +214,7 @@ fn json(f: usize, stories: &[(String, Story, String)]) -> String {
         .collect();
     serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1", "title": format!("Outlet {f}"),
-        "home_page_url": format!("https://outlet{f}.example/"), "items": items
+        "home_page_url": format!("https://outlet{f}.example/"), "items": entries
     })
     .to_string()
 }

@@ -9,11 +9,12 @@ use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeSet;
 
 /// At most this many near-duplicate suspects are verified per incoming item,
 /// newest first, so one boilerplate lead shared by thousands of items cannot
 /// stall an ingest.
-const MAX_CANDIDATES: i64 = 200;
+const MAX_CANDIDATES: usize = 200;
 
 /// One stored source version.
 #[derive(Debug, Clone)]
@@ -128,28 +129,47 @@ pub(crate) fn candidates(
     let Some(keys) = keys else {
         return Ok(Vec::new());
     };
-    let placeholders = vec!["?"; keys.len()].join(", ");
-    let sql = format!(
-        "SELECT id, article_id, words FROM sources WHERE id IN
-             (SELECT DISTINCT source_id FROM lsh WHERE band_key IN ({placeholders}))
-           AND feed_id != ?
-         ORDER BY id DESC LIMIT {MAX_CANDIDATES}"
-    );
-    let mut params: Vec<rusqlite::types::Value> = keys.iter().map(|key| (*key).into()).collect();
-    params.push(feed_id.to_owned().into());
-    conn.prepare_cached(&sql)
-        .and_then(|mut statement| {
-            statement
-                .query_map(rusqlite::params_from_iter(params), |row| {
-                    Ok(Candidate {
-                        id: row.get(0)?,
-                        article_id: row.get(1)?,
-                        fingerprint: Fingerprint::from_stored(&row.get::<_, String>(2)?),
-                    })
-                })?
-                .collect()
-        })
-        .context(conn, "find near-duplicate candidates")
+    // One point lookup per key: as one `IN (...)` query with DISTINCT,
+    // SQLite built two temporary b-trees per article, and most articles
+    // share no key with anything. Sorted keys visit the index in order.
+    let mut sorted = *keys;
+    sorted.sort_unstable();
+    let mut ids = BTreeSet::new();
+    let mut lookup = conn
+        .prepare_cached("SELECT source_id FROM lsh WHERE band_key = ?1")
+        .context(conn, "prepare the band key lookup")?;
+    for key in sorted {
+        let found = lookup
+            .query_map([key], |row| row.get::<_, i64>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .context(conn, "find near-duplicate candidates")?;
+        ids.extend(found);
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut read = conn
+        .prepare_cached("SELECT feed_id, article_id, words FROM sources WHERE id = ?1")
+        .context(conn, "prepare reading a candidate")?;
+    let mut candidates = Vec::new();
+    for id in ids.into_iter().rev() {
+        if candidates.len() >= MAX_CANDIDATES {
+            break;
+        }
+        let row: Option<(String, String, String)> = read
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()
+            .context(conn, "read a near-duplicate candidate")?;
+        match row {
+            Some((feed, article_id, words)) if feed != feed_id => candidates.push(Candidate {
+                id,
+                article_id,
+                fingerprint: Fingerprint::from_stored(&words),
+            }),
+            _ => {}
+        }
+    }
+    Ok(candidates)
 }
 
 /// How a new version's JSON is stored.

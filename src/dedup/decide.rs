@@ -7,6 +7,7 @@
 
 use crate::dedup::fingerprint::{Fingerprint, containment, jaccard};
 use crate::model::Article;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -33,12 +34,23 @@ pub fn revision(
     incoming: &Article,
     incoming_digest: &str,
 ) -> Revision {
-    if incoming.updated < stored.updated {
+    revision_of(stored.updated, stored_digest, incoming, incoming_digest)
+}
+
+/// [`revision`] knowing only the stored version's `updated` and digest,
+/// which is all it looks at: the store decides without reading the version.
+pub fn revision_of(
+    stored_updated: DateTime<Utc>,
+    stored_digest: &str,
+    incoming: &Article,
+    incoming_digest: &str,
+) -> Revision {
+    if incoming.updated < stored_updated {
         return Revision::IgnoredOlder;
     }
     let undated = incoming.source.published.is_none();
     let same_content = incoming_digest == stored_digest;
-    if same_content && (undated || incoming.updated <= stored.updated) {
+    if same_content && (undated || incoming.updated <= stored_updated) {
         Revision::Unchanged
     } else {
         Revision::Update

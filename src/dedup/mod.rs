@@ -17,6 +17,8 @@ pub mod merge;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use decide::{Comparison, Revision, Verdict, compare, content_digest, is_same_story, revision};
+pub use decide::{
+    Comparison, Revision, Verdict, compare, content_digest, is_same_story, revision, revision_of,
+};
 pub use fingerprint::Fingerprint;
 pub use merge::{SourceVersion, combine, keep_first_seen};

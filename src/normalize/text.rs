@@ -82,37 +82,40 @@ pub(crate) fn html_to_text(html: &str) -> String {
     collapse_whitespace(&decoded)
 }
 
-/// Elements whose boundaries separate words, as [`BLOCK_TAG`] lists them.
-const BLOCK_ELEMENTS: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "hr",
-    "li",
-    "ul",
-    "ol",
-    "dd",
-    "dt",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "td",
-    "th",
-    "table",
-    "blockquote",
-    "figure",
-    "figcaption",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "pre",
-    "img",
-];
+/// Whether the element `name` (lower case, as the sanitizer writes it)
+/// separates words: the elements [`BLOCK_TAG`] lists.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "hr"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dd"
+            | "dt"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "blockquote"
+            | "figure"
+            | "figcaption"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "pre"
+            | "img"
+    )
+}
 
 /// [`html_to_text`] of HTML that [`super::sanitize::sanitize_html`] wrote,
 /// without parsing it again: the sanitizer's serializer quotes every
@@ -121,7 +124,7 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// few entities gives the same words at a fraction of the cost (re-parsing
 /// every body was a third of a cold cycle's normalizing).
 pub(crate) fn sanitized_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
+    let mut text = Collapsed::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find(['<', '&']) {
         text.push_str(&rest[..at]);
@@ -133,11 +136,8 @@ pub(crate) fn sanitized_to_text(html: &str) -> String {
                 .split(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
                 .next()
                 .unwrap_or_default();
-            if BLOCK_ELEMENTS
-                .iter()
-                .any(|block| block.eq_ignore_ascii_case(name))
-            {
-                text.push(' ');
+            if is_block(name) {
+                text.push_str(" ");
             }
             rest = &rest[end..];
         } else {
@@ -156,14 +156,44 @@ pub(crate) fn sanitized_to_text(html: &str) -> String {
                     rest = &rest[entity.len()..];
                 }
                 None => {
-                    text.push('&');
+                    text.push_str("&");
                     rest = &rest[1..];
                 }
             }
         }
     }
     text.push_str(rest);
-    collapse_whitespace(&text)
+    text.text
+}
+
+/// Text with every run of whitespace written as one space, none leading or
+/// trailing: [`collapse_whitespace`] as the text is written.
+struct Collapsed {
+    text: String,
+    space_pending: bool,
+}
+
+impl Collapsed {
+    fn with_capacity(capacity: usize) -> Collapsed {
+        Collapsed {
+            text: String::with_capacity(capacity),
+            space_pending: false,
+        }
+    }
+
+    fn push_str(&mut self, part: &str) {
+        for c in part.chars() {
+            if c.is_whitespace() {
+                self.space_pending = true;
+            } else {
+                if self.space_pending && !self.text.is_empty() {
+                    self.text.push(' ');
+                }
+                self.space_pending = false;
+                self.text.push(c);
+            }
+        }
+    }
 }
 
 /// The byte just past the `>` closing the tag `tag` starts with, skipping

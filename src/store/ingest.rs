@@ -70,22 +70,28 @@ fn ingest_one(
     changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
     let item_id = &incoming.article.source.item_id;
-    if let Some((stored, revision)) = known_version(conn, feed.feed_id, &incoming)? {
-        match revision {
-            Revision::Unchanged => report.unchanged += 1,
-            Revision::IgnoredOlder => {
-                tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
-                report.ignored_older += 1;
-            }
-            Revision::Update => {
+    match known_revision(conn, feed.feed_id, &incoming)? {
+        Some(Revision::Unchanged) => {
+            report.unchanged += 1;
+            return Ok(());
+        }
+        Some(Revision::IgnoredOlder) => {
+            tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
+            report.ignored_older += 1;
+            return Ok(());
+        }
+        Some(Revision::Update) => {
+            // Read in full only now: the update keeps its first-seen date.
+            if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
                 let incoming =
                     incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
                 sources::replace(conn, stored.id, feed.priority, &incoming)?;
                 rebuild(conn, &stored.article_id, changed)?;
                 report.updated += 1;
+                return Ok(());
             }
         }
-        return Ok(());
+        None => {}
     }
 
     match fold_target(conn, feed.feed_id, &incoming)? {
@@ -140,6 +146,24 @@ fn ingest_one(
         }
     }
     Ok(())
+}
+
+/// What `incoming` is to the stored version of its item from `feed_id`, if
+/// one is stored.
+fn known_revision(
+    conn: &Connection,
+    feed_id: &str,
+    incoming: &PreparedArticle,
+) -> Result<Option<Revision>, StoreError> {
+    let facts = sources::facts(conn, feed_id, &incoming.article.source.item_id)?;
+    Ok(facts.map(|stored| {
+        dedup::revision_of(
+            stored.updated,
+            &stored.digest,
+            &incoming.article,
+            &incoming.digest,
+        )
+    }))
 }
 
 /// The stored version of the item of `incoming` from `feed_id`, if any, and

@@ -4,10 +4,11 @@
 use crate::dedup::Fingerprint;
 use crate::dedup::fingerprint::BANDS;
 use crate::model::Article;
-use crate::store::columns::from_json;
+use crate::store::columns::{from_json, time};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeSet;
 
@@ -68,6 +69,56 @@ pub(crate) fn find(
         .and_then(|mut statement| statement.query_row([feed_id, item_id], read_row).optional())
         .context(conn, "find a source item")?;
     row.map(|row| parse(conn, row)).transpose()
+}
+
+/// What deciding on a new version of a stored item needs, read without
+/// the version itself: most items of a changed feed are the same as stored,
+/// and parsing each stored version's JSON to learn that was most of the
+/// writer's work in such a cycle.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredFacts {
+    pub digest: String,
+    pub updated: DateTime<Utc>,
+}
+
+/// [`StoredFacts`] of the stored version of `item_id` from `feed_id`.
+pub(crate) fn facts(
+    conn: &Connection,
+    feed_id: &str,
+    item_id: &str,
+) -> Result<Option<StoredFacts>, StoreError> {
+    // A version stored as its article (version NULL) has the article's
+    // `updated`; a copy keeps its own in its JSON.
+    let row: Option<(String, Option<i64>, Option<String>)> = conn
+        .prepare_cached(&format!(
+            "SELECT s.digest, CASE WHEN s.version IS NULL THEN a.updated END,
+                    json_extract(s.version, '$.updated')
+             FROM {FROM} WHERE s.feed_id = ?1 AND s.item_id = ?2"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_row([feed_id, item_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()
+        })
+        .context(conn, "find a source item")?;
+    let Some((digest, micros, rfc3339)) = row else {
+        return Ok(None);
+    };
+    let updated = micros.and_then(time).or_else(|| {
+        DateTime::parse_from_rfc3339(rfc3339.as_deref()?)
+            .ok()
+            .map(|at| at.with_timezone(&Utc))
+    });
+    match updated {
+        Some(updated) => Ok(Some(StoredFacts { digest, updated })),
+        // Not what this build writes: read the whole version instead.
+        None => Ok(find(conn, feed_id, item_id)?.map(|stored| StoredFacts {
+            digest: stored.digest,
+            updated: stored.version.updated,
+        })),
+    }
 }
 
 /// Every version folded into `article_id`, in the order first seen.

@@ -1198,3 +1198,43 @@ fn a_publish_clears_only_the_stale_marks_it_read() {
     );
     assert_eq!(settled.current("other settings").count(), 0);
 }
+
+#[test]
+fn a_folded_version_redelivered_is_judged_by_its_own_dates() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/story";
+    // The partner's item folds into the agency's article: both versions are
+    // then stored as copies, and the article's `updated` is the newest.
+    ingest(
+        &mut store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).updated(at(50)).build()],
+    );
+    let partner = article("p1", "partner").url(url).updated(at(20)).build();
+    assert_eq!(
+        ingest(&mut store, "partner", 1, vec![partner.clone()]).folded,
+        1
+    );
+
+    let again = ingest(&mut store, "partner", 1, vec![partner.clone()]);
+    assert_eq!(again.unchanged, 1, "{again:?}");
+    let older = article("p1", "partner")
+        .url(url)
+        .title("Old")
+        .updated(at(10))
+        .build();
+    assert_eq!(
+        ingest(&mut store, "partner", 1, vec![older]).ignored_older,
+        1
+    );
+    // Older than the article, newer than the partner's own version: an update.
+    let edited = article("p1", "partner")
+        .url(url)
+        .title("Edited")
+        .updated(at(30))
+        .build();
+    assert_eq!(ingest(&mut store, "partner", 1, vec![edited]).updated, 1);
+    let versions = store.source_records("ap:a1").unwrap();
+    assert_eq!(versions[1].version.title, "Edited");
+}

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tracing::{info, warn};
 
@@ -29,6 +30,11 @@ pub const MAX_ITEMS_PER_FETCH: usize = 2_000;
 
 /// At most this many feeds are written in one SQLite transaction.
 const MAX_WRITE_GROUP: usize = 32;
+
+/// How long the writer waits for more feeds to join a write group: long
+/// enough for a burst of fetches finishing together, short beside the
+/// publish debounce readers wait for anyway.
+const GATHER: Duration = Duration::from_millis(20);
 
 /// The SQLite file inside `state_dir`.
 pub const STATE_FILE: &str = "wirefeed.sqlite3";
@@ -174,11 +180,7 @@ pub async fn ingest_feeds(
 ) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
     let mut store = Store::open(&state_path(config))?;
-    let previous: HashMap<String, Validators> = store
-        .feed_states()?
-        .into_iter()
-        .map(|state| (state.feed_id, state.validators))
-        .collect();
+    let previous: HashMap<String, Validators> = store.validators()?.into_iter().collect();
     let config = Arc::new(config.clone());
 
     let (sender, mut receiver) = mpsc::channel::<FeedMessage>(64);
@@ -227,9 +229,17 @@ pub async fn ingest_feeds(
             // Whatever queued while the last group was written goes in one
             // group: large when the writer is behind, a single feed when not.
             let mut group = vec![first];
+            let gathering = Instant::now();
             while group.len() < MAX_WRITE_GROUP {
                 match receiver.try_recv() {
                     Ok(message) => group.push(message),
+                    // Feeds finishing within a few milliseconds of each
+                    // other share one commit: each commit writes every page
+                    // its feeds touched (LSH keys touch pages all over), so
+                    // a commit per feed wrote most pages many times over.
+                    Err(TryRecvError::Empty) if gathering.elapsed() < GATHER => {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
                     Err(_) => break,
                 }
             }

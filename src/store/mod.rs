@@ -41,6 +41,7 @@ pub use published::{PublishedChannel, PublishedState};
 pub use sources::SourceRecord;
 
 use crate::dedup::Revision;
+use crate::fetch::Validators;
 use crate::model::{Article, Channel};
 use chrono::{DateTime, Utc};
 use error::SqlContext;
@@ -135,6 +136,11 @@ impl Store {
     /// The state of every feed fetched so far, by feed id.
     pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
         feed_state::read_all(&self.conn)
+    }
+
+    /// The validators of every feed fetched so far, for conditional GETs.
+    pub fn validators(&self) -> Result<Vec<(String, Validators)>, StoreError> {
+        feed_state::validators(&self.conn)
     }
 
     /// Saves the daemon's plan of every feed it schedules, in one

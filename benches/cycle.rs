@@ -61,6 +61,7 @@ use std::time::Instant;
 use corpus::{Corpus, EXTENSIONS};
 
 fn main() {
+    wirefeed::allocator::limit_arenas();
     if let Ok(dir) = std::env::var(server::SERVE_ENV) {
         server::serve(Path::new(&dir));
         return;

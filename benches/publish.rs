@@ -60,6 +60,7 @@ const CONFIG: &str = "feeds.toml";
 const BUILD_ENV: &str = "WIREFEED_BENCH_BUILD_STATE";
 
 fn main() {
+    wirefeed::allocator::limit_arenas();
     let articles = args::number("--articles", 100_000);
     if let Some(dir) = std::env::var_os(BUILD_ENV) {
         build_state(&load_config(Path::new(&dir)), articles);

@@ -194,8 +194,14 @@ pub async fn ingest_feeds(
     // Fetching and parsing outpace the single SQLite writer; without a bound
     // every feed of a cold cycle would sit parsed in memory waiting for it.
     let in_flight = Arc::new(Semaphore::new(config.defaults.concurrency.max(1) * 2));
+    // Parsing and sanitizing are CPU work: one feed per core at a time. As
+    // many at once as fetches in flight, they only took turns on the cores,
+    // each thread with its own allocator arena (a third of the peak memory).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cpu = Arc::new(Semaphore::new(cores));
     for feed in feeds {
         let in_flight = Arc::clone(&in_flight);
+        let cpu = Arc::clone(&cpu);
         let validators = previous.get(&feed.id).cloned().unwrap_or_default();
         let fetcher = Arc::clone(fetcher);
         let config = Arc::clone(&config);
@@ -205,7 +211,7 @@ pub async fn ingest_feeds(
                 return; // closed only when the cycle is abandoned
             };
             let at = Utc::now();
-            let result = process_feed(&fetcher, &config, &feed, &validators, at).await;
+            let result = process_feed(&fetcher, &config, &feed, &validators, at, &cpu).await;
             let message = FeedMessage {
                 feed_id: feed.id.clone(),
                 priority: feed.priority,
@@ -360,6 +366,7 @@ async fn process_feed(
     feed: &FeedConfig,
     validators: &Validators,
     at: DateTime<Utc>,
+    cpu: &Semaphore,
 ) -> FeedResult {
     match fetcher.fetch(feed, validators).await {
         Ok(Fetched::NotModified { status, fresh_for }) => {
@@ -374,7 +381,9 @@ async fn process_feed(
         }) => {
             let config = Arc::clone(config);
             let feed = feed.clone();
-            // Parsing and sanitizing are CPU work: keep them off the fetch workers.
+            // Parsing and sanitizing are CPU work: keep them off the fetch
+            // workers, one feed per core. The semaphore is never closed.
+            let _core = cpu.acquire().await.ok();
             let work =
                 tokio::task::spawn_blocking(move || read_documents(&config, &feed, &documents, at));
             match work.await {

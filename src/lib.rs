@@ -18,9 +18,11 @@
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
+//! - [`allocator`] tunes the allocator for the binary and the benches.
 //! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
 //! - [`inspect`] answers editors: `preview` of one feed, `explain` of one article.
 
+pub mod allocator;
 pub mod config;
 pub mod cycle;
 pub mod daemon;

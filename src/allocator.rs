@@ -4,8 +4,8 @@
 /// Caps glibc's malloc arenas at two. Under contention glibc gives threads
 /// arenas of their own, up to eight per core, and memory freed in one arena
 /// never serves another: with a cycle's parsing spread over the blocking
-/// pool's threads, a third of the peak memory was memory freed but kept by
-/// idle arenas (`cargo bench --bench cycle`: VmHWM 324 MB with the default,
+/// pool's threads, a fifth of the peak memory was memory freed but kept by
+/// idle arenas (`cargo bench --bench cycle`: VmHWM 279 MB with the default,
 /// 228 MB with two, the same time).
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -3,6 +3,7 @@
 
 use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
+use crate::store::band_filter::BandFilter;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
 use crate::store::evidence::FoldEvidence;
@@ -47,10 +48,12 @@ pub(crate) fn ingest(
     feed: &FeedIngest<'_>,
     articles: Vec<PreparedArticle>,
     changed: &mut ChangedChannels,
+    bands: &mut BandFilter,
 ) -> Result<IngestReport, StoreError> {
+    bands.sync(conn)?;
     let mut report = IngestReport::default();
     for article in articles {
-        ingest_one(conn, feed, article, &mut report, changed)?;
+        ingest_one(conn, feed, article, &mut report, changed, bands)?;
     }
     feed_state::record_success(
         conn,
@@ -68,6 +71,7 @@ fn ingest_one(
     incoming: PreparedArticle,
     report: &mut IngestReport,
     changed: &mut ChangedChannels,
+    bands: &mut BandFilter,
 ) -> Result<(), StoreError> {
     let item_id = &incoming.article.source.item_id;
     match known_revision(conn, feed.feed_id, &incoming)? {
@@ -85,7 +89,7 @@ fn ingest_one(
             if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
                 let incoming =
                     incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
-                sources::replace(conn, stored.id, feed.priority, &incoming)?;
+                sources::replace(conn, stored.id, feed.priority, &incoming, bands)?;
                 rebuild(conn, &stored.article_id, changed)?;
                 report.updated += 1;
                 return Ok(());
@@ -94,7 +98,7 @@ fn ingest_one(
         None => {}
     }
 
-    match fold_target(conn, feed.feed_id, &incoming)? {
+    match fold_target(conn, feed.feed_id, &incoming, bands)? {
         Some((article_id, evidence)) => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, ?evidence, "duplicate folded");
             sources::materialize(conn, &article_id)?;
@@ -106,6 +110,7 @@ fn ingest_one(
                 &incoming,
                 Keep::Copy,
                 Some(&evidence),
+                bands,
             )?;
             rebuild(conn, &article_id, changed)?;
             report.folded += 1;
@@ -134,6 +139,7 @@ fn ingest_one(
                 &incoming,
                 keep,
                 None,
+                bands,
             )?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
@@ -205,6 +211,7 @@ pub(crate) fn fold_target(
     conn: &Connection,
     feed_id: &str,
     incoming: &PreparedArticle,
+    bands: &BandFilter,
 ) -> Result<Option<(String, FoldEvidence)>, StoreError> {
     if let Some(url) = &incoming.article.url {
         for article_id in sources::articles_with_url(conn, url)? {
@@ -214,7 +221,7 @@ pub(crate) fn fold_target(
             }
         }
     }
-    for candidate in sources::candidates(conn, feed_id, incoming.band_keys.as_ref())? {
+    for candidate in sources::candidates(conn, feed_id, incoming.band_keys.as_ref(), bands)? {
         let comparison = dedup::compare(&incoming.fingerprint, &candidate.fingerprint);
         if !comparison.verdict.is_same() {
             continue;

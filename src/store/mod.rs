@@ -16,6 +16,7 @@
 //! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
+mod band_filter;
 mod changes;
 mod columns;
 mod error;
@@ -43,6 +44,7 @@ pub use sources::SourceRecord;
 use crate::dedup::Revision;
 use crate::fetch::Validators;
 use crate::model::{Article, Channel};
+use band_filter::BandFilter;
 use chrono::{DateTime, Utc};
 use error::SqlContext;
 use rusqlite::Connection;
@@ -71,6 +73,8 @@ pub struct Store {
     path: PathBuf,
     /// Channels touched by ingests since the last [`Store::take_changed`].
     changed: ChangedChannels,
+    /// Which band keys `lsh` may hold, so most lookups skip SQLite.
+    bands: BandFilter,
 }
 
 impl Store {
@@ -127,6 +131,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             changed: ChangedChannels::default(),
+            bands: BandFilter::default(),
         })
     }
 
@@ -205,8 +210,8 @@ impl Store {
             // LSH keys touch pages all over the table (a quarter of a cold
             // cycle's writer time went to those copies).
             let mut changed = ChangedChannels::default();
-            let report =
-                ingest::ingest(&self.conn, feed, articles, &mut changed).map_err(in_feed)?;
+            let report = ingest::ingest(&self.conn, feed, articles, &mut changed, &mut self.bands)
+                .map_err(in_feed)?;
             published::mark_stale(&self.conn, &changed).map_err(in_feed)?;
             self.changed.merge(changed);
             tracing::debug!(feed = %feed.feed_id, ?report, "feed ingested");
@@ -223,7 +228,8 @@ impl Store {
             })
             .map_err(in_feed)?;
         let mut changed = ChangedChannels::default();
-        let report = ingest::ingest(&transaction, feed, articles, &mut changed).map_err(in_feed)?;
+        let report = ingest::ingest(&transaction, feed, articles, &mut changed, &mut self.bands)
+            .map_err(in_feed)?;
         published::mark_stale(&transaction, &changed).map_err(in_feed)?;
         self.changed.merge(changed);
         transaction
@@ -323,7 +329,7 @@ impl Store {
         feed_id: &str,
         incoming: &PreparedArticle,
     ) -> Result<Option<(String, FoldEvidence)>, StoreError> {
-        ingest::fold_target(&self.conn, feed_id, incoming)
+        ingest::fold_target(&self.conn, feed_id, incoming, &BandFilter::off())
     }
 
     /// When `feed_id` already delivered the item of `incoming`: the article

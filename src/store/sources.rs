@@ -4,6 +4,7 @@
 use crate::dedup::Fingerprint;
 use crate::dedup::fingerprint::BANDS;
 use crate::model::Article;
+use crate::store::band_filter::BandFilter;
 use crate::store::columns::{from_json, time};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
@@ -171,20 +172,27 @@ pub(crate) struct Candidate {
 }
 
 /// Versions of feeds other than `feed_id` sharing at least one LSH band key
-/// with `fingerprint`, newest first, at most [`MAX_CANDIDATES`].
+/// `keys`, newest first, at most [`MAX_CANDIDATES`].
 pub(crate) fn candidates(
     conn: &Connection,
     feed_id: &str,
     keys: Option<&[i64; BANDS]>,
+    bands: &BandFilter,
 ) -> Result<Vec<Candidate>, StoreError> {
     let Some(keys) = keys else {
         return Ok(Vec::new());
     };
     // One point lookup per key: as one `IN (...)` query with DISTINCT,
     // SQLite built two temporary b-trees per article, and most articles
-    // share no key with anything. Sorted keys visit the index in order.
-    let mut sorted = *keys;
+    // share no key with anything; keys `bands` rules out are not looked up
+    // at all. Sorted keys visit the index in order.
+    let mut sorted: Vec<i64> = keys
+        .iter()
+        .copied()
+        .filter(|key| bands.may_hold(*key))
+        .collect();
     sorted.sort_unstable();
+    bands.looked_up(sorted.len());
     let mut ids = BTreeSet::new();
     let mut lookup = conn
         .prepare_cached("SELECT source_id FROM lsh WHERE band_key = ?1")
@@ -243,6 +251,7 @@ pub(crate) fn insert(
     version: &PreparedArticle,
     keep: Keep,
     evidence: Option<&FoldEvidence>,
+    bands: &mut BandFilter,
 ) -> Result<(), StoreError> {
     let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
@@ -269,7 +278,7 @@ pub(crate) fn insert(
         })
         .context(conn, "store a source item")?;
     let id = conn.last_insert_rowid();
-    index(conn, id, version)
+    index(conn, id, version, bands)
 }
 
 /// Gives every version of `article_id` stored as the article its own copy,
@@ -290,6 +299,7 @@ pub(crate) fn replace(
     id: i64,
     priority: i64,
     version: &PreparedArticle,
+    bands: &mut BandFilter,
 ) -> Result<(), StoreError> {
     let article = &version.article;
     let old_words: String = conn
@@ -319,13 +329,21 @@ pub(crate) fn replace(
             .and_then(|mut statement| statement.execute([*key, id]))
             .context(conn, "clear a source item's band keys")?;
     }
-    index(conn, id, version)
+    index(conn, id, version, bands)
 }
 
-fn index(conn: &Connection, source_id: i64, version: &PreparedArticle) -> Result<(), StoreError> {
+fn index(
+    conn: &Connection,
+    source_id: i64,
+    version: &PreparedArticle,
+    bands: &mut BandFilter,
+) -> Result<(), StoreError> {
     let Some(keys) = &version.band_keys else {
         return Ok(());
     };
+    for key in keys {
+        bands.insert(*key);
+    }
     // One statement for all the bands: per-statement overhead is most of the
     // cost of such small inserts.
     let sql = format!(

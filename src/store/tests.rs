@@ -447,6 +447,39 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
 }
 
 #[test]
+fn a_copy_stored_by_another_process_is_found_through_the_band_filter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("wirefeed.db");
+    let mut ours = Store::open(&path).expect("open");
+    let mut theirs = Store::open(&path).expect("open a second time");
+    // Enough lookups that our store builds its filter of band keys.
+    let fillers = (0..3)
+        .map(|n| {
+            article(&format!("f{n}"), "regional")
+                .title(&format!("Council approves budget number {n} for the harbour"))
+                .build()
+        })
+        .collect();
+    ingest(&mut ours, "regional", 1, fillers);
+    ingest(&mut ours, "regional", 1, vec![article("f9", "regional").build()]);
+    assert!(ours.bands.is_built(), "the test needs our filter built");
+    let agency = article("a1", "ap")
+        .title("Israeli forces raid Jenin refugee camp before dawn")
+        .summary(JENIN_LEAD)
+        .build();
+    ingest(&mut theirs, "ap", 10, vec![agency]);
+    let copy = article("p1", "partner")
+        .title("Israeli Forces Raid Jenin Refugee Camp")
+        .summary(JENIN_LEAD)
+        .build();
+    assert_eq!(
+        ingest(&mut ours, "partner", 1, vec![copy]).folded,
+        1,
+        "the other process's keys were not in our filter"
+    );
+}
+
+#[test]
 fn latest_orders_by_published_then_id_and_honours_the_limit() {
     let (_dir, mut store) = open();
     let stories = vec![

@@ -104,9 +104,8 @@ fn ingest_one(
             sources::materialize(conn, &article_id)?;
             sources::insert(
                 conn,
-                feed.feed_id,
+                feed,
                 &article_id,
-                feed.priority,
                 &incoming,
                 Keep::Copy,
                 Some(&evidence),
@@ -131,16 +130,7 @@ fn ingest_one(
             } else {
                 Keep::Copy
             };
-            sources::insert(
-                conn,
-                feed.feed_id,
-                &article_id,
-                feed.priority,
-                &incoming,
-                keep,
-                None,
-                bands,
-            )?;
+            sources::insert(conn, feed, &article_id, &incoming, keep, None, bands)?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
                     articles::insert_new(conn, &article, &incoming.json, changed)?

@@ -8,6 +8,7 @@ use crate::store::band_filter::BandFilter;
 use crate::store::columns::{from_json, time};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
+use crate::store::ingest::FeedIngest;
 use crate::store::prepared::PreparedArticle;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -240,14 +241,13 @@ pub(crate) enum Keep {
     AsArticle,
 }
 
-/// Stores a new version of a story under `article_id` and indexes it;
-/// `evidence` says why it joins another feed's article (`None` when it
-/// starts its own).
+/// Stores a new version of a story from `feed` under `article_id` and
+/// indexes it; `evidence` says why it joins another feed's article (`None`
+/// when it starts its own).
 pub(crate) fn insert(
     conn: &Connection,
-    feed_id: &str,
+    feed: &FeedIngest<'_>,
     article_id: &str,
-    priority: i64,
     version: &PreparedArticle,
     keep: Keep,
     evidence: Option<&FoldEvidence>,
@@ -263,11 +263,11 @@ pub(crate) fn insert(
         .and_then(|mut statement| {
             statement.execute(
                 params![
-                    feed_id,
+                    feed.feed_id,
                     article.source.item_id,
                     article.url,
                     article_id,
-                    priority,
+                    feed.priority,
                     article.source.published.is_some(),
                     version.digest,
                     json,

@@ -456,12 +456,19 @@ fn a_copy_stored_by_another_process_is_found_through_the_band_filter() {
     let fillers = (0..3)
         .map(|n| {
             article(&format!("f{n}"), "regional")
-                .title(&format!("Council approves budget number {n} for the harbour"))
+                .title(&format!(
+                    "Council approves budget number {n} for the harbour"
+                ))
                 .build()
         })
         .collect();
     ingest(&mut ours, "regional", 1, fillers);
-    ingest(&mut ours, "regional", 1, vec![article("f9", "regional").build()]);
+    ingest(
+        &mut ours,
+        "regional",
+        1,
+        vec![article("f9", "regional").build()],
+    );
     assert!(ours.bands.is_built(), "the test needs our filter built");
     let agency = article("a1", "ap")
         .title("Israeli forces raid Jenin refugee camp before dawn")

@@ -8,6 +8,7 @@
 //! The feed comes back unsanitized and with [`NO_SOURCE_ID`] wherever the source gave no
 //! id: sanitizing and stable ids belong to `normalize`.
 
+pub mod agency;
 mod charset;
 mod error;
 mod isolate;

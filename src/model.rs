@@ -49,6 +49,67 @@ pub struct Article {
     /// editor can see why a rule matched.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// What the agency said about publishing it (ninjs, NewsML-G2); the
+    /// default, left out of the stored JSON, for every other item.
+    #[serde(default, skip_serializing_if = "Editorial::is_default")]
+    pub editorial: Editorial,
+}
+
+/// The editorial signals an agency sends with an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Editorial {
+    /// `pubstatus` (ninjs) / `pubStatus` (NewsML-G2).
+    #[serde(default, skip_serializing_if = "PubStatus::is_usable")]
+    pub status: PubStatus,
+    /// Not to be published before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargoed: Option<DateTime<Utc>>,
+    /// 1 (a flash) to 9 (lowest); agencies mark breaking news 1 to 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<u8>,
+    /// Where the story was filed from (`located`, the dateline place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub located: Option<String>,
+}
+
+impl Editorial {
+    pub fn is_default(&self) -> bool {
+        *self == Editorial::default()
+    }
+}
+
+/// Whether an item may be published.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PubStatus {
+    /// Publish it (also when the item says nothing).
+    #[default]
+    Usable,
+    /// Take it down until a usable version arrives.
+    Withheld,
+    /// Killed: take it down for good; older versions must not bring it back.
+    Canceled,
+}
+
+impl PubStatus {
+    pub fn is_usable(&self) -> bool {
+        *self == PubStatus::Usable
+    }
+
+    /// Reads `usable`, `withheld`, `canceled` (also `cancelled`) in any case,
+    /// with or without the G2 scheme prefix (`stat:withheld`). Anything else
+    /// is usable: an unknown word must not take a story down.
+    pub fn from_word(word: &str) -> PubStatus {
+        let word = word.trim();
+        let word = word.rsplit_once(':').map_or(word, |(_, tail)| tail);
+        if word.eq_ignore_ascii_case("withheld") {
+            PubStatus::Withheld
+        } else if word.eq_ignore_ascii_case("canceled") || word.eq_ignore_ascii_case("cancelled") {
+            PubStatus::Canceled
+        } else {
+            PubStatus::Usable
+        }
+    }
 }
 
 /// Source attribution: who published the item wirefeed took.

@@ -142,6 +142,7 @@ fn article(id: &str, hour: u32) -> Article {
         reading_minutes: Some(5),
         breaking: false,
         categories: vec!["World".to_owned()],
+        editorial: Default::default(),
     }
 }
 

@@ -216,6 +216,7 @@ impl Story {
             reading_minutes: Some(2),
             breaking: false,
             categories: vec!["World".to_owned()],
+            editorial: Default::default(),
         }
     }
 }

@@ -150,6 +150,7 @@ impl Newsroom {
             reading_minutes: Some(reading_minutes),
             breaking: rng.next().is_multiple_of(40),
             categories: vec!["World".to_owned()],
+            editorial: Default::default(),
         }
     }
 }

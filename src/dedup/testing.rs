@@ -44,6 +44,7 @@ pub(crate) fn article(item: &str, feed: &str) -> ArticleBuilder {
             reading_minutes: None,
             breaking: false,
             categories: Vec::new(),
+            editorial: Default::default(),
         },
     }
 }

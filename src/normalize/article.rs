@@ -153,6 +153,7 @@ pub(crate) fn normalize_entry(
         breaking: classification.breaking,
         categories,
         content_html: body_html,
+        editorial: Default::default(),
     }))
 }
 

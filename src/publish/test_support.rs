@@ -86,6 +86,7 @@ pub fn article(id: &str) -> Article {
         reading_minutes: Some(3),
         breaking: false,
         categories: Vec::new(),
+        editorial: Default::default(),
     }
 }
 

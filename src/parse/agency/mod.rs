@@ -25,56 +25,15 @@
 
 mod build;
 pub mod ninjs;
-use chrono::{DateTime, Utc};
 use feed_rs::model::Entry;
+
+pub use crate::model::{Editorial, PubStatus};
 
 /// One agency item: the entry `normalize` reads, and what it must honour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgencyItem {
     pub entry: Entry,
     pub editorial: Editorial,
-}
-
-/// The editorial signals an agency sends with an item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Editorial {
-    /// `pubstatus` (ninjs) / `pubStatus` (G2).
-    pub status: PubStatus,
-    /// Not to be published before this time.
-    pub embargoed: Option<DateTime<Utc>>,
-    /// 1 (a flash) to 9 (lowest); agencies mark breaking news 1 to 3.
-    pub urgency: Option<u8>,
-    /// Where the story was filed from (`located`, the dateline place).
-    pub located: Option<String>,
-}
-
-/// Whether an item may be published.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PubStatus {
-    /// Publish it (also when the item says nothing).
-    #[default]
-    Usable,
-    /// Take it down until a usable version arrives.
-    Withheld,
-    /// Killed: take it down for good; older versions must not bring it back.
-    Canceled,
-}
-
-impl PubStatus {
-    /// Reads `usable`, `withheld`, `canceled` (also `cancelled`) in any case,
-    /// with or without the G2 scheme prefix (`stat:withheld`). Anything else
-    /// is usable: an unknown word must not take a story down.
-    pub fn from_word(word: &str) -> PubStatus {
-        let word = word.trim();
-        let word = word.rsplit_once(':').map_or(word, |(_, tail)| tail);
-        if word.eq_ignore_ascii_case("withheld") {
-            PubStatus::Withheld
-        } else if word.eq_ignore_ascii_case("canceled") || word.eq_ignore_ascii_case("cancelled") {
-            PubStatus::Canceled
-        } else {
-            PubStatus::Usable
-        }
-    }
 }
 
 /// The agency formats wirefeed reads.

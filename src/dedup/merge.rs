@@ -67,6 +67,15 @@ pub fn combine(id: &str, versions: &[SourceVersion]) -> Option<Article> {
         .map(|version| version.updated)
         .max()
         .unwrap_or(primary.updated);
+    // One source withholding or killing the story, or holding it under
+    // embargo, holds the whole article: its copies are the same story.
+    article.editorial.status = all()
+        .map(|version| version.editorial.status)
+        .max()
+        .unwrap_or_default();
+    article.editorial.embargoed = all()
+        .filter_map(|version| version.editorial.embargoed)
+        .max();
     Some(article)
 }
 
@@ -101,6 +110,19 @@ mod tests {
         assert_eq!(merged.source.feed_id, "ap");
         assert_eq!(merged.also_via.len(), 1);
         assert_eq!(merged.also_via[0].feed_id, "partner");
+    }
+
+    #[test]
+    fn a_withheld_or_embargoed_copy_holds_the_whole_article() {
+        use crate::model::PubStatus;
+        let agency = article("ap-1", "ap").status(PubStatus::Withheld).build();
+        let partner = article("p-1", "partner").embargoed(at(20)).build();
+        let killed = article("ap-2", "ap").status(PubStatus::Canceled).build();
+        let merged = combine("p-1", &[version(partner.clone(), 1), version(agency, 10)]).unwrap();
+        assert_eq!(merged.editorial.status, PubStatus::Withheld);
+        assert_eq!(merged.editorial.embargoed, Some(at(20)));
+        let merged = combine("p-1", &[version(partner, 1), version(killed, 10)]).unwrap();
+        assert_eq!(merged.editorial.status, PubStatus::Canceled);
     }
 
     #[test]

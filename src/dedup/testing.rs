@@ -100,6 +100,14 @@ impl ArticleBuilder {
         self.article.source.published = None;
         self
     }
+    pub(crate) fn status(mut self, status: crate::model::PubStatus) -> Self {
+        self.article.editorial.status = status;
+        self
+    }
+    pub(crate) fn embargoed(mut self, until: DateTime<Utc>) -> Self {
+        self.article.editorial.embargoed = Some(until);
+        self
+    }
     pub(crate) fn section(mut self, slug: &str) -> Self {
         self.article.section = Some(slug.to_owned());
         self

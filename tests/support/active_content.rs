@@ -33,7 +33,13 @@ const URL_ATTRIBUTES: &[&str] = &[
     "xlink:href",
     "url",
     "uri",
+    "xmlurl",
+    "htmlurl",
 ];
+
+/// What wirefeed's own index.html may hold that republished HTML may not:
+/// its charset and viewport `<meta>`, its `<style>`, its alternate `<link>`s.
+const PAGE_ELEMENTS: &[&str] = &["style", "meta", "link"];
 
 /// Output elements whose text is a URL.
 const URL_ELEMENTS: &[&str] = &["link", "url", "uri", "comments", "docs", "icon", "logo"];
@@ -54,8 +60,27 @@ const URL_MEMBERS: &[&str] = &[
     "item_url",
 ];
 
+/// Every problem found in wirefeed's own `index.html`: feed names and labels
+/// from outside must not have become markup in it.
+pub fn page_problems(name: &str, text: &str) -> Vec<String> {
+    let forbidden: Vec<&str> = FORBIDDEN_ELEMENTS
+        .iter()
+        .copied()
+        .filter(|tag| !PAGE_ELEMENTS.contains(tag))
+        .collect();
+    let mut found = Vec::new();
+    scan_html(name, text, &forbidden, &mut found);
+    let styles = text.matches("<style").count();
+    if styles != 1 {
+        found.push(format!(
+            "{name}: {styles} <style> elements, wirefeed writes one"
+        ));
+    }
+    found
+}
+
 /// Every problem found in the published file `name` with text `text`
-/// (`.rss`, `.atom` or `.json`), each saying where.
+/// (`.rss`, `.atom`, `.opml` or `.json`), each saying where.
 pub fn problems(name: &str, text: &str) -> Vec<String> {
     let mut found = Vec::new();
     if name.ends_with(".json") {
@@ -72,6 +97,10 @@ pub fn problems(name: &str, text: &str) -> Vec<String> {
 fn check_xml(name: &str, text: &str, found: &mut Vec<String>) {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut open: Vec<String> = Vec::new();
+    // quick-xml hands a text over in pieces (each `&lt;` is its own event):
+    // the whole text of an element is gathered before it is checked, as the
+    // reader would see it.
+    let mut pending = String::new();
     loop {
         let event = match reader.read_event() {
             Ok(event) => event,
@@ -80,6 +109,32 @@ fn check_xml(name: &str, text: &str, found: &mut Vec<String>) {
                 return;
             }
         };
+        match event {
+            Event::Text(ref content) => {
+                pending.push_str(&content.xml_content(XmlVersion::Implicit1_0));
+                continue;
+            }
+            Event::GeneralRef(ref reference) => {
+                let entity = reference.clone().into_inner();
+                match reference.resolve_char_ref() {
+                    Ok(Some(c)) => pending.push(c),
+                    _ => match quick_xml::escape::resolve_predefined_entity(&entity) {
+                        Some(resolved) => pending.push_str(resolved),
+                        None => pending.push_str(&format!("&{entity};")),
+                    },
+                }
+                continue;
+            }
+            Event::CData(ref content) => {
+                pending.push_str(&content.clone().into_inner());
+                continue;
+            }
+            _ => {}
+        }
+        if !pending.trim().is_empty() {
+            check_xml_text(name, open.last(), &pending, found);
+        }
+        pending.clear();
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let local = tag.local_name().as_ref().to_lowercase();
@@ -102,21 +157,6 @@ fn check_xml(name: &str, text: &str, found: &mut Vec<String>) {
             }
             Event::End(_) => {
                 open.pop();
-            }
-            Event::Text(ref content) => {
-                let value = content.xml_content(XmlVersion::Implicit1_0).into_owned();
-                check_xml_text(name, open.last(), &value, found);
-            }
-            Event::GeneralRef(ref reference) => {
-                let value = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    _ => format!("&{};", reference.clone().into_inner()),
-                };
-                check_xml_text(name, open.last(), &value, found);
-            }
-            Event::CData(ref content) => {
-                let value = content.clone().into_inner().into_owned();
-                check_xml_text(name, open.last(), &value, found);
             }
             Event::Eof => return,
             _ => {}
@@ -194,13 +234,18 @@ fn check_url(place: &str, value: &str, found: &mut Vec<String>) {
 /// Text that a reader may render as HTML: parse it and look inside.
 fn check_html(place: &str, value: &str, found: &mut Vec<String>) {
     check_text(place, value, found);
-    if !value.contains('<') {
-        return;
+    if value.contains('<') {
+        scan_html(place, value, FORBIDDEN_ELEMENTS, found);
     }
+}
+
+/// Parses `value` as HTML and reports `forbidden` elements, event handlers,
+/// style attributes and scripting URLs.
+fn scan_html(place: &str, value: &str, forbidden: &[&str], found: &mut Vec<String>) {
     let problems = RefCell::new(Vec::new());
     let handler = lol_html::element!("*", |element: &mut lol_html::html_content::Element| {
         let tag = element.tag_name().to_lowercase();
-        if FORBIDDEN_ELEMENTS.contains(&tag.as_str()) {
+        if forbidden.contains(&tag.as_str()) {
             problems
                 .borrow_mut()
                 .push(format!("{place}: HTML <{tag}> element"));

@@ -730,6 +730,8 @@ fn duplicate_ids_within_one_feed_make_one_article_without_error() {
         .filter(|t| t.starts_with("Port strike"))
         .collect();
     assert_eq!(strikes.len(), 1, "{strikes:?}");
+    // Later copies of an id read as corrections of the earlier: the last wins.
+    assert_eq!(strikes[0], "Port strike spreads to a second port");
     assert!(
         log_capture::lines_for("dup")
             .iter()

@@ -43,7 +43,7 @@ pub(super) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
                 lossy: false,
             })
         }
-        ParseFeedError::JsonSerde(_) => json_shape::reshaped(text).map(|(text, _)| Repair {
+        ParseFeedError::JsonSerde(_) => json_shape::reshaped(text).map(|text| Repair {
             text,
             what: "JSON Feed members of the wrong type converted or removed",
             lossy: true,

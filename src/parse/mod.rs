@@ -1,10 +1,10 @@
 //! Turns the bytes of one fetched [`Document`] into a `feed_rs` [`Feed`].
 //!
 //! Owns everything between raw bytes and feed-rs: character sets (`charset`), recognising
-//! what is not a feed (`sniff`), repairs for feeds feed-rs rejects but publishers serve
-//! (`lenient`, `json_shape`), refusing DTD entity tricks (`entities`), and containing feed-rs panics
-//! (`isolate`). RSS 0.9x/1.0/2.0, Atom 0.3/1.0
-//! and JSON Feed 1.0/1.1 are read by feed-rs itself.
+//! what is not a feed (`sniff`), refusing documents built to attack their reader
+//! (`entities`), repairs for feeds feed-rs rejects but publishers serve (`lenient`, with
+//! `json_shape` for mistyped JSON Feeds), and containing feed-rs panics (`isolate`).
+//! RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 are read by feed-rs itself.
 //!
 //! The feed comes back unsanitized and with [`NO_SOURCE_ID`] wherever the source gave no
 //! id: sanitizing and stable ids belong to `normalize`.

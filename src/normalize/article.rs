@@ -14,6 +14,9 @@ use crate::model::{Article, Attribution};
 
 /// Longest summary made from (or capped like) the body, in characters.
 const SUMMARY_MAX_CHARS: usize = 300;
+/// Longest title kept, in characters: headlines run to a hundred or so; a
+/// longer one is a feed fault, and one of a megabyte a hostile one.
+pub(crate) const TITLE_MAX_CHARS: usize = 300;
 /// Longest title made from the body when the item has none.
 const TITLE_FROM_BODY_MAX_CHARS: usize = 80;
 /// Reading speed for `reading_minutes`.
@@ -89,6 +92,9 @@ pub(crate) fn normalize_entry(
             .map(|text| truncate_at_word(text, TITLE_FROM_BODY_MAX_CHARS))
             .or_else(|| item_link.as_ref().map(Url::to_string))
             .unwrap_or_default()
+    } else if title_text.chars().count() > TITLE_MAX_CHARS {
+        tracing::warn!(feed = %feed.id, item = %item_id, chars = title_text.chars().count(), "title too long; cut to {TITLE_MAX_CHARS} characters");
+        truncate_at_word(&title_text, TITLE_MAX_CHARS)
     } else {
         title_text
     };
@@ -113,7 +119,7 @@ pub(crate) fn normalize_entry(
         }
     };
 
-    let dates = dates::resolve(&feed.id, entry.published, entry.updated, ctx.now);
+    let dates = dates::resolve(entry.published, entry.updated, ctx.now);
     let no_aliases = Default::default();
     Some(Outcome::Keep(Article {
         id: article_id(&feed.id, &item_id),
@@ -123,7 +129,7 @@ pub(crate) fn normalize_entry(
         title,
         summary: summary(&summary_text, &body_text, body_is_summary),
         authors,
-        source: attribution(feed, channel, entry, item_id, item_link.as_ref()),
+        source: attribution(feed, channel, entry, item_id, item_link.as_ref(), &dates),
         also_via: Vec::new(),
         published: dates.published,
         updated: dates.updated,
@@ -164,6 +170,7 @@ fn attribution(
     entry: &Entry,
     item_id: String,
     item_link: Option<&Url>,
+    dates: &dates::Dates,
 ) -> Attribution {
     Attribution {
         feed_id: feed.id.clone(),
@@ -182,8 +189,9 @@ fn attribution(
             .clone()
             .or_else(|| entry.rights.as_ref().map(text_of).filter(|r| !r.is_empty()))
             .or_else(|| channel.rights.clone()),
-        // The source's own date, unclamped: attribution reports what it said.
-        published: entry.published.or(entry.updated),
+        // The source's own date, as it said it; `None` when it gave none
+        // that can be true (year 9999, year 0), like an undated item.
+        published: dates.source,
     }
 }
 

@@ -4,10 +4,12 @@ use std::collections::HashSet;
 
 use feed_rs::model::Person;
 
-use super::text::collapse_whitespace;
+use super::text::plain_to_text;
 
-/// The item's author names, else the feed's: whitespace collapsed, a leading
-/// "By " removed, blanks dropped, duplicates (ignoring case) removed.
+/// The item's author names, else the feed's: as plain text (markup a feed
+/// put in a name, scripts included, stripped; entities decoded), whitespace
+/// collapsed, a leading "By " removed, blanks dropped, duplicates (ignoring
+/// case) removed.
 pub(crate) fn authors(entry: &[Person], feed: &[Person]) -> Vec<String> {
     let from_entry = clean_names(entry);
     if from_entry.is_empty() {
@@ -23,7 +25,7 @@ fn clean_names(people: &[Person]) -> Vec<String> {
         .iter()
         // A person with only an e-mail address (RSS `<author>`) has no byline.
         .filter_map(|person| person.name.as_deref())
-        .map(|name| strip_by(&collapse_whitespace(name)).to_owned())
+        .map(|name| strip_by(&plain_to_text(name)).to_owned())
         .filter(|name| !name.is_empty())
         .filter(|name| seen.insert(name.to_lowercase()))
         .collect()
@@ -40,6 +42,13 @@ fn strip_by(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_and_scripts_in_a_name_are_stripped() {
+        let hostile = person("Jane <script>alert('x')</script>Doe<img src=x onerror=alert(1)>");
+        assert_eq!(authors(&[hostile], &[]), ["Jane Doe"]);
+        assert_eq!(authors(&[person("Tom &amp; Jerry")], &[]), ["Tom & Jerry"]);
+    }
 
     fn person(name: &str) -> Person {
         Person {

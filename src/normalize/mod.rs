@@ -94,11 +94,33 @@ pub fn normalize_feed(
         language: parsed.language.as_deref(),
         authors: &parsed.authors,
     };
+    warn_of_implausible_dates(feed, ctx, parsed);
     parsed
         .entries
         .iter()
         .filter_map(|entry| article::normalize_entry(feed, ctx, &channel, entry))
         .collect()
+}
+
+/// One warning per document, not one per item, for the dates no news item
+/// can have: a feed with a broken clock would otherwise flood the log.
+fn warn_of_implausible_dates(feed: &FeedConfig, ctx: &Context<'_>, parsed: &feed_rs::model::Feed) {
+    let implausible = parsed
+        .entries
+        .iter()
+        .filter(|entry| {
+            [entry.published, entry.updated]
+                .into_iter()
+                .flatten()
+                .any(|date| !dates::is_plausible(date, ctx.now))
+        })
+        .count();
+    if implausible > 0 {
+        tracing::warn!(
+            feed = %feed.id, items = implausible,
+            "items dated before 1970 or in the future; their dates are ignored and they get the time first seen"
+        );
+    }
 }
 
 #[cfg(test)]

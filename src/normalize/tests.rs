@@ -254,7 +254,7 @@ fn article_url_is_canonical_and_source_keeps_the_link_as_given() {
 }
 
 #[test]
-fn missing_date_is_now_and_far_future_date_is_clamped() {
+fn missing_date_is_now_and_far_future_date_counts_as_none() {
     let xml = rss(
         "<item><guid>1</guid><title>Undated</title></item><item><guid>2</guid><title>Future</title><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item><item><guid>3</guid><title>Past</title><pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>",
     );
@@ -262,6 +262,8 @@ fn missing_date_is_now_and_far_future_date_is_clamped() {
     assert_eq!((all[0].published, all[0].updated), (now(), now()));
     assert_eq!(all[0].source.published, None);
     assert_eq!(all[1].published, now());
+    // Like an undated item, so the store keeps its first-seen date on later fetches.
+    assert_eq!(all[1].source.published, None);
     let past = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
     assert_eq!((all[2].published, all[2].updated), (past, past));
     assert_eq!(all[2].source.published, Some(past));
@@ -576,4 +578,18 @@ fn configured_home_url_and_rights_win_over_the_feed() {
     let source = articles(&feed, xml).remove(0).source;
     assert_eq!(source.home_url.as_deref(), Some("https://ap.example/"));
     assert_eq!(source.rights.as_deref(), Some("Copyright AP"));
+}
+
+#[test]
+fn a_megabyte_title_is_cut_at_a_word_within_the_cap() {
+    let huge = "غزة تحت القصف ".repeat(80_000);
+    let article = only_article(&rss(&format!(
+        "<item><guid>1</guid><title>{huge}</title></item>"
+    )));
+    assert!(article.title.chars().count() <= article::TITLE_MAX_CHARS + 1);
+    let kept = article.title.trim_end_matches('…');
+    assert!(
+        huge.starts_with(&format!("{kept} ")),
+        "cut after a whole word: {kept}"
+    );
 }

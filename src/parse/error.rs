@@ -20,6 +20,11 @@ pub enum ParseError {
     #[error("{url}: malformed feed: {reason}")]
     Malformed { url: Url, reason: String },
 
+    /// The document is built to attack its reader: an external entity (XXE), an entity
+    /// expansion bomb. Nothing it declares is expanded or fetched.
+    #[error("{url}: refused as hostile: {reason}")]
+    Hostile { url: Url, reason: String },
+
     /// feed-rs panicked on this document; the panic was contained and is reported here.
     #[error("{url}: the feed parser panicked: {message}")]
     Panicked { url: Url, message: String },
@@ -32,6 +37,7 @@ impl ParseError {
             ParseError::Empty { url }
             | ParseError::NotAFeed { url, .. }
             | ParseError::Malformed { url, .. }
+            | ParseError::Hostile { url, .. }
             | ParseError::Panicked { url, .. } => url,
         }
     }

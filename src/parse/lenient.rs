@@ -8,13 +8,15 @@ use std::sync::LazyLock;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use regex::Regex;
 
-use super::sniff;
+use super::{json_shape, sniff};
 
 /// A repaired text and what was repaired, for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Repair {
     pub text: String,
     pub what: &'static str,
+    /// Whether the repair threw something of the source away, which is worth a warning.
+    pub lossy: bool,
 }
 
 /// The repair for the error feed-rs reported on `text`, if there is one.
@@ -24,20 +26,28 @@ pub(super) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
             repaired_rss(text).map(|text| Repair {
                 text,
                 what: "<rss> root given a version or an empty <channel>",
+                lossy: false,
             })
         }
         ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType { position, mime }) => {
             without_type_attribute(text, *position, mime).map(|text| Repair {
                 text,
                 what: "unknown type attribute removed, read as plain text",
+                lossy: false,
             })
         }
         ParseFeedError::JsonUnsupportedVersion(version) => {
             with_json_feed_version_url(text, version).map(|text| Repair {
                 text,
                 what: "JSON Feed version given as its canonical URL",
+                lossy: false,
             })
         }
+        ParseFeedError::JsonSerde(_) => json_shape::reshaped(text).map(|text| Repair {
+            text,
+            what: "JSON Feed members of the wrong type converted or removed",
+            lossy: true,
+        }),
         _ => None,
     }
 }

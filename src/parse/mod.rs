@@ -1,17 +1,20 @@
 //! Turns the bytes of one fetched [`Document`] into a `feed_rs` [`Feed`].
 //!
 //! Owns everything between raw bytes and feed-rs: character sets (`charset`), recognising
-//! what is not a feed (`sniff`), repairs for feeds feed-rs rejects but publishers serve
-//! (`lenient`), and containing feed-rs panics (`isolate`). RSS 0.9x/1.0/2.0, Atom 0.3/1.0
-//! and JSON Feed 1.0/1.1 are read by feed-rs itself.
+//! what is not a feed (`sniff`), refusing documents built to attack their reader
+//! (`entities`), repairs for feeds feed-rs rejects but publishers serve (`lenient`, with
+//! `json_shape` for mistyped JSON Feeds), and containing feed-rs panics (`isolate`).
+//! RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 are read by feed-rs itself.
 //!
 //! The feed comes back unsanitized and with [`NO_SOURCE_ID`] wherever the source gave no
 //! id: sanitizing and stable ids belong to `normalize`.
 
 pub mod agency;
 mod charset;
+mod entities;
 mod error;
 mod isolate;
+mod json_shape;
 mod lenient;
 mod sniff;
 
@@ -39,7 +42,11 @@ const MAX_REPAIRS: usize = 8;
 /// Never panics on any input: a feed-rs panic becomes [`ParseError::Panicked`].
 pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
     let url = &doc.url;
-    let text = charset::decode_to_utf8(&doc.body, doc.content_type.as_deref());
+    let charset::Decoded { text, mismatch } =
+        charset::decode_to_utf8(&doc.body, doc.content_type.as_deref());
+    if let Some(mismatch) = mismatch {
+        tracing::warn!(%url, %mismatch, "the feed's bytes do not match its charset");
+    }
     if text.trim().is_empty() {
         return Err(ParseError::Empty { url: url.clone() });
     }
@@ -47,6 +54,12 @@ pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
         return Err(ParseError::NotAFeed {
             url: url.clone(),
             reason: reason.to_string(),
+        });
+    }
+    if let Some(reason) = entities::hostile_declaration(&text) {
+        return Err(ParseError::Hostile {
+            url: url.clone(),
+            reason,
         });
     }
     let mut current = Cow::Borrowed(text.as_str());
@@ -63,7 +76,11 @@ pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
         let Some(repair) = repair else {
             return Err(to_parse_error(failure, &current, url));
         };
-        tracing::debug!(%url, ?failure, repair = repair.what, "retrying a repaired feed");
+        if repair.lossy {
+            tracing::warn!(%url, ?failure, repair = repair.what, "the feed was repaired at a loss");
+        } else {
+            tracing::debug!(%url, ?failure, repair = repair.what, "retrying a repaired feed");
+        }
         repairs += 1;
         current = Cow::Owned(repair.text);
     }

@@ -230,3 +230,43 @@ fn stray_second_xml_declaration_does_not_panic_feed_rs() {
     .expect("parses");
     assert_eq!(entry_titles(&feed), ["x"]);
 }
+
+#[test]
+fn an_entity_bomb_is_refused_as_hostile_naming_the_document() {
+    let bomb =
+        b"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"lol\"><!ENTITY b \"&a;&a;&a;\">]>\
+        <rss version=\"2.0\"><channel><title>&b;</title></channel></rss>";
+    match parse(&document(bomb)) {
+        Err(error @ ParseError::Hostile { .. }) => {
+            let text = error.to_string();
+            assert!(
+                text.starts_with("https://feeds.example/feed.xml: refused as hostile"),
+                "{text}"
+            );
+            assert!(text.contains("`b`"), "{text}");
+        }
+        other => panic!("expected a hostile refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_json_feed_with_mistyped_members_keeps_its_items() {
+    let feed = parse(&document(
+        br#"{"version": "https://jsonfeed.org/version/1.1", "title": null,
+             "items": [{"id": 7, "title": "kept", "tags": "one"}, {"id": "2", "title": ["x"]}]}"#,
+    ))
+    .expect("reshaped and parsed");
+    assert_eq!(title(&feed), "");
+    assert_eq!(feed.entries.len(), 2);
+    assert_eq!(feed.entries[0].id, "7");
+    assert_eq!(entry_titles(&feed), ["kept", ""]);
+}
+
+#[test]
+fn a_json_feed_whose_items_are_no_list_stays_malformed() {
+    let error = parse(&document(
+        br#"{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": {"id": "1"}}"#,
+    ))
+    .expect_err("no item list to save");
+    assert!(matches!(error, ParseError::Malformed { .. }), "{error:?}");
+}

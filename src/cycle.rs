@@ -184,6 +184,12 @@ pub async fn ingest_feeds(
 ) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
     let mut store = Store::open(&state_path(config))?;
+    // Embargoes that passed since the last cycle: their channels go out
+    // with this cycle's publish.
+    let released = store.release_embargoes(Utc::now())?;
+    if released > 0 {
+        tracing::info!(released, "embargoed articles published");
+    }
     let previous: HashMap<String, Validators> = store.validators()?.into_iter().collect();
     let config = Arc::new(config.clone());
 

@@ -1,11 +1,12 @@
 //! Published articles: writing them with their label rows, and the queries
 //! `publish` and `status` read them with.
 
-use crate::model::{Article, Channel};
+use crate::model::{Article, Channel, PubStatus};
 use crate::store::changes::ChangedChannels;
-use crate::store::columns::{from_json, micros, to_json};
+use crate::store::columns::{from_json, micros, time, to_json};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::language;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// What a [`LabelInfo`] names.
@@ -66,10 +67,13 @@ pub(crate) fn write(
 ) -> Result<(), StoreError> {
     changed.add_stored(conn, &article.id)?;
     changed.add_article(article);
-    write_row(conn, article, &to_json(article)?)?;
+    let hidden = write_row(conn, article, &to_json(article)?)?;
     conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
         .and_then(|mut statement| statement.execute([&article.id]))
         .context(conn, "clear an article's labels")?;
+    if hidden.is_some() {
+        return Ok(());
+    }
     write_labels(conn, article)
 }
 
@@ -82,18 +86,78 @@ pub(crate) fn insert_new(
     changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
     changed.add_article(article);
-    write_row(conn, article, json)?;
+    if write_row(conn, article, json)?.is_some() {
+        return Ok(());
+    }
     write_labels(conn, article)
 }
 
-fn write_row(conn: &Connection, article: &Article, json: &str) -> Result<(), StoreError> {
+/// `hidden_until` of an article withheld or killed: no time lifts it.
+pub(crate) const NEVER: i64 = i64::MAX;
+
+/// Until when `article` stays unpublished (microseconds), `None` when it
+/// may be published now: withheld and killed articles until a usable
+/// version arrives (never, for a kill), embargoed ones until the embargo.
+pub(crate) fn hidden_until(article: &Article, now: DateTime<Utc>) -> Option<i64> {
+    match article.editorial.status {
+        PubStatus::Withheld | PubStatus::Canceled => Some(NEVER),
+        PubStatus::Usable => article
+            .editorial
+            .embargoed
+            .filter(|until| *until > now)
+            .map(micros),
+    }
+}
+
+/// Publishes the embargoed articles whose embargo has passed by `now`.
+pub(crate) fn release_embargoes(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    changed: &mut ChangedChannels,
+) -> Result<usize, StoreError> {
+    let due: Vec<(String, String)> = conn
+        .prepare_cached("SELECT id, json FROM articles WHERE hidden_until <= ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_map([micros(now)], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .context(conn, "find articles whose embargo has passed")?;
+    for (id, json) in &due {
+        let article = from_json(conn, id, json)?;
+        conn.prepare_cached("UPDATE articles SET hidden_until = NULL WHERE id = ?1")
+            .and_then(|mut statement| statement.execute([id]))
+            .context(conn, "publish an article whose embargo has passed")?;
+        write_labels(conn, &article)?;
+        changed.add_article(&article);
+        tracing::info!(article = %id, "embargo passed: article published");
+    }
+    Ok(due.len())
+}
+
+/// The earliest embargo still holding an article back.
+pub(crate) fn next_embargo(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let next: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(hidden_until) FROM articles
+             WHERE hidden_until IS NOT NULL AND hidden_until < ?1",
+        )
+        .and_then(|mut statement| statement.query_row([NEVER], |row| row.get(0)))
+        .context(conn, "find the next embargo")?;
+    Ok(next.and_then(time))
+}
+
+/// Writes the article's row; returns until when it stays hidden.
+fn write_row(conn: &Connection, article: &Article, json: &str) -> Result<Option<i64>, StoreError> {
     let published = micros(article.published);
+    let hidden = hidden_until(article, Utc::now());
     conn.prepare_cached(
-        "INSERT INTO articles (id, published, updated, section, breaking, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO articles (id, published, updated, section, breaking, json, hidden_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET published = excluded.published,
              updated = excluded.updated, section = excluded.section,
-             breaking = excluded.breaking, json = excluded.json",
+             breaking = excluded.breaking, json = excluded.json,
+             hidden_until = excluded.hidden_until",
     )
     .and_then(|mut statement| {
         statement.execute(params![
@@ -103,10 +167,11 @@ fn write_row(conn: &Connection, article: &Article, json: &str) -> Result<(), Sto
             article.section,
             article.breaking,
             json,
+            hidden,
         ])
     })
     .context(conn, "write an article")?;
-    Ok(())
+    Ok(hidden)
 }
 
 /// The label rows of `article` (tags, regions, language), for channel queries.
@@ -180,17 +245,19 @@ pub(crate) fn latest(
 pub(crate) fn channel_query(channel: &Channel) -> (String, Option<&str>) {
     match channel {
         Channel::All => (
-            "SELECT id, json FROM articles ORDER BY published DESC, id DESC LIMIT ?1".to_owned(),
+            "SELECT id, json FROM articles WHERE hidden_until IS NULL
+             ORDER BY published DESC, id DESC LIMIT ?1"
+                .to_owned(),
             None,
         ),
         Channel::Breaking => (
-            "SELECT id, json FROM articles WHERE breaking = 1
+            "SELECT id, json FROM articles WHERE breaking = 1 AND hidden_until IS NULL
              ORDER BY published DESC, id DESC LIMIT ?1"
                 .to_owned(),
             None,
         ),
         Channel::Section(slug) => (
-            "SELECT id, json FROM articles WHERE section = ?1
+            "SELECT id, json FROM articles WHERE section = ?1 AND hidden_until IS NULL
              ORDER BY published DESC, id DESC LIMIT ?2"
                 .to_owned(),
             Some(slug.as_str()),

@@ -3,6 +3,7 @@
 
 use crate::dedup::{self, Revision, SourceVersion};
 use crate::fetch::Validators;
+use crate::model::PubStatus;
 use crate::store::band_filter::BandFilter;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
@@ -74,7 +75,20 @@ fn ingest_one(
     bands: &mut BandFilter,
 ) -> Result<(), StoreError> {
     let item_id = &incoming.article.source.item_id;
-    match known_revision(conn, feed.feed_id, &incoming)? {
+    let facts = sources::facts(conn, feed.feed_id, item_id)?;
+    if facts.as_ref().is_some_and(|stored| stored.killed) {
+        tracing::debug!(feed = %feed.feed_id, item = %item_id, "item was killed: later deliveries ignored");
+        report.ignored_older += 1;
+        return Ok(());
+    }
+    // A kill applies whatever its date: an agency clock must not keep a
+    // killed story up.
+    let kill = incoming.article.editorial.status == PubStatus::Canceled;
+    let revision = facts.map(|stored| match revision_of(&stored, &incoming) {
+        Revision::IgnoredOlder | Revision::Unchanged if kill => Revision::Update,
+        revision => revision,
+    });
+    match revision {
         Some(Revision::Unchanged) => {
             report.unchanged += 1;
             return Ok(());
@@ -144,22 +158,14 @@ fn ingest_one(
     Ok(())
 }
 
-/// What `incoming` is to the stored version of its item from `feed_id`, if
-/// one is stored.
-fn known_revision(
-    conn: &Connection,
-    feed_id: &str,
-    incoming: &PreparedArticle,
-) -> Result<Option<Revision>, StoreError> {
-    let facts = sources::facts(conn, feed_id, &incoming.article.source.item_id)?;
-    Ok(facts.map(|stored| {
-        dedup::revision_of(
-            stored.updated,
-            &stored.digest,
-            &incoming.article,
-            &incoming.digest,
-        )
-    }))
+/// What `incoming` is to the stored version of its item.
+fn revision_of(stored: &sources::StoredFacts, incoming: &PreparedArticle) -> Revision {
+    dedup::revision_of(
+        stored.updated,
+        &stored.digest,
+        &incoming.article,
+        &incoming.digest,
+    )
 }
 
 /// The stored version of the item of `incoming` from `feed_id`, if any, and

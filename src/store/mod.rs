@@ -297,6 +297,29 @@ impl Store {
         self.group(|store| published::record(&store.conn, settings, listed, rendered, through))
     }
 
+    /// Publishes the articles whose embargo has passed by `now`: they join
+    /// their channels, which are marked for the next publish (and listed by
+    /// [`Store::take_changed`]). Returns how many were released.
+    pub fn release_embargoes(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        if self.next_embargo()?.is_none_or(|next| next > now) {
+            return Ok(0);
+        }
+        let mut changed = ChangedChannels::default();
+        let released = self.group(|store| {
+            let released = articles::release_embargoes(&store.conn, now, &mut changed)?;
+            published::mark_stale(&store.conn, &changed)?;
+            Ok(released)
+        })?;
+        self.changed.merge(changed);
+        Ok(released)
+    }
+
+    /// The earliest embargo still holding an article back: when the daemon
+    /// must wake to publish it.
+    pub fn next_embargo(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        articles::next_embargo(&self.conn)
+    }
+
     /// The channels whose articles ingests changed since the last call
     /// (or since the store was opened), an over-approximation: a rolled-back
     /// ingest's channels stay listed.

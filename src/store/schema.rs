@@ -120,6 +120,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     DROP INDEX labels_by_channel;
     CREATE INDEX labels_by_channel ON labels (kind, slug, published DESC, article_id DESC, label);
     "#,
+    // 5: articles an agency withheld, killed or embargoed are kept, unpublished.
+    r#"
+    -- NULL: published. Otherwise the time (microseconds) from which the
+    -- article may be published: its embargo, or the largest integer while
+    -- it is withheld or killed. A hidden article has no labels rows, so
+    -- every channel query and label listing leaves it out.
+    ALTER TABLE articles ADD COLUMN hidden_until INTEGER;
+    CREATE INDEX articles_hidden ON articles (hidden_until) WHERE hidden_until IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

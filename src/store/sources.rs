@@ -3,7 +3,8 @@
 
 use crate::dedup::Fingerprint;
 use crate::dedup::fingerprint::BANDS;
-use crate::model::Article;
+use crate::model::{Article, PubStatus};
+use crate::store::articles::NEVER;
 use crate::store::band_filter::BandFilter;
 use crate::store::columns::{from_json, time};
 use crate::store::error::{SqlContext, StoreError};
@@ -81,7 +82,13 @@ pub(crate) fn find(
 pub(crate) struct StoredFacts {
     pub digest: String,
     pub updated: DateTime<Utc>,
+    /// The stored version is a kill (`canceled`): nothing brings it back.
+    pub killed: bool,
 }
+
+/// digest, `updated` of a version stored as its article, `updated` in a
+/// copy's JSON, status of a hidden article's version.
+type FactsRow = (String, Option<i64>, Option<String>, Option<String>);
 
 /// [`StoredFacts`] of the stored version of `item_id` from `feed_id`.
 pub(crate) fn facts(
@@ -91,34 +98,45 @@ pub(crate) fn facts(
 ) -> Result<Option<StoredFacts>, StoreError> {
     // A version stored as its article (version NULL) has the article's
     // `updated`; a copy keeps its own in its JSON.
-    let row: Option<(String, Option<i64>, Option<String>)> = conn
+    // Only a withheld or killed article (hidden for good) has its stored
+    // status read: parsing JSON for every redelivered item is what this
+    // query exists to avoid.
+    let row: Option<FactsRow> = conn
         .prepare_cached(&format!(
             "SELECT s.digest, CASE WHEN s.version IS NULL THEN a.updated END,
-                    json_extract(s.version, '$.updated')
+                    json_extract(s.version, '$.updated'),
+                    CASE WHEN a.hidden_until = {NEVER} THEN
+                        json_extract(COALESCE(s.version, a.json), '$.editorial.status') END
              FROM {FROM} WHERE s.feed_id = ?1 AND s.item_id = ?2"
         ))
         .and_then(|mut statement| {
             statement
                 .query_row([feed_id, item_id], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })
                 .optional()
         })
         .context(conn, "find a source item")?;
-    let Some((digest, micros, rfc3339)) = row else {
+    let Some((digest, micros, rfc3339, status)) = row else {
         return Ok(None);
     };
+    let killed = status.is_some_and(|status| PubStatus::from_word(&status) == PubStatus::Canceled);
     let updated = micros.and_then(time).or_else(|| {
         DateTime::parse_from_rfc3339(rfc3339.as_deref()?)
             .ok()
             .map(|at| at.with_timezone(&Utc))
     });
     match updated {
-        Some(updated) => Ok(Some(StoredFacts { digest, updated })),
+        Some(updated) => Ok(Some(StoredFacts {
+            digest,
+            updated,
+            killed,
+        })),
         // Not what this build writes: read the whole version instead.
         None => Ok(find(conn, feed_id, item_id)?.map(|stored| StoredFacts {
             digest: stored.digest,
             updated: stored.version.updated,
+            killed: stored.version.editorial.status == PubStatus::Canceled,
         })),
     }
 }

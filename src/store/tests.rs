@@ -1188,6 +1188,7 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
             .conn
             .execute_batch(
                 "DROP TABLE published; DROP TABLE stale_channels;
+                 DROP INDEX articles_hidden; ALTER TABLE articles DROP COLUMN hidden_until;
                  ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
             )
             .unwrap();
@@ -1277,4 +1278,161 @@ fn a_folded_version_redelivered_is_judged_by_its_own_dates() {
     assert_eq!(ingest(&mut store, "partner", 1, vec![edited]).updated, 1);
     let versions = store.source_records("ap:a1").unwrap();
     assert_eq!(versions[1].version.title, "Edited");
+}
+
+mod editorial {
+    use super::*;
+    use crate::model::PubStatus;
+
+    fn tagged(item: &str) -> crate::dedup::testing::ArticleBuilder {
+        article(item, "wire")
+            .title("Minister says talks have failed")
+            .tag("talks", "Talks")
+            .section("politics")
+    }
+
+    fn tags(store: &Store) -> Vec<String> {
+        store
+            .labels()
+            .expect("labels")
+            .into_iter()
+            .filter(|label| label.kind == LabelKind::Tag)
+            .map(|label| label.slug)
+            .collect()
+    }
+
+    #[test]
+    fn a_withheld_story_leaves_every_channel_until_a_usable_version_arrives() {
+        let (_dir, mut store) = open();
+        ingest(
+            &mut store,
+            "wire",
+            10,
+            vec![tagged("q").published(at(1)).build()],
+        );
+        assert_eq!(all(&store).len(), 1);
+        store.take_changed();
+
+        let withheld = tagged("q")
+            .published(at(1))
+            .updated(at(2))
+            .status(PubStatus::Withheld);
+        assert_eq!(
+            ingest(&mut store, "wire", 10, vec![withheld.build()]).updated,
+            1
+        );
+        assert!(all(&store).is_empty(), "withheld: in no feed");
+        let section = Channel::Section("politics".into());
+        assert!(store.latest(&section, 10).expect("section").is_empty());
+        assert!(tags(&store).is_empty(), "its tag channel is gone too");
+        let changed = store.take_changed();
+        assert!(changed.contains(&section) && changed.contains(&Channel::Tag("talks".into())));
+
+        // The older usable version arriving late does not bring it back.
+        ingest(
+            &mut store,
+            "wire",
+            10,
+            vec![tagged("q").published(at(1)).build()],
+        );
+        assert!(all(&store).is_empty());
+
+        let released = tagged("q").published(at(1)).updated(at(3));
+        assert_eq!(
+            ingest(&mut store, "wire", 10, vec![released.build()]).updated,
+            1
+        );
+        assert_eq!(all(&store).len(), 1, "usable again");
+        assert_eq!(tags(&store), ["talks"]);
+    }
+
+    #[test]
+    fn a_kill_takes_the_story_down_for_good() {
+        let (_dir, mut store) = open();
+        ingest(
+            &mut store,
+            "wire",
+            10,
+            vec![tagged("k").published(at(1)).updated(at(5)).build()],
+        );
+        // Dated before the stored version: a kill applies all the same.
+        let kill = tagged("k")
+            .published(at(1))
+            .updated(at(4))
+            .status(PubStatus::Canceled);
+        assert_eq!(
+            ingest(&mut store, "wire", 10, vec![kill.build()]).updated,
+            1
+        );
+        assert!(all(&store).is_empty());
+        for late in [
+            tagged("k").published(at(1)).updated(at(5)),
+            tagged("k")
+                .published(at(1))
+                .updated(at(9))
+                .title("Minister: talks failed (corrected)"),
+        ] {
+            let report = ingest(&mut store, "wire", 10, vec![late.build()]);
+            assert_eq!(report.ignored_older, 1, "{report:?}");
+        }
+        assert!(
+            all(&store).is_empty(),
+            "nothing after a kill brings the story back"
+        );
+        assert!(tags(&store).is_empty());
+    }
+
+    #[test]
+    fn an_embargoed_story_is_published_once_its_embargo_passes() {
+        let (_dir, mut store) = open();
+        let future = Utc::now() + chrono::Duration::hours(2);
+        ingest(
+            &mut store,
+            "wire",
+            10,
+            vec![tagged("e").embargoed(future).build()],
+        );
+        assert!(all(&store).is_empty(), "not before its embargo");
+        assert!(tags(&store).is_empty());
+        let next = store.next_embargo().expect("next embargo");
+        assert_eq!(
+            next.map(|at| at.timestamp_micros()),
+            Some(future.timestamp_micros())
+        );
+        store.take_changed();
+        // As if published: the ingest's marks are cleared.
+        let state = store.published().expect("published state");
+        store
+            .record_published("settings", &[], &state.stale, state.through)
+            .expect("record a publish");
+
+        assert_eq!(store.release_embargoes(Utc::now()).expect("release"), 0);
+        assert!(all(&store).is_empty());
+
+        let after = future + chrono::Duration::seconds(1);
+        assert_eq!(store.release_embargoes(after).expect("release"), 1);
+        assert_eq!(all(&store).len(), 1);
+        assert_eq!(tags(&store), ["talks"]);
+        assert!(store.take_changed().contains(&Channel::Tag("talks".into())));
+        assert_eq!(store.next_embargo().expect("next embargo"), None);
+        let stale = store.published().expect("published state").stale;
+        assert!(
+            stale.contains("tags/talks") && stale.contains("sections/politics"),
+            "the release is recorded for the next publish: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn an_embargo_already_past_publishes_at_once() {
+        let (_dir, mut store) = open();
+        let past = Utc::now() - chrono::Duration::minutes(1);
+        ingest(
+            &mut store,
+            "wire",
+            10,
+            vec![tagged("p").embargoed(past).build()],
+        );
+        assert_eq!(all(&store).len(), 1);
+        assert_eq!(store.next_embargo().expect("next embargo"), None);
+    }
 }

@@ -467,6 +467,7 @@ async fn the_service_announces_exactly_the_feeds_a_change_rewrote() {
 title = "Hub News"
 base_url = "https://feeds.example.org/"
 websub_hub = "{}"
+file_roots = ["."]
 
 [[section]]
 slug = "politics"

@@ -343,3 +343,202 @@ fn checked_at(what: &str, span: Range<usize>, auth: Auth, report: &mut Report<'_
         None => Some(auth),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::parse_with_env;
+    use crate::config::{Auth, Config, Problems};
+
+    const SITE: &str = "[site]\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n";
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "AP_TOKEN" => Some("tok-ap-secret".into()),
+            "DPA_PASS" => Some("dpa-secret".into()),
+            "REUTERS_KEY" => Some("reuters-secret".into()),
+            _ => None,
+        }
+    }
+
+    fn load_in(dir: &Path, text: &str) -> Result<Config, Problems> {
+        parse_with_env(text, &dir.join("feeds.toml"), &env).map(|(config, _)| config)
+    }
+
+    fn load(text: &str) -> Result<Config, Problems> {
+        load_in(Path::new("/etc/wirefeed"), text)
+    }
+
+    fn feed_with(auth: &str) -> String {
+        format!("{SITE}[[feed]]\nid = \"ap\"\nurl = \"https://agency.example/\"\nauth = {auth}\n")
+    }
+
+    #[test]
+    fn each_kind_of_credential_is_read_from_the_environment() {
+        let cases = [
+            ("{ bearer_env = \"AP_TOKEN\" }", "Bearer", "tok-ap-secret"),
+            (
+                "{ user = \"newsroom\", password_env = \"DPA_PASS\" }",
+                "Basic",
+                "dpa-secret",
+            ),
+            (
+                "{ header = \"x-api-key\", value_env = \"REUTERS_KEY\" }",
+                "Header",
+                "reuters-secret",
+            ),
+        ];
+        for (auth, kind, secret) in cases {
+            let config = load(&feed_with(auth)).unwrap_or_else(|p| panic!("{p}"));
+            let found = config.feeds[0].auth.clone().expect("auth");
+            let value = match &found {
+                Auth::Bearer { token } => token.expose(),
+                Auth::Basic { user, password } => {
+                    assert_eq!(user, "newsroom");
+                    password.expose()
+                }
+                Auth::Header { name, value } => {
+                    assert_eq!(name, "x-api-key");
+                    value.expose()
+                }
+            };
+            assert_eq!(value, secret);
+            assert!(format!("{found:?}").starts_with(kind), "{found:?}");
+            assert!(!format!("{:?}", config.feeds[0]).contains(secret));
+        }
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_naming_the_feed_and_the_variable() {
+        let problems = load(&feed_with("{ bearer_env = \"AFP_TOKEN\" }")).unwrap_err();
+        assert_eq!(problems.0.len(), 1, "{problems}");
+        let problem = &problems.0[0];
+        assert_eq!((problem.line, problem.column), (Some(7), Some(23)));
+        assert!(problem.message.contains("\"ap\""), "{problems}");
+        assert!(problem.message.contains("`AFP_TOKEN`"), "{problems}");
+    }
+
+    #[test]
+    fn a_secret_written_in_feeds_toml_is_refused() {
+        let problems = load(&feed_with("{ bearer = \"tok-inline\" }")).unwrap_err();
+        let text = problems.to_string();
+        assert!(text.contains("unknown key `bearer`"), "{text}");
+        assert!(text.contains("bearer_env"), "{text}");
+        assert!(!text.contains("tok-inline"), "{text}");
+    }
+
+    #[test]
+    fn mixed_or_incomplete_credentials_are_errors() {
+        for auth in [
+            "{ bearer_env = \"AP_TOKEN\", header = \"x-api-key\", value_env = \"REUTERS_KEY\" }",
+            "{ }",
+        ] {
+            let problems = load(&feed_with(auth)).unwrap_err();
+            assert!(
+                problems.to_string().contains("exactly one kind"),
+                "{problems}"
+            );
+        }
+        let problems = load(&feed_with("{ user = \"newsroom\" }")).unwrap_err();
+        assert!(
+            problems
+                .to_string()
+                .contains("missing required key `password_env`"),
+            "{problems}"
+        );
+        let problems = load(&feed_with(
+            "{ header = \"bad header\", value_env = \"REUTERS_KEY\" }",
+        ))
+        .unwrap_err();
+        assert!(
+            problems.to_string().contains("not a valid header name"),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn credentials_come_from_the_feeds_entry_in_the_credentials_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("credentials.toml"),
+            "[ap]\nbearer = \"file-secret\"\n\n[dpa]\nuser = \"newsroom\"\npassword = \"pw\"\n",
+        )
+        .expect("write credentials");
+        let text = format!(
+            "{SITE}credentials_file = \"credentials.toml\"\n\
+             [[feed]]\nid = \"ap\"\nurl = \"https://agency.example/\"\nauth = \"credentials_file\"\n\
+             [[feed]]\nid = \"dpa\"\nurl = \"https://dpa.example/\"\nauth = \"credentials_file\"\n"
+        );
+        let config = load_in(dir.path(), &text).unwrap_or_else(|p| panic!("{p}"));
+        assert!(
+            matches!(&config.feeds[0].auth, Some(Auth::Bearer { token }) if token.expose() == "file-secret")
+        );
+        assert!(
+            matches!(&config.feeds[1].auth, Some(Auth::Basic { user, .. }) if user == "newsroom")
+        );
+    }
+
+    #[test]
+    fn a_feed_missing_from_the_credentials_file_is_an_error_naming_both() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("credentials.toml"),
+            "[ap]\nbearer = \"file-secret\"\n",
+        )
+        .expect("write credentials");
+        let text = format!(
+            "{SITE}credentials_file = \"credentials.toml\"\n\
+             [[feed]]\nid = \"afp\"\nurl = \"https://afp.example/\"\nauth = \"credentials_file\"\n"
+        );
+        let problems = load_in(dir.path(), &text).unwrap_err();
+        let text = problems.to_string();
+        assert!(text.contains("has no entry [afp]"), "{text}");
+        assert!(text.contains("credentials.toml"), "{text}");
+        assert!(text.contains(":8:8: error"), "{text}");
+    }
+
+    #[test]
+    fn a_broken_credentials_file_is_reported_without_quoting_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("credentials.toml"),
+            "[ap]\nbearer = \"unterminated-secret\n",
+        )
+        .expect("write credentials");
+        let text = format!("{SITE}credentials_file = \"credentials.toml\"\n");
+        let problems = load_in(dir.path(), &text).unwrap_err();
+        let text = problems.to_string();
+        assert!(text.contains("not valid TOML on line 2"), "{text}");
+        assert!(!text.contains("unterminated-secret"), "{text}");
+        let missing = load_in(
+            dir.path(),
+            &format!("{SITE}credentials_file = \"nope.toml\"\n"),
+        )
+        .unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("cannot read the credentials file"),
+            "{missing}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_credentials_file_others_can_read_is_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("credentials.toml");
+        std::fs::write(&path, "[ap]\nbearer = \"x\"\n").expect("write credentials");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let text = format!("{SITE}credentials_file = \"credentials.toml\"\n");
+        let (_, warnings) = parse_with_env(&text, &dir.path().join("feeds.toml"), &env)
+            .unwrap_or_else(|p| panic!("{p}"));
+        assert!(warnings.to_string().contains("chmod 600"), "{warnings}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let (_, warnings) = parse_with_env(&text, &dir.path().join("feeds.toml"), &env)
+            .unwrap_or_else(|p| panic!("{p}"));
+        assert!(warnings.is_empty(), "{warnings}");
+    }
+}

@@ -97,3 +97,89 @@ mod tests {
         assert_eq!(normal(Path::new("a/../../b")), PathBuf::from("../b"));
     }
 }
+
+#[cfg(test)]
+mod access_tests {
+    use std::path::{Path, PathBuf};
+
+    use super::super::parse_with_env;
+    use crate::config::{Config, Problems};
+
+    const SITE: &str = "[site]\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n";
+
+    fn load(text: &str) -> Result<Config, Problems> {
+        parse_with_env(text, Path::new("/etc/wirefeed/feeds.toml"), &|_| None)
+            .map(|(config, _)| config)
+    }
+
+    #[test]
+    fn a_file_feed_inside_a_root_records_that_root() {
+        let config = load(&format!(
+            "{SITE}file_roots = [\"spool\", \"/srv/wire\"]\n\
+             [[feed]]\nid = \"a\"\nurl = \"file:spool/ap\"\n\
+             [[feed]]\nid = \"b\"\nurl = \"file:///srv/wire/./b.xml\"\n"
+        ))
+        .unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(
+            config.feeds[0].file_root,
+            Some(PathBuf::from("/etc/wirefeed/spool"))
+        );
+        assert_eq!(config.feeds[1].file_root, Some(PathBuf::from("/srv/wire")));
+    }
+
+    #[test]
+    fn a_file_feed_outside_every_root_is_an_error_at_its_url() {
+        for url in [
+            "file:///etc/passwd",
+            "file:spool/../credentials.toml",
+            "file:spool-other/a.xml",
+        ] {
+            let problems = load(&format!(
+                "{SITE}file_roots = [\"spool\"]\n[[feed]]\nid = \"a\"\nurl = \"{url}\"\n"
+            ))
+            .unwrap_err();
+            assert_eq!(problems.0.len(), 1, "{problems}");
+            let problem = &problems.0[0];
+            assert_eq!((problem.line, problem.column), (Some(7), Some(7)), "{url}");
+            assert!(
+                problem
+                    .message
+                    .contains("outside every folder of file_roots")
+            );
+            assert!(problem.message.contains("\"a\""), "{problems}");
+        }
+    }
+
+    #[test]
+    fn without_file_roots_no_file_feed_loads() {
+        let problems = load(&format!(
+            "{SITE}[[feed]]\nid = \"a\"\nurl = \"file:spool\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            problems.0[0]
+                .hint
+                .as_deref()
+                .is_some_and(|hint| hint.contains("no file_roots are set")),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn allow_private_is_inherited_from_defaults_and_a_feed_may_override_it() {
+        let config = load(&format!(
+            "{SITE}[defaults]\nallow_private = true\n\
+             [[feed]]\nid = \"a\"\nurl = \"http://10.0.0.5/feed\"\n\
+             [[feed]]\nid = \"b\"\nurl = \"https://agency.example/\"\nallow_private = false\n"
+        ))
+        .unwrap_or_else(|p| panic!("{p}"));
+        assert!(config.defaults.allow_private);
+        assert!(config.feeds[0].allow_private);
+        assert!(!config.feeds[1].allow_private);
+        let config = load(&format!(
+            "{SITE}[[feed]]\nid = \"a\"\nurl = \"http://10.0.0.5/feed\"\n"
+        ))
+        .unwrap_or_else(|p| panic!("{p}"));
+        assert!(!config.feeds[0].allow_private);
+    }
+}

@@ -121,3 +121,119 @@ fn with_auth(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{SocketAddr, TcpListener};
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::fetch::policy::{AddressRange, PublicOnly};
+
+    /// A server on 127.0.0.1 answering `/ok` with 200 and `/go?<url>` with a
+    /// redirect to `<url>`; it records each request line.
+    fn server() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("request line");
+                let target = line.split(' ').nth(1).unwrap_or_default().to_owned();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) <= 2 {
+                        break;
+                    }
+                }
+                log.lock().expect("log").push(target.clone());
+                let answer = match target.strip_prefix("/go?") {
+                    Some(to) => format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\n"),
+                    None => "HTTP/1.1 200 OK\r\n".to_owned(),
+                };
+                let _ = stream.write_all(
+                    format!("{answer}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+                );
+            }
+        });
+        (address, seen)
+    }
+
+    /// The strict client, with `agency.test` standing in for a public host
+    /// that happens to be served on 127.0.0.1.
+    fn strict_client(address: SocketAddr) -> Client {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(PublicOnly)
+            .resolve("agency.test", address)
+            .build()
+            .expect("client")
+    }
+
+    async fn get_strict(address: SocketAddr, path: &str) -> Result<Response, FetchError> {
+        let url =
+            Url::parse(&format!("http://agency.test:{}{path}", address.port())).expect("test url");
+        let asking = Asking {
+            shown: "http://agency.test/feed",
+            allow_private: false,
+            auth: None,
+        };
+        get(&strict_client(address), &url, &HeaderMap::new(), &asking).await
+    }
+
+    #[tokio::test]
+    async fn every_hop_is_held_to_the_address_policy() {
+        let (address, seen) = server();
+        let port = address.port();
+        let ok = get_strict(address, "/ok")
+            .await
+            .expect("the public stand-in");
+        assert_eq!(ok.status(), 200);
+
+        for (to, host, range) in [
+            (
+                format!("http://127.0.0.1:{port}/ok"),
+                "127.0.0.1",
+                AddressRange::Loopback,
+            ),
+            (
+                format!("http://localhost:{port}/ok"),
+                "localhost",
+                AddressRange::Loopback,
+            ),
+            (
+                "http://169.254.169.254/latest/".to_owned(),
+                "169.254.169.254",
+                AddressRange::LinkLocal,
+            ),
+            (
+                "http://[::ffff:10.0.0.1]/".to_owned(),
+                "[::ffff:a00:1]",
+                AddressRange::Private,
+            ),
+        ] {
+            let error = get_strict(address, &format!("/go?{to}"))
+                .await
+                .expect_err("refused");
+            let FetchError::Refused { refused, .. } = &error else {
+                panic!("{to}: expected Refused, got {error:?}");
+            };
+            assert_eq!(
+                (refused.host.as_str(), refused.range),
+                (host, range),
+                "{to}"
+            );
+        }
+        let seen = seen.lock().expect("log").clone();
+        assert_eq!(
+            seen.iter().filter(|target| *target == "/ok").count(),
+            1,
+            "{seen:?}"
+        );
+    }
+}

@@ -156,16 +156,14 @@ impl Resolve for PublicOnly {
             // The port is a placeholder: the connector sets the URL's own.
             let resolved: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let (public, refused) = split(resolved);
-            if public.is_empty() {
-                if let Some((address, range)) = refused {
-                    return Err(Box::new(Refused {
-                        host,
-                        address,
-                        range,
-                    })
-                        as Box<dyn std::error::Error + Send + Sync>);
-                }
+            let (public, refused) = keep_public(resolved);
+            if let (true, Some((address, range))) = (public.is_empty(), refused) {
+                let refused = Refused {
+                    host,
+                    address,
+                    range,
+                };
+                return Err(Box::new(refused) as Box<dyn std::error::Error + Send + Sync>);
             }
             tracing::trace!(host, addresses = public.len(), "resolved");
             Ok(Box::new(public.into_iter()) as Addrs)
@@ -174,7 +172,7 @@ impl Resolve for PublicOnly {
 }
 
 /// The public addresses, and the first refused one with its range.
-fn split(addresses: Vec<SocketAddr>) -> (Vec<SocketAddr>, Option<(IpAddr, AddressRange)>) {
+fn keep_public(addresses: Vec<SocketAddr>) -> (Vec<SocketAddr>, Option<(IpAddr, AddressRange)>) {
     let mut refused = None;
     let public = addresses
         .into_iter()
@@ -297,7 +295,7 @@ mod tests {
     fn resolved_addresses_keep_only_the_public_ones() {
         let addresses = ["127.0.0.1:0", "93.184.216.34:0", "[::1]:0"]
             .map(|text| text.parse::<SocketAddr>().expect("test address"));
-        let (public, refused) = split(addresses.to_vec());
+        let (public, refused) = keep_public(Vec::from(addresses));
         assert_eq!(public, [addresses[1]]);
         assert_eq!(
             refused,

@@ -131,13 +131,13 @@ pub(super) fn feed(
         context.env,
         report,
     );
-    if auth.is_some() && matches!(location, Some(SourceLocation::File(_))) {
-        if let Some(value) = fields.get("auth") {
-            report.warning(
-                value.span(),
-                format!("`auth` in {} is ignored: it is a file source", fields.what),
-            );
-        }
+    if let (Some(_), Some(SourceLocation::File(_)), Some(value)) =
+        (&auth, &location, fields.get("auth"))
+    {
+        report.warning(
+            value.span(),
+            format!("`auth` in {} is ignored: it is a file source", fields.what),
+        );
     }
     let home_url = fields.string("home_url", report).and_then(|home| {
         http_url(home.get_ref())

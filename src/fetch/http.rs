@@ -50,17 +50,17 @@ pub(crate) fn client(allow_private: bool) -> Result<Client, FetchError> {
         .map_err(|source| FetchError::Client { source })
 }
 
-/// Fetches `url`, the location of `feed`, with the client of its address policy.
+/// Fetches `url`, the location of `feed`, with the client of its address
+/// policy; `feed_url` is the feed's URL as messages show it (redacted).
 ///
 /// The caller bounds the time; this reads at most `max_body` decompressed bytes.
 pub(crate) async fn fetch(
     client: &Client,
     url: &Url,
     feed: &FeedConfig,
-    shown: &str,
+    feed_url: &str,
     previous: &Validators,
 ) -> Result<Fetched, FetchError> {
-    let feed_url = shown;
     let max_body = feed.max_body;
     let mut conditional = HeaderMap::new();
     // A validator that is not a valid header value (a corrupted state) is dropped:
@@ -72,7 +72,7 @@ pub(crate) async fn fetch(
         conditional.insert(IF_MODIFIED_SINCE, date);
     }
     let asking = Asking {
-        shown,
+        shown: feed_url,
         allow_private: feed.allow_private,
         auth: feed.auth.as_ref(),
     };

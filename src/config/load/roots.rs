@@ -34,13 +34,22 @@ pub(super) fn root_of(
     report: &mut Report<'_>,
 ) -> Option<PathBuf> {
     let path = normal(path);
-    if let Some(root) = roots.iter().find(|root| path.starts_with(root)) {
-        return Some(root.clone());
+    // After `normal`, `..` can only lead a relative path: one left after the
+    // root's own components climbs out of it.
+    let inside = |root: &&PathBuf| {
+        path.strip_prefix(root)
+            .is_ok_and(|rest| !rest.starts_with(".."))
+    };
+    if let Some(root) = roots.iter().find(inside) {
+        return Some(folder(root));
     }
     let hint = if roots.is_empty() {
         "no file_roots are set in [site]; add the folder, like file_roots = [\"spool\"]".to_string()
     } else {
-        let listed: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+        let listed: Vec<String> = roots
+            .iter()
+            .map(|r| folder(r).display().to_string())
+            .collect();
         format!(
             "file_roots allows only: {}; add the folder there if it is meant to be read",
             listed.join(", ")
@@ -55,6 +64,16 @@ pub(super) fn root_of(
         Some(hint),
     );
     None
+}
+
+/// A normal path as a folder to open: the empty path (the config folder,
+/// when feeds.toml was named by a bare relative name) is `.`.
+fn folder(normal: &Path) -> PathBuf {
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal.to_owned()
+    }
 }
 
 /// `path` with `.` dropped and `..` taken off the end, without looking at the
@@ -125,6 +144,22 @@ mod access_tests {
             Some(PathBuf::from("/etc/wirefeed/spool"))
         );
         assert_eq!(config.feeds[1].file_root, Some(PathBuf::from("/srv/wire")));
+    }
+
+    #[test]
+    fn with_a_bare_config_name_the_root_dot_is_the_current_folder() {
+        let text = format!(
+            "{SITE}file_roots = [\".\"]\n[[feed]]\nid = \"a\"\nurl = \"file:agency.rss\"\n\
+             [[feed]]\nid = \"b\"\nurl = \"file:spool/../b.rss\"\n"
+        );
+        let (config, _) = parse_with_env(&text, Path::new("feeds.toml"), &|_| None)
+            .unwrap_or_else(|p| panic!("{p}"));
+        for feed in &config.feeds {
+            assert_eq!(feed.file_root, Some(PathBuf::from(".")));
+        }
+        let outside =
+            format!("{SITE}file_roots = [\".\"]\n[[feed]]\nid = \"a\"\nurl = \"file:../x.rss\"\n");
+        assert!(parse_with_env(&outside, Path::new("feeds.toml"), &|_| None).is_err());
     }
 
     #[test]

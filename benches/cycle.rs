@@ -263,7 +263,8 @@ fn write_config(dir: &Path, feeds: &[FeedSpec]) -> PathBuf {
     let mut toml = format!(
         "[site]\ntitle = \"{SITE_TITLE}\"\nbase_url = \"{BASE_URL}\"\n\
          output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = {MAX_ITEMS}\n\n\
-         [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\n",
+         [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\
+         allow_private = true\n\n",
     );
     for section in SECTIONS {
         let _ = writeln!(

@@ -213,7 +213,7 @@ fn write_config(dir: &Path, port: u16, feeds: usize) -> std::path::PathBuf {
     let mut text = format!(
         "[site]\ntitle = \"Latency News\"\nbase_url = \"https://feeds.example.org/\"\n\
          websub_hub = \"http://127.0.0.1:{port}/hub\"\n\n\
-         [defaults]\nschedule = \"{SCHEDULE}\"\n\n\
+         [defaults]\nschedule = \"{SCHEDULE}\"\nallow_private = true\n\n\
          [[section]]\nslug = \"live\"\ntitle = \"Live\"\n\n\
          [[section]]\nslug = \"partners\"\ntitle = \"Partners\"\n\n\
          [[feed]]\nid = \"live\"\nurl = \"http://127.0.0.1:{port}/live.xml\"\nsection = \"live\"\n"

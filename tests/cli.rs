@@ -105,6 +105,7 @@ fn write_agency_and_missing(dir: &Path) {
 [site]
 title = "CLI News"
 base_url = "https://feeds.example.org/"
+file_roots = ["."]
 
 [[section]]
 slug = "politics"
@@ -292,6 +293,7 @@ base_url = "https://feeds.example.org/"
 
 [defaults]
 schedule = "0 0 * * * *"
+allow_private = true
 
 [[section]]
 slug = "politics"

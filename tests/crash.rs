@@ -14,7 +14,7 @@ const ROUNDS: usize = 6;
 
 fn config() -> String {
     let mut text = String::from(
-        "[site]\ntitle = \"Crash News\"\nbase_url = \"https://feeds.example.org/\"\nmax_items = 500\n\n\
+        "[site]\ntitle = \"Crash News\"\nbase_url = \"https://feeds.example.org/\"\nmax_items = 500\nfile_roots = [\".\"]\n\n\
          [[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n",
     );
     for feed in 0..FEEDS {

@@ -16,6 +16,9 @@ const FEEDS_TOML: &str = r#"# Newsroom feeds. Ask the desk before removing one.
 title = "Example News"
 base_url = "https://feeds.example.org/"
 
+[defaults]
+allow_private = true    # the agencies are test servers on 127.0.0.1
+
 [[section]]
 slug = "politics"
 title = "Politics"
@@ -153,7 +156,7 @@ fn add_of_a_configured_url_or_id_exits_1_and_leaves_the_file_alone() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains(&format!(
-            "{agency} is already configured as feed `agency-wire` (line 17"
+            "{agency} is already configured as feed `agency-wire` (line 20"
         )),
         "{stderr}"
     );

@@ -28,6 +28,8 @@ fn defaults(concurrency: usize, per_host: usize) -> Defaults {
         max_body: 1024 * 1024,
         concurrency,
         per_host,
+        // The test server is on 127.0.0.1.
+        allow_private: true,
     }
 }
 
@@ -47,9 +49,12 @@ fn http_feed(url: &str) -> FeedConfig {
     feed_at(url, SourceLocation::Http(parsed))
 }
 
+/// A file source allowed to read its own folder (its parent's, for a temp dir itself).
 fn file_feed(path: &Path) -> FeedConfig {
     let url = format!("file://{}", path.display());
-    feed_at(&url, SourceLocation::File(path.to_owned()))
+    let mut feed = feed_at(&url, SourceLocation::File(path.to_owned()));
+    feed.file_root = Some(path.parent().unwrap_or(path).to_owned());
+    feed
 }
 
 fn no_validators() -> Validators {

@@ -74,6 +74,7 @@ fn config(output_dir: &Path) -> Config {
             max_body: 1024,
             concurrency: 4,
             per_host: 2,
+            allow_private: false,
         },
         sections: vec![Section {
             slug: "politics".to_owned(),

@@ -12,6 +12,7 @@ const CONFIG: &str = r#"
 [site]
 title = "Service News"
 base_url = "https://feeds.example.org/"
+file_roots = ["."]
 
 [[section]]
 slug = "politics"
@@ -297,7 +298,7 @@ fn a_stop_waits_for_running_fetches_at_most_ten_seconds() {
     let config = dir.path().join("feeds.toml");
     let text = format!(
         "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
-         [[feed]]\nid = \"slow\"\nurl = \"{}\"\ntimeout = \"2m\"\n",
+         [[feed]]\nid = \"slow\"\nurl = \"{}\"\ntimeout = \"2m\"\nallow_private = true\n",
         server.url("/slow.rss")
     );
     std::fs::write(&config, text).expect("config");

@@ -364,7 +364,8 @@ async fn drain_waits_for_queued_pings_and_gives_up_at_its_bound() {
 async fn publish_with_hub(dir: &Path) -> std::path::PathBuf {
     let ticker = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline/ticker.rss");
     let text = format!(
-        "[site]\ntitle = \"Test News\"\nbase_url = \"https://feeds.test.example/\"\nwebsub_hub = \"https://hub.example.org/\"\n\n[[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n\n[[feed]]\nid = \"ticker\"\nurl = \"file://{}\"\nsection = \"politics\"\n",
+        "[site]\ntitle = \"Test News\"\nbase_url = \"https://feeds.test.example/\"\nwebsub_hub = \"https://hub.example.org/\"\nfile_roots = [\"{}\"]\n\n[[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n\n[[feed]]\nid = \"ticker\"\nurl = \"file://{}\"\nsection = \"politics\"\n",
+        ticker.parent().unwrap_or(&ticker).display(),
         ticker.display()
     );
     let path = dir.join("feeds.toml");
@@ -467,6 +468,7 @@ async fn the_service_announces_exactly_the_feeds_a_change_rewrote() {
 title = "Hub News"
 base_url = "https://feeds.example.org/"
 websub_hub = "{}"
+file_roots = ["."]
 
 [[section]]
 slug = "politics"

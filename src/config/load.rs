@@ -3,9 +3,11 @@
 //! by table; each check adds to one [`Report`] instead of stopping, so an
 //! editor sees all mistakes, each with its line and column, in one go.
 
+mod auth;
 mod feed;
 mod fields;
 mod report;
+mod roots;
 mod schedule;
 mod settings;
 mod site;
@@ -23,6 +25,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 use super::{Config, FeedConfig, Problem, Problems, Section, Severity};
+use auth::Env;
 use feed::{FeedContext, ParsedFeed};
 use fields::Fields;
 use report::Report;
@@ -51,7 +54,14 @@ pub fn load(path: &Path) -> Result<(Config, Problems), Problems> {
 /// Validates the text of a feeds.toml. `path` names the file in messages,
 /// and its folder is where relative paths (`output_dir`, `state_dir`,
 /// `file:` URLs) start from.
+///
+/// Credentials named by `auth` are read from the environment now.
 pub fn parse_str(text: &str, path: &Path) -> Result<(Config, Problems), Problems> {
+    parse_with_env(text, path, &|name| std::env::var(name).ok())
+}
+
+/// [`parse_str`] with the environment given, so tests need not change the process's.
+fn parse_with_env(text: &str, path: &Path, env: Env<'_>) -> Result<(Config, Problems), Problems> {
     let mut report = Report::new(path, text);
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     for error in &syntax_errors {
@@ -61,7 +71,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<(Config, Problems), Problems
         }
     }
     let base_dir = path.parent().unwrap_or(Path::new(""));
-    let config = config(document.get_ref(), path, base_dir, &mut report);
+    let config = config(document.get_ref(), path, base_dir, env, &mut report);
     let problems = report.finish();
     match config {
         Some(config) if !problems.has_errors() => Ok((config, problems)),
@@ -74,6 +84,7 @@ fn config(
     document: &DeTable<'_>,
     path: &Path,
     base_dir: &Path,
+    env: Env<'_>,
     report: &mut Report<'_>,
 ) -> Option<Config> {
     let root = Fields::new(
@@ -91,7 +102,10 @@ fn config(
             Some("add [site] with at least title and base_url".to_string()),
         );
     }
-    let site = site_table.and_then(|(table, span)| site::site(table, span, base_dir, report));
+    let (site, access) = match site_table {
+        Some((table, span)) => site::site(table, span, base_dir, report),
+        None => (None, site::Access::default()),
+    };
 
     let defaults = site::defaults(root.table("defaults", report), report);
     if let Some(interval) = defaults
@@ -114,6 +128,8 @@ fn config(
         defaults: &defaults,
         sections: &sections,
         base_dir,
+        access: &access,
+        env,
     };
     let feeds: Vec<ParsedFeed> = root
         .tables("feed", "[[feed]]", report)
@@ -351,7 +367,7 @@ mod tests {
         assert_eq!(ap.timeout, Duration::from_secs(20));
 
         let lines: Vec<usize> = ap.rules.iter().map(|r| r.line).collect();
-        assert_eq!(lines, [33, 37, 41, 45]);
+        assert_eq!(lines, [34, 38, 42, 46]);
         assert_eq!(ap.rules[0].when.category.as_deref(), Some("Middle East"));
         assert_eq!(ap.rules[0].then.regions, Some(vec!["mena".to_string()]));
         assert_eq!(ap.rules[1].then.section.as_deref(), Some("sports"));
@@ -373,6 +389,8 @@ mod tests {
         assert_eq!(spool.timeout, Duration::from_secs(60));
         assert_eq!(spool.schedule.expr, "*/5 * * * *");
         assert!(!spool.enabled);
+        assert_eq!(spool.file_root, Some(dir.join("spool")));
+        assert!(!ap.allow_private && ap.auth.is_none() && ap.file_root.is_none());
 
         assert_eq!(
             config
@@ -480,6 +498,10 @@ mod tests {
     fn relative_paths_resolve_against_the_config_folder() {
         let text = minimal(
             "[[feed]]\nid = \"a\"\nurl = \"file:spool/a.xml\"\n[[feed]]\nid = \"b\"\nurl = \"file:///var/spool/b\"\n",
+        )
+        .replace(
+            "base_url",
+            "file_roots = [\"spool\", \"/var/spool\"]\nbase_url",
         );
         let (config, _) = parse_str(&text, Path::new("/etc/wirefeed/feeds.toml")).unwrap();
         assert_eq!(

@@ -5,9 +5,11 @@
 //! feeds.toml into them and reports every problem at once, each with file,
 //! line and column.
 
+mod auth;
 mod load;
 mod problem;
 
+pub use auth::{Auth, Secret};
 pub(crate) use load::{closest, did_you_mean, is_feed_id};
 pub use load::{load, parse_str};
 pub use problem::{Problem, Problems, Severity};
@@ -82,6 +84,9 @@ pub struct Defaults {
     pub concurrency: usize,
     /// Fetches in flight at once against one host.
     pub per_host: usize,
+    /// `allow_private`: every feed may reach loopback, private, link-local
+    /// and unique-local addresses unless it says otherwise. Off by default.
+    pub allow_private: bool,
 }
 
 /// A cron schedule as written (5 fields, or 6 with seconds) and parsed.
@@ -153,11 +158,21 @@ pub struct FeedConfig {
     /// Disabled feeds stay in feeds.toml but are not fetched.
     pub enabled: bool,
     pub rules: Vec<Rule>,
+    /// `allow_private`: the feed may reach loopback, private, link-local and
+    /// unique-local addresses (an internal agency server, a test server).
+    pub allow_private: bool,
+    /// `auth`: credentials sent to the feed's own origin, never after a redirect elsewhere.
+    pub auth: Option<Auth>,
+    /// For a file source, the `file_roots` folder (of `[site]`) it lies in; the
+    /// fetcher reads it only while its real path (symlinks resolved) stays
+    /// inside. `None` means no folder allows it and it is never read.
+    pub file_root: Option<PathBuf>,
 }
 
 impl FeedConfig {
-    /// What a `[[feed]]` with only `id` and `url` loads as: schedule, timeout
-    /// and body cap from `defaults`, named after its id, enabled, nothing else set.
+    /// What a `[[feed]]` with only `id` and `url` loads as: schedule, timeout,
+    /// body cap and `allow_private` from `defaults`, named after its id,
+    /// enabled, nothing else set (so a file source has no root and is not read).
     pub fn with_defaults(
         id: &str,
         url: &str,
@@ -184,6 +199,9 @@ impl FeedConfig {
             priority: 0,
             enabled: true,
             rules: Vec::new(),
+            allow_private: defaults.allow_private,
+            auth: None,
+            file_root: None,
         }
     }
 }
@@ -240,6 +258,7 @@ pub(crate) mod testing {
             max_body: DEFAULT_MAX_BODY,
             concurrency: DEFAULT_CONCURRENCY,
             per_host: DEFAULT_PER_HOST,
+            allow_private: false,
         };
         let location = SourceLocation::Http(Url::parse(&url).expect("static url"));
         FeedConfig::with_defaults(id, &url, location, &defaults)

@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn export_escapes_and_groups_by_section() {
-        let text = "[site]\ntitle = \"News <&> Co\"\nbase_url = \"https://e.example/\"\n\
+        let text = "[site]\ntitle = \"News <&> Co\"\nbase_url = \"https://e.example/\"\nfile_roots = [\"spool\"]\n\
             [[section]]\nslug = \"politics\"\ntitle = \"Politics & \\\"Power\\\"\"\n\
             [[section]]\nslug = \"empty\"\ntitle = \"Never used\"\n\
             [[feed]]\nid = \"a\"\nname = \"A <Agency>\"\nurl = \"https://a.example/rss?x=1&y=2\"\nsection = \"politics\"\nhome_url = \"https://a.example/\"\n\

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::MAX_REDIRECTS;
+use super::policy::Refused;
 
 /// A failed fetch.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,28 @@ pub enum FetchError {
     #[error("{url}: more than {MAX_REDIRECTS} redirects; point the feed at the final address")]
     TooManyRedirects { url: String },
 
+    /// The address policy refused the feed's host or a redirect's: it is (or
+    /// resolves only to) a loopback, private, link-local or unique-local address.
+    #[error(
+        "{url}: refused to connect: {refused}; wirefeed reaches only public addresses \
+         unless the feed sets allow_private = true"
+    )]
+    Refused { url: String, refused: Refused },
+
+    /// A redirect that is not followed: to another scheme than http(s), or an unreadable `Location`.
+    #[error("{url}: refused to follow the redirect to {to}: {reason}")]
+    Redirect {
+        url: String,
+        /// The redirect's target, credentials redacted.
+        to: String,
+        reason: String,
+    },
+
+    /// The feed's `auth` cannot be put in a request header (a hand-built config;
+    /// the loader refuses these). The value is never shown.
+    #[error("{url}: the feed's auth cannot be sent in a request header; run `wirefeed check`")]
+    Credentials { url: String },
+
     /// The server answered with an error status (anything but 2xx and 304).
     #[error("{url}: the server answered HTTP {status}{}", status_hint(*status))]
     Status {
@@ -69,6 +92,24 @@ pub enum FetchError {
     /// A `file://` source that does not exist.
     #[error("{}: no such file or folder; check the feed's file:// URL", path.display())]
     Missing { path: PathBuf },
+
+    /// A `file://` source that no folder of `file_roots` allows.
+    #[error("{}: not inside any folder of file_roots in [site]; it is not read", path.display())]
+    NoFileRoot { path: PathBuf },
+
+    /// A `file://` source (or a file in its folder) whose real path, symlinks
+    /// resolved, leaves its `file_roots` folder.
+    #[error(
+        "{}: resolves to {}, outside its file_roots folder {}; it is not read",
+        path.display(),
+        real.display(),
+        root.display()
+    )]
+    OutsideFileRoot {
+        path: PathBuf,
+        real: PathBuf,
+        root: PathBuf,
+    },
 
     /// A `file://` source that exists but could not be read.
     #[error("{}: could not read: {source}", path.display())]
@@ -99,6 +140,11 @@ impl FetchError {
             FetchError::Client { .. }
             | FetchError::Decode { .. }
             | FetchError::TooManyRedirects { .. }
+            | FetchError::Refused { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::Credentials { .. }
+            | FetchError::NoFileRoot { .. }
+            | FetchError::OutsideFileRoot { .. }
             | FetchError::TooLarge { .. }
             | FetchError::Missing { .. }
             | FetchError::Io { .. } => false,

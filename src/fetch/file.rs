@@ -5,6 +5,10 @@
 //! are skipped. Like HTTP, a file source answers "not modified" cheaply: the
 //! validator is a fingerprint of every file's name, size and mtime, so an
 //! unchanged spool costs a directory listing and no reads.
+//!
+//! A source is read only inside its `file_roots` folder, judged on real
+//! paths (symlinks resolved) each time, so a link placed in a spool, or a
+//! spool folder swapped for a link, cannot lead out of it.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -25,20 +29,33 @@ struct Entry {
 }
 
 /// Reads the file or folder at `path`, unless its fingerprint equals `previous.etag`.
+///
+/// `root` is the feed's `file_roots` folder; without one nothing is read.
 pub(crate) async fn fetch(
     path: &Path,
+    root: Option<&Path>,
     max_body: u64,
     previous: &Validators,
 ) -> Result<Fetched, FetchError> {
+    let Some(root) = root else {
+        return Err(FetchError::NoFileRoot {
+            path: path.to_owned(),
+        });
+    };
+    let root = tokio::fs::canonicalize(root)
+        .await
+        .map_err(|source| io_error(root, source))?;
     // Absolute, so each document gets a file:// URL that relative links resolve against.
-    let path = tokio::fs::canonicalize(path)
+    let real = tokio::fs::canonicalize(path)
         .await
         .map_err(|source| io_error(path, source))?;
+    inside(path, &real, &root)?;
+    let path = real;
     let metadata = tokio::fs::metadata(&path)
         .await
         .map_err(|source| io_error(&path, source))?;
     let entries = if metadata.is_dir() {
-        list_folder(&path).await?
+        list_folder(&path, &root).await?
     } else {
         vec![entry(path, &metadata)]
     };
@@ -66,8 +83,22 @@ pub(crate) async fn fetch(
     })
 }
 
-/// The folder's regular, non-hidden files, sorted by name.
-async fn list_folder(folder: &Path) -> Result<Vec<Entry>, FetchError> {
+/// Refuses `real` (the real path of `path`) when it is not inside `root` (a real path too).
+fn inside(path: &Path, real: &Path, root: &Path) -> Result<(), FetchError> {
+    if real.starts_with(root) {
+        Ok(())
+    } else {
+        Err(FetchError::OutsideFileRoot {
+            path: path.to_owned(),
+            real: real.to_owned(),
+            root: root.to_owned(),
+        })
+    }
+}
+
+/// The folder's regular, non-hidden files, sorted by name; a link to a file
+/// outside `root` fails the whole fetch.
+async fn list_folder(folder: &Path, root: &Path) -> Result<Vec<Entry>, FetchError> {
     let mut listing = tokio::fs::read_dir(folder)
         .await
         .map_err(|source| io_error(folder, source))?;
@@ -81,6 +112,15 @@ async fn list_folder(folder: &Path) -> Result<Vec<Entry>, FetchError> {
             continue;
         }
         let path = item.path();
+        // The folder is a real path inside the root: only a link can lead out.
+        if item.file_type().await.is_ok_and(|kind| kind.is_symlink()) {
+            match tokio::fs::canonicalize(&path).await {
+                Ok(real) => inside(&path, &real, root)?,
+                // A dangling link: nothing to read.
+                Err(error) if error.kind() == ErrorKind::NotFound => continue,
+                Err(source) => return Err(io_error(&path, source)),
+            }
+        }
         // Follows symlinks, so a linked feed file counts as a file.
         let metadata = match tokio::fs::metadata(&path).await {
             Ok(metadata) => metadata,

@@ -1,5 +1,8 @@
 //! HTTP(S) sources: one conditional GET, its status classified, its body read under a cap.
 //!
+//! Redirects are followed in `redirects`, and the address policy is the
+//! strict client's resolver (`policy`); this file sees only the final answer.
+//!
 //! reqwest decompresses gzip/brotli/deflate transparently and then no longer
 //! knows the length, so the cap is counted here on the decompressed bytes,
 //! chunk by chunk, and a small compressed "bomb" is cut off at the cap.
@@ -13,48 +16,67 @@ use reqwest::header::{
 use reqwest::{Client, Response, StatusCode, redirect};
 use url::Url;
 
-use super::{Document, FetchError, Fetched, MAX_REDIRECTS, USER_AGENT, Validators};
+use super::policy::{PublicOnly, Refused};
+use super::redirects::{self, Asking};
+use super::{Document, FetchError, Fetched, USER_AGENT, Validators};
+use crate::config::FeedConfig;
 
 /// What we ask for: feed formats first, generic XML/JSON next, anything as a last resort
 /// (many agencies serve RSS as `text/html` or `application/octet-stream`).
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
      application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 
-/// The one client every HTTP fetch shares (its connection pool and TLS set-up).
-pub(crate) fn client() -> Result<Client, FetchError> {
+/// A client for the feeds of one address policy: `allow_private` false
+/// connects only to public addresses (its resolver drops the others).
+///
+/// Redirects are not followed by the client: `redirects` checks each hop.
+/// Proxies are reqwest's default (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`
+/// from the environment); a proxied request is resolved by the proxy, so the
+/// policy then sees the proxy's address, not the feed's.
+pub(crate) fn client(allow_private: bool) -> Result<Client, FetchError> {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
-    Client::builder()
+    let builder = Client::builder()
         .user_agent(USER_AGENT)
         .default_headers(headers)
-        .redirect(redirect::Policy::limited(MAX_REDIRECTS))
+        .redirect(redirect::Policy::none());
+    let builder = if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(PublicOnly)
+    };
+    builder
         .build()
         .map_err(|source| FetchError::Client { source })
 }
 
-/// Fetches `url` for the feed whose address (as written in feeds.toml) is `feed_url`.
+/// Fetches `url`, the location of `feed`, with the client of its address
+/// policy; `feed_url` is the feed's URL as messages show it (redacted).
 ///
 /// The caller bounds the time; this reads at most `max_body` decompressed bytes.
 pub(crate) async fn fetch(
     client: &Client,
     url: &Url,
+    feed: &FeedConfig,
     feed_url: &str,
-    max_body: u64,
     previous: &Validators,
 ) -> Result<Fetched, FetchError> {
-    let mut request = client.get(url.clone());
+    let max_body = feed.max_body;
+    let mut conditional = HeaderMap::new();
     // A validator that is not a valid header value (a corrupted state) is dropped:
     // the worst outcome is one unconditional fetch.
     if let Some(etag) = previous.etag.as_deref().and_then(header_value) {
-        request = request.header(IF_NONE_MATCH, etag);
+        conditional.insert(IF_NONE_MATCH, etag);
     }
     if let Some(date) = previous.last_modified.as_deref().and_then(header_value) {
-        request = request.header(IF_MODIFIED_SINCE, date);
+        conditional.insert(IF_MODIFIED_SINCE, date);
     }
-    let mut response = request
-        .send()
-        .await
-        .map_err(|source| classify(feed_url, source))?;
+    let asking = Asking {
+        shown: feed_url,
+        allow_private: feed.allow_private,
+        auth: feed.auth.as_ref(),
+    };
+    let mut response = redirects::get(client, url, &conditional, &asking).await?;
 
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
@@ -121,9 +143,11 @@ async fn read_capped(
 }
 
 /// Sorts a reqwest failure into what the caller can act on.
-fn classify(feed_url: &str, source: reqwest::Error) -> FetchError {
+pub(crate) fn classify(feed_url: &str, source: reqwest::Error) -> FetchError {
     let url = feed_url.to_owned();
-    if source.is_redirect() {
+    if let Some(refused) = refusal(&source) {
+        FetchError::Refused { url, refused }
+    } else if source.is_redirect() {
         FetchError::TooManyRedirects { url }
     } else if source.is_connect() {
         FetchError::Connect { url, source }
@@ -132,6 +156,19 @@ fn classify(feed_url: &str, source: reqwest::Error) -> FetchError {
     } else {
         FetchError::Network { url, source }
     }
+}
+
+/// The address policy's refusal, when that is what failed the connection
+/// (the resolver's error arrives wrapped in reqwest's and hyper's).
+fn refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refused> {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(refused) = error.downcast_ref::<Refused>() {
+            return Some(refused.clone());
+        }
+        cause = error.source();
+    }
+    None
 }
 
 fn too_large(feed_url: &str, limit: u64) -> FetchError {

@@ -10,7 +10,11 @@
 //! # Layout
 //!
 //! - `http`: one conditional GET, its status classified, the body read under the cap.
-//! - `file`: a file or a spool folder, with a metadata fingerprint as its validator.
+//! - `redirects`: redirects followed hop by hop, each checked; credentials kept to the feed's origin.
+//! - `policy`: which addresses may be reached (public only, unless `allow_private`).
+//! - `redact`: URLs as they may be shown, without user name or password.
+//! - `file`: a file or a spool folder, with a metadata fingerprint as its validator,
+//!   read only inside its `file_roots` folder.
 //! - `limits`: the global and per-host semaphores.
 //! - `error`: [`FetchError`], which says what failed, where, and whether to retry.
 
@@ -19,10 +23,15 @@ mod error;
 mod file;
 mod http;
 mod limits;
+mod policy;
+mod redact;
+mod redirects;
 
 pub use document::{Document, Validators};
 pub use error::FetchError;
 pub(crate) use error::root_cause;
+pub use policy::{AddressRange, Refused, refused_range};
+pub use redact::{redacted, redacted_text};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,12 +71,15 @@ pub enum Fetched {
     },
 }
 
-/// Fetches feeds over one shared HTTP client, within the configured limits.
+/// Fetches feeds over two shared HTTP clients, within the configured limits.
 ///
-/// Cheap to clone; clones share the client's connection pool and the limits.
+/// Cheap to clone; clones share the clients' connection pools and the limits.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// For feeds without `allow_private`: reaches public addresses only.
+    public: reqwest::Client,
+    /// For feeds with `allow_private = true`: reaches any address.
+    any: reqwest::Client,
     limits: Arc<Limits>,
 }
 
@@ -75,7 +87,8 @@ impl Fetcher {
     /// A fetcher with the global and per-host concurrency limits of `defaults`.
     pub fn new(defaults: &Defaults) -> Result<Fetcher, FetchError> {
         Ok(Fetcher {
-            client: http::client()?,
+            public: http::client(false)?,
+            any: http::client(true)?,
             limits: Arc::new(Limits::new(defaults.concurrency, defaults.per_host)),
         })
     }
@@ -96,18 +109,27 @@ impl Fetcher {
         let _slot = self.limits.acquire(host).await;
 
         let started = Instant::now();
+        let shown = redacted_text(&feed.url);
         let work = async {
             match &feed.location {
                 SourceLocation::Http(url) => {
-                    http::fetch(&self.client, url, &feed.url, feed.max_body, previous).await
+                    let client = if feed.allow_private {
+                        &self.any
+                    } else {
+                        &self.public
+                    };
+                    http::fetch(client, url, feed, &shown, previous).await
                 }
-                SourceLocation::File(path) => file::fetch(path, feed.max_body, previous).await,
+                SourceLocation::File(path) => {
+                    let root = feed.file_root.as_deref();
+                    file::fetch(path, root, feed.max_body, previous).await
+                }
             }
         };
         let fetched = tokio::time::timeout(feed.timeout, work)
             .await
             .map_err(|_elapsed| FetchError::Timeout {
-                url: feed.url.clone(),
+                url: shown.clone(),
                 after: feed.timeout,
             })??;
 

@@ -32,6 +32,7 @@ pub fn config(output_dir: PathBuf) -> Config {
             max_body: 1024,
             concurrency: 4,
             per_host: 2,
+            allow_private: false,
         },
         sections: vec![Section {
             slug: "politics".to_owned(),

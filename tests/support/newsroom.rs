@@ -16,6 +16,12 @@ output_dir = "output"
 state_dir = "state"
 max_items = 50
 websub_hub = "https://hub.test.example/"
+# Spools are written next to feeds.toml.
+file_roots = ["."]
+
+[defaults]
+# The feeds are served by a test server on 127.0.0.1.
+allow_private = true
 
 [[section]]
 slug = "politics"

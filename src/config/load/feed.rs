@@ -8,9 +8,12 @@ use regex::Regex;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use super::auth::{Env, auth};
 use super::fields::Fields;
 use super::report::Report;
+use super::roots::root_of;
 use super::settings::{language, max_body, schedule, timeout};
+use super::site::Access;
 use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
 use crate::config::{
@@ -18,8 +21,26 @@ use crate::config::{
 };
 
 const FEED_KEYS: &[&str] = &[
-    "id", "name", "url", "home_url", "schedule", "timeout", "max_body", "section", "kind", "tags",
-    "regions", "series", "language", "credit", "rights", "priority", "enabled", "rule",
+    "id",
+    "name",
+    "url",
+    "home_url",
+    "schedule",
+    "timeout",
+    "max_body",
+    "section",
+    "kind",
+    "tags",
+    "regions",
+    "series",
+    "language",
+    "credit",
+    "rights",
+    "priority",
+    "enabled",
+    "rule",
+    "allow_private",
+    "auth",
 ];
 const RULE_CONDITIONS: &[&str] = &["category", "title_matches", "url_matches", "author"];
 const RULE_ACTIONS: &[&str] = &[
@@ -43,6 +64,10 @@ pub(super) struct FeedContext<'a> {
     pub(super) sections: &'a [Section],
     /// The folder holding feeds.toml, for `file:relative/path`.
     pub(super) base_dir: &'a Path,
+    /// The folders file sources may read and the credentials file.
+    pub(super) access: &'a Access,
+    /// Where `auth`'s `*_env` variables are read.
+    pub(super) env: Env<'a>,
 }
 
 /// A feed as read, with the spans the file-wide checks (duplicates) need.
@@ -86,6 +111,34 @@ pub(super) fn feed(
             .map_err(|err| report.error(url.span(), format!("`url` in {}: {err}", fields.what)))
             .ok()
     });
+    let file_root = match (&location, &url) {
+        (Some(SourceLocation::File(path)), Some(url)) => root_of(
+            path,
+            &context.access.file_roots,
+            &fields.what,
+            url.span(),
+            report,
+        ),
+        _ => None,
+    };
+    let allow_private = fields
+        .bool("allow_private", report)
+        .unwrap_or(context.defaults.allow_private);
+    let auth = auth(
+        &fields,
+        id.as_ref().map(|id| id.get_ref().as_str()),
+        context.access.credentials.as_ref(),
+        context.env,
+        report,
+    );
+    if let (Some(_), Some(SourceLocation::File(_)), Some(value)) =
+        (&auth, &location, fields.get("auth"))
+    {
+        report.warning(
+            value.span(),
+            format!("`auth` in {} is ignored: it is a file source", fields.what),
+        );
+    }
     let home_url = fields.string("home_url", report).and_then(|home| {
         http_url(home.get_ref())
             .map_err(|err| {
@@ -156,6 +209,9 @@ pub(super) fn feed(
             priority,
             enabled,
             rules: rules.into_iter().map(|r| r.rule).collect(),
+            allow_private,
+            auth,
+            file_root,
         })
     })();
     ParsedFeed { config, id, url }

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
+use super::auth::{CredentialsFile, credentials_file};
 use super::fields::Fields;
 use super::report::Report;
+use super::roots::file_roots;
 use super::schedule::parse_schedule;
 use super::settings::{language, max_body, schedule, timeout};
 use super::values::{http_url, is_slug, resolve};
@@ -25,20 +27,50 @@ const SITE_KEYS: &[&str] = &[
     "max_items",
     "language",
     "websub_hub",
+    "file_roots",
+    "credentials_file",
 ];
-const DEFAULTS_KEYS: &[&str] = &["schedule", "timeout", "max_body", "concurrency", "per_host"];
+const DEFAULTS_KEYS: &[&str] = &[
+    "schedule",
+    "timeout",
+    "max_body",
+    "concurrency",
+    "per_host",
+    "allow_private",
+];
 const SECTION_KEYS: &[&str] = &["slug", "title"];
 const TAGS_KEYS: &[&str] = &["aliases"];
 const SERVER_KEYS: &[&str] = &["listen"];
 
-/// `[site]`; `None` when a required key is missing or wrong.
+/// What `[site]` allows the feeds: folders to read and where credentials are kept.
+#[derive(Default)]
+pub(super) struct Access {
+    /// `file_roots`, resolved against the config folder, `.` and `..` worked out.
+    pub(super) file_roots: Vec<PathBuf>,
+    /// `credentials_file`, read.
+    pub(super) credentials: Option<CredentialsFile>,
+}
+
+/// `[site]` (`None` when a required key is missing or wrong) and what it allows the feeds.
 pub(super) fn site(
     table: &DeTable<'_>,
     span: Range<usize>,
     base_dir: &Path,
     report: &mut Report<'_>,
-) -> Option<Site> {
+) -> (Option<Site>, Access) {
     let fields = Fields::new(table, span, "[site]".to_string(), SITE_KEYS, report);
+    let access = Access {
+        file_roots: file_roots(&fields, base_dir, report),
+        credentials: credentials_file(&fields, base_dir, report),
+    };
+    (site_settings(&fields, base_dir, report), access)
+}
+
+fn site_settings(
+    fields: &Fields<'_, '_>,
+    base_dir: &Path,
+    report: &mut Report<'_>,
+) -> Option<Site> {
     let title = fields.required_string("title", report);
     let description = fields.string("description", report).map(|s| s.into_inner());
     let base_url = fields.required_string("base_url", report).and_then(|url| {
@@ -62,7 +94,7 @@ pub(super) fn site(
     let max_items = fields
         .positive("max_items", report)
         .unwrap_or(DEFAULT_MAX_ITEMS);
-    let language = language(&fields, report).unwrap_or_else(|| "en".to_string());
+    let language = language(fields, report).unwrap_or_else(|| "en".to_string());
     let websub_hub = fields.string("websub_hub", report).and_then(|hub| {
         http_url(hub.get_ref())
             .map_err(|err| report.error(hub.span(), format!("`websub_hub` in [site]: {err}")))
@@ -91,6 +123,7 @@ pub(super) fn defaults(
         max_body: DEFAULT_MAX_BODY,
         concurrency: DEFAULT_CONCURRENCY,
         per_host: DEFAULT_PER_HOST,
+        allow_private: false,
     };
     let Some((table, span)) = table else {
         return built_in();
@@ -106,6 +139,7 @@ pub(super) fn defaults(
         per_host: fields
             .positive("per_host", report)
             .unwrap_or(DEFAULT_PER_HOST),
+        allow_private: fields.bool("allow_private", report).unwrap_or(false),
     }
 }
 

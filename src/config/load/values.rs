@@ -65,6 +65,12 @@ pub(super) fn source_location(text: &str, base_dir: &Path) -> Result<SourceLocat
         return Ok(SourceLocation::File(resolve(base_dir, Path::new(rest))));
     }
     match Url::parse(text) {
+        // Not quoted back: the message would print the password.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(
+            "a user name or password in the URL would be stored and shown in feeds.toml; \
+             remove it and set `auth = { user = \"...\", password_env = \"...\" }` instead"
+                .to_string(),
+        ),
         Ok(url) if matches!(url.scheme(), "http" | "https") => {
             http_url(text).map(SourceLocation::Http)
         }
@@ -127,6 +133,15 @@ mod tests {
                 .contains("ftp:")
         );
         assert!(source_location("agency.example/world.rss", base).is_err());
+    }
+
+    #[test]
+    fn a_password_in_a_feed_url_is_refused_without_being_quoted() {
+        let base = Path::new("/etc/wirefeed");
+        let error =
+            source_location("https://newsroom:hunter2@agency.example/world.rss", base).unwrap_err();
+        assert!(error.contains("auth"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::config::{Config, FeedConfig};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, Validators};
 use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
+use crate::parse::Parsed;
 use crate::publish::{Publication, PublishError, PublishReport};
 use crate::store::{ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
 
@@ -477,7 +478,7 @@ pub(crate) fn normalize_documents(
     let mut first_error = None;
     let mut parsed_any = false;
     for doc in documents {
-        let parsed = match crate::parse::parse(doc) {
+        let parsed = match crate::parse::read(doc, feed.format) {
             Ok(parsed) => parsed,
             Err(error) => {
                 if documents.len() > 1 {
@@ -488,7 +489,10 @@ pub(crate) fn normalize_documents(
             }
         };
         parsed_any = true;
-        outcomes.extend(normalize::normalize_feed(feed, &ctx, doc, &parsed));
+        outcomes.extend(match &parsed {
+            Parsed::Feed(parsed) => normalize::normalize_feed(feed, &ctx, doc, parsed),
+            Parsed::Agency(items) => normalize::normalize_agency(feed, &ctx, doc, items),
+        });
     }
     if !parsed_any && let Some(error) = first_error {
         return Err(error);

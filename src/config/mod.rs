@@ -167,7 +167,42 @@ pub struct FeedConfig {
     /// fetcher reads it only while its real path (symlinks resolved) stays
     /// inside. `None` means no folder allows it and it is never read.
     pub file_root: Option<PathBuf>,
+    /// `format`: what the source delivers; `None` (the default) sniffs each
+    /// document.
+    pub format: Option<SourceFormat>,
+    /// `breaking_urgency`: agency items of this urgency or more urgent (1 is
+    /// a flash) are breaking; 0 leaves breaking to the rules.
+    pub breaking_urgency: u8,
 }
+
+/// What a source delivers, for a feed whose documents cannot be told apart
+/// by sniffing (`format = "ninjs"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// RSS, Atom or JSON Feed (`format = "feed"`).
+    Feed,
+    /// IPTC ninjs, any version (`format = "ninjs"`).
+    Ninjs,
+    /// IPTC NewsML-G2 (`format = "newsml-g2"`).
+    NewsmlG2,
+}
+
+impl SourceFormat {
+    /// The `format` values feeds.toml accepts.
+    pub const NAMES: [&str; 3] = ["feed", "ninjs", "newsml-g2"];
+
+    pub fn from_name(name: &str) -> Option<SourceFormat> {
+        match name {
+            "feed" => Some(SourceFormat::Feed),
+            "ninjs" => Some(SourceFormat::Ninjs),
+            "newsml-g2" => Some(SourceFormat::NewsmlG2),
+            _ => None,
+        }
+    }
+}
+
+/// Agency urgencies 1 (flash) to 3 are breaking news unless a feed says otherwise.
+pub const DEFAULT_BREAKING_URGENCY: u8 = 3;
 
 impl FeedConfig {
     /// What a `[[feed]]` with only `id` and `url` loads as: schedule, timeout,
@@ -202,6 +237,8 @@ impl FeedConfig {
             allow_private: defaults.allow_private,
             auth: None,
             file_root: None,
+            format: None,
+            breaking_urgency: DEFAULT_BREAKING_URGENCY,
         }
     }
 }

@@ -13,6 +13,7 @@
 //!   `links`, `language`: one concern each.
 //! - `rules`: the feeds.toml mapping; `slug`: slugs and labels.
 
+mod agency;
 mod article;
 mod byline;
 mod canonical;
@@ -34,6 +35,7 @@ use crate::config::{FeedConfig, Site};
 use crate::fetch::Document;
 use crate::model::Article;
 
+pub use agency::normalize_agency;
 pub use canonical::canonical_url;
 pub use id::article_id;
 pub use rules::{ItemFacts, Provenance, SetBy, provenance};

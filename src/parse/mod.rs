@@ -1,4 +1,5 @@
-//! Turns the bytes of one fetched [`Document`] into a `feed_rs` [`Feed`].
+//! Turns the bytes of one fetched [`Document`] into a `feed_rs` [`Feed`], or into agency
+//! items (`agency`: IPTC ninjs and NewsML-G2).
 //!
 //! Owns everything between raw bytes and feed-rs: character sets (`charset`), recognising
 //! what is not a feed (`sniff`), refusing documents built to attack their reader
@@ -25,7 +26,9 @@ use std::borrow::Cow;
 use feed_rs::model::Feed;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
+use crate::config::SourceFormat;
 use crate::fetch::Document;
+use agency::AgencyItem;
 use isolate::Failure;
 
 /// feed-rs invents ids for entries without one (random UUIDs in the worst case); we never want those.
@@ -36,11 +39,48 @@ pub const NO_SOURCE_ID: &str = "wirefeed:no-source-id";
 /// is more broken than we want to guess about.
 const MAX_REPAIRS: usize = 8;
 
+/// What one document held: a feed, or agency items.
+#[derive(Debug, Clone, PartialEq)]
+// Feed is the common case; boxing it would allocate per document for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Parsed {
+    Feed(Feed),
+    Agency(Vec<AgencyItem>),
+}
+
+/// Reads one document as `format` says, or as it looks when `None`: IPTC
+/// ninjs (JSON that is not a JSON Feed) and NewsML-G2 (XML in the IPTC
+/// namespace) become agency items, everything else a feed.
+pub fn read(doc: &Document, format: Option<SourceFormat>) -> Result<Parsed, ParseError> {
+    let text = decoded(doc)?;
+    let url = &doc.url;
+    match format {
+        Some(SourceFormat::Feed) => feed_of(&text, url).map(Parsed::Feed),
+        Some(SourceFormat::Ninjs) => agency::ninjs::read(&text, url).map(Parsed::Agency),
+        Some(SourceFormat::NewsmlG2) => agency::newsml::read(&text, url).map(Parsed::Agency),
+        None if agency::newsml::sniff_newsml(&text) => {
+            agency::newsml::read(&text, url).map(Parsed::Agency)
+        }
+        None if sniff::may_be_ninjs(&text) => match agency::ninjs::read(&text, url) {
+            // Not ninjs after all: feed-rs says what else is wrong with it.
+            Err(ParseError::NotAFeed { .. }) => feed_of(&text, url).map(Parsed::Feed),
+            read => read.map(Parsed::Agency),
+        },
+        None => feed_of(&text, url).map(Parsed::Feed),
+    }
+}
+
 /// Parses one document into a feed.
 ///
 /// Relative links resolve against `doc.url` unless the feed sets its own base (`xml:base`).
 /// Never panics on any input: a feed-rs panic becomes [`ParseError::Panicked`].
 pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
+    feed_of(&decoded(doc)?, &doc.url)
+}
+
+/// The document's text, refused when it is empty, a web page or built to
+/// attack its reader.
+fn decoded(doc: &Document) -> Result<String, ParseError> {
     let url = &doc.url;
     let charset::Decoded { text, mismatch } =
         charset::decode_to_utf8(&doc.body, doc.content_type.as_deref());
@@ -62,7 +102,12 @@ pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
             reason,
         });
     }
-    let mut current = Cow::Borrowed(text.as_str());
+    Ok(text)
+}
+
+/// feed-rs's reading of `text`, with repairs.
+fn feed_of(text: &str, url: &url::Url) -> Result<Feed, ParseError> {
+    let mut current = Cow::Borrowed(text);
     let mut repairs = 0;
     loop {
         let failure = match isolate::parse_isolated(&current, url.as_str()) {

@@ -81,9 +81,36 @@ pub(super) fn html_page_reason(text: &str) -> Option<&'static str> {
     }
 }
 
+/// How far into a JSON document a JSON Feed states its version.
+const JSON_FEED_VERSION_WITHIN: usize = 4096;
+
+/// Whether `text` may be ninjs: JSON that does not declare itself a JSON
+/// Feed near its start (JSON Feeds put `version` first by convention).
+pub(super) fn may_be_ninjs(text: &str) -> bool {
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !start.starts_with(['{', '[']) {
+        return false;
+    }
+    let mut head = start.len().min(JSON_FEED_VERSION_WITHIN);
+    while !start.is_char_boundary(head) {
+        head -= 1;
+    }
+    !start[..head].contains("jsonfeed.org/version")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_that_is_no_json_feed_may_be_ninjs() {
+        assert!(may_be_ninjs(" {\"uri\": \"urn:x\", \"headlines\": []}"));
+        assert!(may_be_ninjs("[{\"uri\": \"urn:x\"}]"));
+        assert!(!may_be_ninjs(
+            "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": []}"
+        ));
+        assert!(!may_be_ninjs("<rss/>"));
+    }
 
     #[test]
     fn root_tag_skips_declaration_comments_and_doctype_subset() {

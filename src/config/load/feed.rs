@@ -17,7 +17,8 @@ use super::site::Access;
 use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
 use crate::config::{
-    Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section, SourceLocation,
+    DEFAULT_BREAKING_URGENCY, Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section,
+    SourceFormat, SourceLocation,
 };
 
 const FEED_KEYS: &[&str] = &[
@@ -41,6 +42,8 @@ const FEED_KEYS: &[&str] = &[
     "rule",
     "allow_private",
     "auth",
+    "format",
+    "breaking_urgency",
 ];
 const RULE_CONDITIONS: &[&str] = &["category", "title_matches", "url_matches", "author"];
 const RULE_ACTIONS: &[&str] = &[
@@ -185,6 +188,8 @@ pub(super) fn feed(
         .integer("priority", report)
         .map_or(0, |p| p.into_inner());
     let enabled = fields.bool("enabled", report).unwrap_or(true);
+    let format = format(&fields, report);
+    let breaking_urgency = breaking_urgency(&fields, report);
     let max_body = max_body(&fields, report).unwrap_or(context.defaults.max_body);
 
     let config = (|| {
@@ -212,9 +217,47 @@ pub(super) fn feed(
             allow_private,
             auth,
             file_root,
+            format,
+            breaking_urgency,
         })
     })();
     ParsedFeed { config, id, url }
+}
+
+/// `format`: one of [`SourceFormat::NAMES`].
+fn format(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<SourceFormat> {
+    let value = fields.string("format", report)?;
+    let name = value.get_ref();
+    let format = SourceFormat::from_name(name);
+    if format.is_none() {
+        let hint = did_you_mean(name, SourceFormat::NAMES)
+            .unwrap_or_else(|| format!("one of {}", SourceFormat::NAMES.join(", ")));
+        report.error(
+            value.span(),
+            format!("`format` in {}: unknown format `{name}`; {hint}", fields.what),
+        );
+    }
+    format
+}
+
+/// `breaking_urgency`: 0 to 9.
+fn breaking_urgency(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> u8 {
+    let Some(value) = fields.integer("breaking_urgency", report) else {
+        return DEFAULT_BREAKING_URGENCY;
+    };
+    match u8::try_from(*value.get_ref()) {
+        Ok(urgency) if urgency <= 9 => urgency,
+        _ => {
+            report.error(
+                value.span(),
+                format!(
+                    "`breaking_urgency` in {} must be 0 (off) to 9; agencies rank urgency 1 (flash) to 9",
+                    fields.what
+                ),
+            );
+            DEFAULT_BREAKING_URGENCY
+        }
+    }
 }
 
 /// A fetch that may outlast the gap to the next run means runs pile up.
@@ -506,4 +549,46 @@ fn regex_reason(err: &regex::Error) -> String {
     let text = err.to_string();
     let last = text.lines().last().unwrap_or_default();
     last.strip_prefix("error: ").unwrap_or(last).to_string()
+}
+
+#[cfg(test)]
+mod agency_tests {
+    use std::path::Path;
+
+    use super::super::parse_with_env;
+    use crate::config::{Config, DEFAULT_BREAKING_URGENCY, Problems, SourceFormat};
+
+    const SITE: &str = "[site]\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n";
+
+    fn load(feed_keys: &str) -> Result<Config, Problems> {
+        let text = format!(
+            "{SITE}[[feed]]\nid = \"wire\"\nurl = \"https://wire.example/items\"\n{feed_keys}"
+        );
+        parse_with_env(&text, Path::new("/etc/wirefeed/feeds.toml"), &|_| None)
+            .map(|(config, _)| config)
+    }
+
+    #[test]
+    fn format_and_breaking_urgency_are_read_with_their_defaults() {
+        let config = load("").unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(config.feeds[0].format, None, "sniffed by default");
+        assert_eq!(config.feeds[0].breaking_urgency, DEFAULT_BREAKING_URGENCY);
+        let config = load("format = \"newsml-g2\"\nbreaking_urgency = 1\n")
+            .unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(config.feeds[0].format, Some(SourceFormat::NewsmlG2));
+        assert_eq!(config.feeds[0].breaking_urgency, 1);
+    }
+
+    #[test]
+    fn a_misspelt_format_and_an_urgency_out_of_range_are_errors_at_their_line() {
+        let problems = load("format = \"newsml\"\nbreaking_urgency = 12\n").unwrap_err();
+        assert_eq!(problems.0.len(), 2, "{problems}");
+        assert_eq!(problems.0[0].line, Some(7));
+        assert!(
+            problems.0[0].message.contains("did you mean `newsml-g2`?"),
+            "{problems}"
+        );
+        assert_eq!(problems.0[1].line, Some(8));
+        assert!(problems.0[1].message.contains("0 (off) to 9"), "{problems}");
+    }
 }

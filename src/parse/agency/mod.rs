@@ -36,13 +36,6 @@ pub struct AgencyItem {
     pub editorial: Editorial,
 }
 
-/// The agency formats wirefeed reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgencyFormat {
-    Ninjs,
-    NewsmlG2,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,8 @@
 //! Never read: `ednote` (a note to editors, never published), and the
 //! format's own packaging (priority, signals other than those below).
 
+pub mod newsml;
+
 use chrono::{DateTime, Utc};
 use feed_rs::model::Entry;
 

@@ -1,5 +1,5 @@
 //! An item's `contentSet` to HTML, and what its NITF head says about the
-//! story (byline, dateline, abstract).
+//! story (headlines, byline, dateline, abstract).
 //!
 //! The HTML is written from the parsed tree, never copied from the source
 //! text: every text node and attribute value is escaped here, so a body can
@@ -34,6 +34,10 @@ pub(super) struct Body {
     pub dateline: Option<String>,
     /// NITF `abstract` as plain text.
     pub abstract_text: Option<String>,
+    /// NITF `hedline/hl1`, the headline.
+    pub headline: Option<String>,
+    /// NITF `hedline/hl2`, a subheadline.
+    pub subheadline: Option<String>,
 }
 
 /// Elements written as themselves, with no end tag.
@@ -81,6 +85,14 @@ fn nitf(inline: Node<'_, '_>, body: &mut Body) -> Option<String> {
             .abstract_text
             .take()
             .or_else(|| child_named(head, "abstract").and_then(plain_text));
+        let hedline = child_named(head, "hedline");
+        let line = |name| {
+            hedline
+                .and_then(|hedline| child_named(hedline, name))
+                .and_then(plain_text)
+        };
+        body.headline = body.headline.take().or_else(|| line("hl1"));
+        body.subheadline = body.subheadline.take().or_else(|| line("hl2"));
     }
     let content = child_named(nitf_body, "body.content")?;
     let mut out = String::new();

@@ -13,6 +13,7 @@ use super::media::{lead_image, plain};
 use super::xml::{
     attr, collapse_whitespace, concept_name, g2_child, g2_children, g2_path, plain_text, xml_lang,
 };
+use crate::parse::NO_SOURCE_ID;
 use crate::parse::agency::{AgencyItem, Editorial, PubStatus};
 
 /// What kind of item this is (`itemMeta/itemClass`), as far as reading cares.
@@ -62,7 +63,9 @@ pub(super) fn read_item(
         .or_else(|| xml_lang(item))
         .or(inherited_lang);
 
-    let title = content_meta.and_then(|meta| headline(meta, language));
+    let title = content_meta
+        .and_then(|meta| headline(meta, language))
+        .or_else(|| body.headline.clone());
     let caption = content_meta.and_then(|meta| {
         pick(meta, "description", language, |role| {
             role == Some(CAPTION_ROLE)
@@ -71,6 +74,7 @@ pub(super) fn read_item(
     let summary = content_meta
         .and_then(|meta| summary_description(meta, language))
         .or_else(|| body.abstract_text.clone())
+        .or_else(|| body.subheadline.clone())
         .or_else(|| {
             (class == ItemClass::Picture)
                 .then(|| caption.clone())
@@ -100,7 +104,7 @@ pub(super) fn read_item(
     };
 
     let entry = Entry {
-        id: attr(item, "guid").unwrap_or_default().to_owned(),
+        id: attr(item, "guid").unwrap_or(NO_SOURCE_ID).to_owned(),
         title: title.as_deref().map(plain),
         summary: summary.as_deref().map(plain),
         content: body.html.as_deref().map(html_content),

@@ -19,7 +19,7 @@ struct Member<'a, 'input> {
 }
 
 /// The message's items in document order, and what it held (for the error
-/// when none is readable): "a newsMessage of 1 packageItem, 4 newsItem".
+/// when none is readable): "the newsMessage holding 4 newsItem, 1 packageItem".
 pub(super) fn read_message(message: Node<'_, '_>, doc_url: &Url) -> (Vec<AgencyItem>, String) {
     let lang = xml_lang(message);
     let item_set = g2_child(message, "itemSet");
@@ -48,10 +48,10 @@ pub(super) fn read_message(message: Node<'_, '_>, doc_url: &Url) -> (Vec<AgencyI
     attach_pictures(&mut members, &packages);
 
     let held = if held.is_empty() {
-        "an empty newsMessage".to_owned()
+        "the newsMessage holding no items".to_owned()
     } else {
         let counts: Vec<String> = held.iter().map(|(name, n)| format!("{n} {name}")).collect();
-        format!("a newsMessage of {}", counts.join(", "))
+        format!("the newsMessage holding {}", counts.join(", "))
     };
     (
         members

@@ -10,19 +10,21 @@
 //!
 //! # What is mapped (per `newsItem`)
 //!
-//! - `@guid` → entry id (`@version` is informational only: versions are
-//!   ordered by `versionCreated`).
+//! - `@guid` → entry id ([`NO_SOURCE_ID`](crate::parse::NO_SOURCE_ID)
+//!   without one); `@version` is informational only: versions are ordered
+//!   by `versionCreated`.
 //! - `itemMeta/pubStatus/@qcode` → status; `itemMeta/embargoed` → embargo
 //!   (UTC; an empty `<embargoed/>`, "until further notice", is read as
 //!   withheld); `contentMeta/urgency` (1–9) → urgency.
 //! - `itemMeta/firstCreated` (else `contentMeta/contentCreated`) → published;
 //!   `itemMeta/versionCreated` → updated.
 //! - `contentMeta/headline` → title: one without a role or `hdltype:main`,
-//!   in the item's language when there are several. None when the item has
-//!   no headline: `normalize` then makes one from the body or summary.
+//!   in the item's language when there are several; else the NITF `hl1`.
+//!   None when the item has neither: `normalize` then makes one from the
+//!   body or summary (a picture's caption).
 //! - `contentMeta/description` without a role or `drol:summary` (else any
-//!   non-caption description, else the NITF `abstract`; for pictures the
-//!   `drol:caption`) → summary.
+//!   non-caption description, else the NITF `abstract`, else the NITF `hl2`
+//!   subheadline; for pictures the `drol:caption`) → summary.
 //! - `contentMeta/creator` (`name` or `@literal`) and the NITF `byline` (or
 //!   an XHTML element of class `byline`) → authors, as written.
 //! - `contentMeta/located` (`name` or `@literal`), else `contentMeta/dateline`,
@@ -124,13 +126,13 @@ pub fn read(text: &str, url: &Url) -> Result<Vec<AgencyItem>, ParseError> {
     let root = doc.root_element();
     let (items, held) = if is_g2(root, "newsItem") {
         let items = item::read_item(root, url, None).into_iter().collect();
-        (items, "a newsItem".to_owned())
+        (items, "the newsItem".to_owned())
     } else {
         message::read_message(root, url)
     };
     if items.is_empty() {
         return Err(not_a_feed(format!(
-            "{held} with nothing to publish (no headline, description or body)"
+            "{held}: nothing to publish (no news item with a headline, description or body)"
         )));
     }
     Ok(items)

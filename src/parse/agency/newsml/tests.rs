@@ -132,7 +132,7 @@ fn an_item_with_nothing_to_publish_is_not_a_feed() {
     let doc = item("<itemMeta><itemClass qcode=\"ninat:text\"/></itemMeta>");
     let error = read(&doc, &url()).expect_err("nothing to publish");
     assert!(
-        matches!(&error, ParseError::NotAFeed { reason, .. } if reason.contains("a newsItem with nothing to publish")),
+        matches!(&error, ParseError::NotAFeed { reason, .. } if reason.contains("the newsItem: nothing to publish")),
         "{error}"
     );
 }
@@ -162,4 +162,34 @@ fn malformed_xml_names_line_and_column() {
         matches!(&error, ParseError::Malformed { reason, .. } if reason.contains("3:")),
         "{error}"
     );
+}
+
+#[test]
+fn nitf_head_fills_in_a_missing_headline_summary_and_dateline() {
+    let doc = item(
+        r#"<contentSet><inlineXML contenttype="application/nitf+xml"><nitf><body><body.head>
+        <hedline><hl1>NITF head</hl1><hl2>NITF sub</hl2></hedline>
+        <dateline><location>OSLO</location>, Nov 20</dateline></body.head>
+        <body.content><p>Text.</p></body.content></body></nitf></inlineXML></contentSet>"#,
+    );
+    let items = read(&doc, &url()).expect("reads");
+    let entry = &items[0].entry;
+    assert_eq!(
+        entry.title.as_ref().map(|t| t.content.as_str()),
+        Some("NITF head")
+    );
+    assert_eq!(
+        entry.summary.as_ref().map(|t| t.content.as_str()),
+        Some("NITF sub")
+    );
+    assert_eq!(items[0].editorial.located.as_deref(), Some("OSLO"));
+}
+
+#[test]
+fn an_item_without_guid_gets_the_no_source_id_marker() {
+    let doc = format!(
+        "<newsItem xmlns=\"{G2_NS}\"><contentMeta><headline>H</headline></contentMeta></newsItem>"
+    );
+    let items = read(&doc, &url()).expect("reads");
+    assert_eq!(items[0].entry.id, crate::parse::NO_SOURCE_ID);
 }

@@ -99,31 +99,38 @@ pub fn read(text: &str, url: &Url) -> Result<Vec<AgencyItem>, ParseError> {
         url: url.clone(),
         reason,
     };
-    let root = sniff::root(text).ok_or_else(|| not_a_feed("no XML root element".to_owned()))?;
-    if !root.is_readable() {
-        let reason = if root.is_g2() {
-            format!("NewsML-G2 <{}> carries no news item", root.local_name)
-        } else {
-            format!(
-                "root element <{}> is not a NewsML-G2 newsItem or newsMessage (namespace {})",
-                root.local_name,
-                root.namespace.unwrap_or("none")
-            )
-        };
-        return Err(not_a_feed(reason));
-    }
-
     let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
         ..ParsingOptions::default()
     };
-    let doc =
-        Document::parse_with_options(text, options).map_err(|error| ParseError::Malformed {
-            url: url.clone(),
-            reason: describe(&error),
-        })?;
+    let doc = match Document::parse_with_options(text, options) {
+        Ok(doc) => doc,
+        Err(error) => {
+            // Fragments and other formats often fail to parse too: say what
+            // they are rather than where they broke.
+            let refused = match sniff::root(text) {
+                Some(root) => refusal(&root),
+                None if !text.trim_start().starts_with('<') => Some("not XML".to_owned()),
+                None => None,
+            };
+            return Err(match refused {
+                Some(reason) => not_a_feed(reason),
+                None => ParseError::Malformed {
+                    url: url.clone(),
+                    reason: describe(&error),
+                },
+            });
+        }
+    };
     let root = doc.root_element();
+    let found = sniff::Root {
+        local_name: root.tag_name().name(),
+        namespace: root.tag_name().namespace(),
+    };
+    if let Some(reason) = refusal(&found) {
+        return Err(not_a_feed(reason));
+    }
     let (items, held) = if is_g2(root, "newsItem") {
         let items = item::read_item(root, url, None).into_iter().collect();
         (items, "the newsItem".to_owned())
@@ -136,6 +143,24 @@ pub fn read(text: &str, url: &Url) -> Result<Vec<AgencyItem>, ParseError> {
         )));
     }
     Ok(items)
+}
+
+/// Why a document with this root is not read, if it is not.
+fn refusal(root: &sniff::Root<'_>) -> Option<String> {
+    if root.is_readable() {
+        None
+    } else if root.is_g2() {
+        Some(format!(
+            "NewsML-G2 <{}> carries no news item",
+            root.local_name
+        ))
+    } else {
+        Some(format!(
+            "root element <{}> is not a NewsML-G2 newsItem or newsMessage (namespace {})",
+            root.local_name,
+            root.namespace.unwrap_or("none")
+        ))
+    }
 }
 
 /// The parser's message with its line:column, and why DTDs are refused.

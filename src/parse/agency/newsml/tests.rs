@@ -193,3 +193,18 @@ fn an_item_without_guid_gets_the_no_source_id_marker() {
     let items = read(&doc, &url()).expect("reads");
     assert_eq!(items[0].entry.id, crate::parse::NO_SOURCE_ID);
 }
+
+#[test]
+fn the_parsed_root_decides_even_when_the_start_tag_fools_the_sniffer() {
+    // A '>' inside an attribute before xmlns ends the sniffed tag early.
+    let doc = format!(
+        "<newsItem guid=\"a>b\" xmlns=\"{G2_NS}\"><contentMeta><headline>H</headline></contentMeta></newsItem>"
+    );
+    let items = read(&doc, &url()).expect("reads");
+    assert_eq!(items[0].entry.id, "a>b");
+    let error = read("plain words", &url()).expect_err("not XML");
+    assert!(
+        matches!(&error, ParseError::NotAFeed { reason, .. } if reason == "not XML"),
+        "{error}"
+    );
+}

@@ -94,9 +94,11 @@ fn nitf(inline: Node<'_, '_>, body: &mut Body) -> Option<String> {
         body.headline = body.headline.take().or_else(|| line("hl1"));
         body.subheadline = body.subheadline.take().or_else(|| line("hl2"));
     }
-    let content = child_named(nitf_body, "body.content")?;
     let mut out = String::new();
-    for child in content.children() {
+    let contents = nitf_body
+        .children()
+        .filter(|node| node.is_element() && node.tag_name().name() == "body.content");
+    for child in contents.flat_map(|content| content.children()) {
         nitf_node(child, &mut out);
     }
     non_empty(out.trim().to_owned())

@@ -75,11 +75,7 @@ pub(super) fn read_item(
         .and_then(|meta| summary_description(meta, language))
         .or_else(|| body.abstract_text.clone())
         .or_else(|| body.subheadline.clone())
-        .or_else(|| {
-            (class == ItemClass::Picture)
-                .then(|| caption.clone())
-                .flatten()
-        });
+        .or_else(|| caption.clone().filter(|_| class == ItemClass::Picture));
     if title.is_none() && summary.is_none() && body.html.is_none() {
         tracing::debug!(guid = ?attr(item, "guid"), "newsItem with nothing to publish skipped");
         return None;

@@ -118,7 +118,7 @@ pub fn read(text: &str, url: &Url) -> Result<Vec<AgencyItem>, ParseError> {
                 Some(reason) => not_a_feed(reason),
                 None => ParseError::Malformed {
                     url: url.clone(),
-                    reason: describe(&error),
+                    reason: describe(&error, text),
                 },
             });
         }
@@ -164,18 +164,27 @@ fn refusal(root: &sniff::Root<'_>) -> Option<String> {
 }
 
 /// The parser's message with its line:column, and why DTDs are refused.
-fn describe(error: &roxmltree::Error) -> String {
-    if matches!(error, roxmltree::Error::DtdDetected) {
-        return "a DTD (<!DOCTYPE>) is not accepted: NewsML-G2 uses none, and its entities \
-                are how XML bombs and external-entity reads work"
-            .to_owned();
-    }
-    let text = error.to_string();
-    let pos = error.pos().to_string();
-    if text.contains(&pos) {
-        text
-    } else {
-        format!("{text} at {pos}")
+fn describe(error: &roxmltree::Error, text: &str) -> String {
+    use roxmltree::Error;
+    match error {
+        Error::DtdDetected => "a DTD (<!DOCTYPE>) is not accepted: NewsML-G2 uses none, and \
+                               its entities are how XML bombs and external-entity reads work"
+            .to_owned(),
+        // roxmltree puts these at 1:1; where the text stops is the useful place.
+        Error::UnexpectedEndOfStream | Error::UnclosedRootNode => {
+            let line = text.lines().count().max(1);
+            let column = text.lines().last().map_or(0, |last| last.chars().count()) + 1;
+            format!("{error} at {line}:{column} (truncated?)")
+        }
+        _ => {
+            let message = error.to_string();
+            let pos = error.pos().to_string();
+            if message.contains(&pos) {
+                message
+            } else {
+                format!("{message} at {pos}")
+            }
+        }
     }
 }
 

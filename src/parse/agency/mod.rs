@@ -24,7 +24,9 @@
 //! format's own packaging (priority, signals other than those below).
 
 mod build;
+pub mod newsml;
 pub mod ninjs;
+
 use feed_rs::model::Entry;
 
 pub use crate::model::{Editorial, PubStatus};

@@ -8,11 +8,11 @@
 //! - NITF (`application/nitf+xml`): `body.content` becomes paragraphs,
 //!   `hl1`/`hl2` → `h2`, `bq` → `blockquote`, lists, tables, `em`, `q`, `a
 //!   href`; `block` and the inline NITF tags (`person`, `org`, `chron`...)
-//!   keep only their text; `media` (pictures in the body: the first one is
-//!   offered as the lead image instead), `note` (editorial
-//!   notes), `body.head` and `body.end` are left out. NITF elements are
-//!   matched by local name, since NITF comes with its own namespace, none, or
-//!   (by mistake) G2's inherited default one.
+//!   keep only their text; `media` (pictures: the first one is offered as
+//!   the lead image instead), `note` (editorial notes), `body.head` and
+//!   `body.end` are left out. NITF elements are matched by local name, since
+//!   NITF comes with its own namespace, none, or (by mistake) G2's inherited
+//!   default one.
 //! - XHTML (`application/xhtml+xml`): the children of `<body>` (or of
 //!   `inlineXML` when there is no body), element by element, without
 //!   scripts, styles, comments or namespaced attributes.

@@ -51,8 +51,7 @@
 //! `itemMeta/link/@residref` naming the picture's guid, or by sharing a
 //! `group` of a `packageItem` in the same message) becomes that text item's
 //! lead image (over a picture of its NITF body) and is not returned as an
-//! item of its own. Pictures nobody
-//! points to are items like any other.
+//! item of its own. Pictures nobody points to are items like any other.
 //!
 //! # What is ignored, and why
 //!

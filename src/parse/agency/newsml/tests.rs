@@ -214,6 +214,11 @@ fn the_parsed_root_decides_even_when_the_start_tag_fools_the_sniffer() {
     );
     let items = read(&doc, &url()).expect("reads");
     assert_eq!(items[0].entry.id, "a>b");
+    let with_bom = format!(
+        "\u{feff}{}",
+        item("<contentMeta><headline>H</headline></contentMeta>")
+    );
+    assert_eq!(read(&with_bom, &url()).expect("reads with a BOM").len(), 1);
     let error = read("plain words", &url()).expect_err("not XML");
     assert!(
         matches!(&error, ParseError::NotAFeed { reason, .. } if reason == "not XML"),

@@ -8,23 +8,27 @@
 //! - NITF (`application/nitf+xml`): `body.content` becomes paragraphs,
 //!   `hl1`/`hl2` → `h2`, `bq` → `blockquote`, lists, tables, `em`, `q`, `a
 //!   href`; `block` and the inline NITF tags (`person`, `org`, `chron`...)
-//!   keep only their text; `media` (pictures in the body), `note` (editorial
-//!   notes), `body.head` and `body.end` are left out. NITF elements are
-//!   matched by local name, since NITF comes with its own namespace, none, or
-//!   (by mistake) G2's inherited default one.
+//!   keep only their text; `media` (pictures: the first one is offered as
+//!   the lead image instead), `note` (editorial notes), `body.head` and
+//!   `body.end` are left out. NITF elements are matched by local name, since
+//!   NITF comes with its own namespace, none, or (by mistake) G2's inherited
+//!   default one.
 //! - XHTML (`application/xhtml+xml`): the children of `<body>` (or of
 //!   `inlineXML` when there is no body), element by element, without
 //!   scripts, styles, comments or namespaced attributes.
 //! - `inlineData` with `text/plain`: paragraphs split on blank lines.
 
+use feed_rs::model::MediaObject;
 use roxmltree::Node;
+use url::Url;
 
+use super::media::nitf_image;
 use super::xml::{
     attr, collapse_whitespace, escape_attribute, escape_text, is_g2, non_empty, plain_text,
 };
 
 /// What an item's content says, beyond its metadata.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub(super) struct Body {
     pub html: Option<String>,
     /// NITF `byline` text (without the `byttl` job title) or an XHTML
@@ -38,13 +42,15 @@ pub(super) struct Body {
     pub headline: Option<String>,
     /// NITF `hedline/hl2`, a subheadline.
     pub subheadline: Option<String>,
+    /// The first usable picture of the NITF body (`media`), which the HTML leaves out.
+    pub image: Option<MediaObject>,
 }
 
 /// Elements written as themselves, with no end tag.
 const VOID: &[&str] = &["br", "hr", "img", "col", "area", "wbr"];
 
 /// Reads the first usable body of `content_set` (a G2 `contentSet`).
-pub(super) fn read(content_set: Node<'_, '_>) -> Body {
+pub(super) fn read(content_set: Node<'_, '_>, doc_url: &Url) -> Body {
     let mut body = Body::default();
     for content in content_set.children().filter(Node::is_element) {
         let kind = attr(content, "contenttype")
@@ -52,7 +58,7 @@ pub(super) fn read(content_set: Node<'_, '_>) -> Body {
             .map(|mime| mime.trim().to_ascii_lowercase());
         let inline_xml = is_g2(content, "inlineXML");
         let html = match kind.as_deref() {
-            Some("application/nitf+xml") if inline_xml => nitf(content, &mut body),
+            Some("application/nitf+xml") if inline_xml => nitf(content, doc_url, &mut body),
             Some("application/xhtml+xml") if inline_xml => xhtml(content, &mut body),
             // Base64 or other encoded data is not text to show.
             Some("text/plain")
@@ -69,7 +75,7 @@ pub(super) fn read(content_set: Node<'_, '_>) -> Body {
     body
 }
 
-fn nitf(inline: Node<'_, '_>, body: &mut Body) -> Option<String> {
+fn nitf(inline: Node<'_, '_>, doc_url: &Url, body: &mut Body) -> Option<String> {
     let nitf_body = inline
         .descendants()
         .find(|node| node.is_element() && node.tag_name().name() == "body")?;
@@ -98,8 +104,16 @@ fn nitf(inline: Node<'_, '_>, body: &mut Body) -> Option<String> {
     let contents = nitf_body
         .children()
         .filter(|node| node.is_element() && node.tag_name().name() == "body.content");
-    for child in contents.flat_map(|content| content.children()) {
-        nitf_node(child, &mut out);
+    for content in contents {
+        content
+            .children()
+            .for_each(|child| nitf_node(child, &mut out));
+        if body.image.is_none() {
+            body.image = content
+                .descendants()
+                .filter(|node| node.is_element() && node.tag_name().name() == "media")
+                .find_map(|media| nitf_image(media, doc_url));
+        }
     }
     non_empty(out.trim().to_owned())
 }

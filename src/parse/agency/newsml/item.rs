@@ -51,7 +51,9 @@ pub(super) fn read_item(
     let content_set = g2_child(item, "contentSet");
     let class = ItemClass::of(item);
 
-    let body = content_set.map(body::read).unwrap_or_default();
+    let mut body = content_set
+        .map(|set| body::read(set, doc_url))
+        .unwrap_or_default();
     let language = content_meta
         .and_then(|meta| g2_child(meta, "language"))
         .and_then(|language| attr(language, "tag"))
@@ -96,7 +98,7 @@ pub(super) fn read_item(
                 .into_iter()
                 .collect()
         }
-        _ => Vec::new(),
+        _ => body.image.take().into_iter().collect(),
     };
 
     let entry = Entry {

@@ -1,12 +1,13 @@
-//! The lead picture of a picture (or graphic) item: its largest usable
-//! `remoteContent` rendition, with caption and credit.
+//! The lead picture of an item: for a picture (or graphic) item its largest
+//! usable `remoteContent` rendition, for a text item the first picture of its
+//! NITF body; with caption and credit.
 
 use feed_rs::model::{MediaContent, MediaCredit, MediaObject, Text};
 use mediatype::MediaTypeBuf;
 use roxmltree::Node;
 use url::Url;
 
-use super::xml::{attr, g2_children};
+use super::xml::{attr, g2_children, plain_text};
 
 /// Picture types every browser shows; a rendition of another type (TIFF, a
 /// camera RAW) is taken only when there is nothing else.
@@ -43,9 +44,51 @@ pub(super) fn lead_image(
     caption: Option<&str>,
     credit: Option<&str>,
 ) -> Option<MediaObject> {
-    let best = g2_children(content_set, "remoteContent")
-        .filter_map(|remote| rendition(remote, doc_url))
-        .max_by_key(|rendition| (rendition.is_web_image(), rendition.area()))?;
+    let renditions = g2_children(content_set, "remoteContent").filter_map(|remote| {
+        rendition(
+            remote,
+            doc_url,
+            ["href", "contenttype", "width", "height", "size"],
+        )
+    });
+    Some(media_object(largest(renditions)?, caption, credit))
+}
+
+/// A picture in a NITF body (`<media media-type="image">`): its largest
+/// `media-reference`, with `media-caption` and `media-producer` as credit.
+pub(super) fn nitf_image(media: Node<'_, '_>, doc_url: &Url) -> Option<MediaObject> {
+    if attr(media, "media-type").is_some_and(|kind| !kind.eq_ignore_ascii_case("image")) {
+        return None;
+    }
+    let child = |name: &str| {
+        media
+            .children()
+            .find(|node| node.is_element() && node.tag_name().name() == name)
+    };
+    let renditions = media
+        .children()
+        .filter(|node| node.is_element() && node.tag_name().name() == "media-reference")
+        .filter_map(|reference| {
+            rendition(
+                reference,
+                doc_url,
+                ["source", "mime-type", "width", "height", ""],
+            )
+        });
+    let caption = child("media-caption").and_then(plain_text);
+    let credit = child("media-producer").and_then(plain_text);
+    Some(media_object(
+        largest(renditions)?,
+        caption.as_deref(),
+        credit.as_deref(),
+    ))
+}
+
+fn largest(renditions: impl Iterator<Item = Rendition>) -> Option<Rendition> {
+    renditions.max_by_key(|rendition| (rendition.is_web_image(), rendition.area()))
+}
+
+fn media_object(best: Rendition, caption: Option<&str>, credit: Option<&str>) -> MediaObject {
     // `MediaObject` has a private field: start from the default, then fill in.
     let mut media = MediaObject::default();
     media.content = vec![MediaContent {
@@ -64,20 +107,23 @@ pub(super) fn lead_image(
         })
         .into_iter()
         .collect();
-    Some(media)
+    media
 }
 
-fn rendition(remote: Node<'_, '_>, doc_url: &Url) -> Option<Rendition> {
-    let url = doc_url.join(attr(remote, "href")?).ok()?;
+/// A rendition from an element whose attributes are named, in order: the
+/// URL, the MIME type, width, height and byte size ("" when there is none).
+fn rendition(node: Node<'_, '_>, doc_url: &Url, names: [&str; 5]) -> Option<Rendition> {
+    let [href, mime, width, height, size] = names;
+    let url = doc_url.join(attr(node, href)?).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
     Some(Rendition {
         url,
-        content_type: attr(remote, "contenttype").and_then(|mime| mime.parse().ok()),
-        width: attr(remote, "width").and_then(|n| n.parse().ok()),
-        height: attr(remote, "height").and_then(|n| n.parse().ok()),
-        size: attr(remote, "size").and_then(|n| n.parse().ok()),
+        content_type: attr(node, mime).and_then(|mime| mime.parse().ok()),
+        width: attr(node, width).and_then(|n| n.parse().ok()),
+        height: attr(node, height).and_then(|n| n.parse().ok()),
+        size: attr(node, size).and_then(|n| n.parse().ok()),
     })
 }
 

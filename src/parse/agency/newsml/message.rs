@@ -62,8 +62,8 @@ pub(super) fn read_message(message: Node<'_, '_>, doc_url: &Url) -> (Vec<AgencyI
     )
 }
 
-/// Gives each text item without a picture the first picture item it is
-/// paired with, and takes that picture out of the message's items.
+/// Gives each text item the first picture item it is paired with as its
+/// lead image, and takes that picture out of the message's items.
 fn attach_pictures(members: &mut [Member<'_, '_>], packages: &[Node<'_, '_>]) {
     let pictures: HashSet<&str> = members
         .iter()
@@ -92,9 +92,11 @@ fn attach_pictures(members: &mut [Member<'_, '_>], packages: &[Node<'_, '_>]) {
         let Some(text_item) = members[text].read.as_mut() else {
             continue;
         };
-        if media.is_empty() || !text_item.entry.media.is_empty() {
+        if media.is_empty() {
             continue;
         }
+        // The picture item (full renditions, caption, credit) wins over a
+        // picture referenced in the story's NITF body.
         text_item.entry.media = media;
         members[picture].read = None;
     }

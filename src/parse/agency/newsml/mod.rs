@@ -40,7 +40,9 @@
 //!   content as HTML (see `body`).
 //! - Picture and graphic items: the largest usable `remoteContent` rendition
 //!   → the lead image, with the caption and `creditline` (else the copyright
-//!   holder) as credit (see `media`).
+//!   holder) as credit (see `media`). Other items: the first picture of a
+//!   NITF body (`media`/`media-reference`, with `media-caption` and
+//!   `media-producer`) → the lead image.
 //! - `itemMeta/link` with an absolute http(s) `@href`, no `@rel` or
 //!   `irel:seeAlso`, and no non-HTML content type → the item's web link.
 //!   Without one the entry has no link (`normalize` derives ids from the id).
@@ -48,8 +50,8 @@
 //! In a `newsMessage`, a picture item that a text item points to (by an
 //! `itemMeta/link/@residref` naming the picture's guid, or by sharing a
 //! `group` of a `packageItem` in the same message) becomes that text item's
-//! lead image and is not returned as an item of its own. Pictures nobody
-//! points to are items like any other.
+//! lead image (over a picture of its NITF body) and is not returned as an
+//! item of its own. Pictures nobody points to are items like any other.
 //!
 //! # What is ignored, and why
 //!

@@ -42,7 +42,8 @@ pub fn sniff_newsml(text: &str) -> bool {
 
 /// The root element of `text`, if its start tag can be found.
 pub(super) fn root(text: &str) -> Option<Root<'_>> {
-    let tag = root_tag(text)?.tag;
+    // A byte-order mark is not text before the root.
+    let tag = root_tag(text.trim_start_matches('\u{feff}'))?.tag;
     let inner = tag
         .strip_prefix('<')?
         .trim_end_matches('>')
@@ -92,6 +93,9 @@ mod tests {
         assert!(sniff_newsml(&item));
         let prefixed = format!("<g2:newsMessage xmlns:xsi='x' xmlns:g2='{G2_NS}'>");
         assert!(sniff_newsml(&prefixed));
+        assert!(sniff_newsml(&format!(
+            "\u{feff}<newsItem xmlns=\"{G2_NS}\"/>"
+        )));
     }
 
     #[test]

@@ -20,7 +20,8 @@ fn headline_summary_and_nitf_body_are_read() {
         line</headline><description role="drol:summary">Short.</description></contentMeta>
         <contentSet><inlineXML contenttype="application/nitf+xml"><nitf xmlns="http://iptc.org/std/NITF/2006-10-18/">
         <body><body.content><p>One &amp; <em>two</em> <a href="https://x.example/?a=1&amp;b=&quot;2&quot;">link</a></p>
-        <media media-type="image"><media-reference source="https://x.example/p.jpg"/></media>
+        <media media-type="image"><media-reference source="https://x.example/p.jpg" mime-type="image/jpeg"/>
+        <media-caption>A caption</media-caption><media-producer>AP Photo</media-producer></media>
         <hl2>Sub head</hl2><note>internal</note></body.content></body></nitf></inlineXML></contentSet>"#,
     );
     let items = read(&doc, &url()).expect("reads");
@@ -47,6 +48,17 @@ fn headline_summary_and_nitf_body_are_read() {
         entry.content.as_ref().map(|c| c.content_type.to_string()),
         Some("text/html".to_owned())
     );
+    // The body's picture is left out of the HTML and offered as the lead image.
+    let lead = entry.media[0].content[0].url.as_ref().map(Url::as_str);
+    assert_eq!(lead, Some("https://x.example/p.jpg"));
+    assert_eq!(
+        entry.media[0]
+            .description
+            .as_ref()
+            .map(|d| d.content.as_str()),
+        Some("A caption")
+    );
+    assert_eq!(entry.media[0].credits[0].entity, "AP Photo");
 }
 
 #[test]
@@ -202,6 +214,11 @@ fn the_parsed_root_decides_even_when_the_start_tag_fools_the_sniffer() {
     );
     let items = read(&doc, &url()).expect("reads");
     assert_eq!(items[0].entry.id, "a>b");
+    let with_bom = format!(
+        "\u{feff}{}",
+        item("<contentMeta><headline>H</headline></contentMeta>")
+    );
+    assert_eq!(read(&with_bom, &url()).expect("reads with a BOM").len(), 1);
     let error = read("plain words", &url()).expect_err("not XML");
     assert!(
         matches!(&error, ParseError::NotAFeed { reason, .. } if reason == "not XML"),

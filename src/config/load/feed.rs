@@ -234,7 +234,10 @@ fn format(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<SourceForm
             .unwrap_or_else(|| format!("one of {}", SourceFormat::NAMES.join(", ")));
         report.error(
             value.span(),
-            format!("`format` in {}: unknown format `{name}`; {hint}", fields.what),
+            format!(
+                "`format` in {}: unknown format `{name}`; {hint}",
+                fields.what
+            ),
         );
     }
     format

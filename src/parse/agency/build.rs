@@ -78,27 +78,36 @@ pub(crate) fn escape(text: &str) -> String {
     escaped
 }
 
-/// A date-time as agencies write it: RFC 3339, or the same without a zone
-/// (read as UTC), with a `+0200` offset, or a bare date (midnight UTC).
-pub(crate) fn date(value: &str) -> Option<DateTime<Utc>> {
-    let value = value.trim();
-    if let Ok(parsed) = DateTime::parse_from_rfc3339(value) {
-        return Some(parsed.with_timezone(&Utc));
+/// A date-time as agencies write it (G2's `xs:dateTime` / `xs:date`, ninjs's
+/// `date-time`), in UTC: RFC 3339, optional fractions, `Z`, an offset
+/// (also `+0100`), or none (read as UTC: what agencies that omit it mean);
+/// a bare date is midnight UTC there. `None` for anything else, including
+/// the truncated forms `2018-10` and `2018`, which no timestamp field uses.
+pub(crate) fn date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"] {
-        if let Ok(parsed) = DateTime::parse_from_str(value, format) {
-            return Some(parsed.with_timezone(&Utc));
+    if let Ok(at) = DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(at.with_timezone(&Utc));
+    }
+    if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(at.and_utc());
+    }
+    let date_part = text.get(..10)?;
+    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()?;
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    match &text[10..] {
+        "" | "Z" => Some(midnight.and_utc()),
+        // A date with an offset: midnight there.
+        zone => {
+            let at = format!("{date_part}T00:00:00{zone}");
+            DateTime::parse_from_rfc3339(&at)
+                .or_else(|_| DateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S%z"))
+                .ok()
+                .map(|at| at.with_timezone(&Utc))
         }
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(parsed) = NaiveDateTime::parse_from_str(value, format) {
-            return Some(parsed.and_utc());
-        }
-    }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .and_then(|day| day.and_hms_opt(0, 0, 0))
-        .map(|midnight| midnight.and_utc())
 }
 
 /// One rendition of a picture, as either format describes it.
@@ -272,5 +281,50 @@ mod tests {
             "<p>Fish &amp; chips &lt;b&gt;</p><p>Second</p>"
         );
         assert_eq!(paragraphs("One\nTwo"), "<p>One</p><p>Two</p>");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("test date is RFC 3339")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn offsets_fractions_and_padding_are_read_as_utc() {
+        assert_eq!(
+            date(" 2018-10-21T16:25:32-05:00 \n"),
+            Some(utc("2018-10-21T21:25:32Z"))
+        );
+        assert_eq!(
+            date("2018-10-19T11:17:00.150Z"),
+            Some(utc("2018-10-19T11:17:00.150Z"))
+        );
+        assert_eq!(
+            date("2018-10-21T16:25:32+0100"),
+            Some(utc("2018-10-21T15:25:32Z"))
+        );
+    }
+
+    #[test]
+    fn a_time_without_zone_and_a_bare_date_are_utc() {
+        assert_eq!(
+            date("2018-10-23T12:00:00"),
+            Some(utc("2018-10-23T12:00:00Z"))
+        );
+        assert_eq!(date("2018-02-05"), Some(utc("2018-02-05T00:00:00Z")));
+        assert_eq!(date("2018-02-05+01:00"), Some(utc("2018-02-04T23:00:00Z")));
+    }
+
+    #[test]
+    fn truncated_and_garbage_dates_are_none() {
+        assert_eq!(date("2018-10"), None);
+        assert_eq!(date(""), None);
+        assert_eq!(date("Friday noon"), None);
+        assert_eq!(date("2018-02-05\u{e9}"), None);
     }
 }

@@ -8,12 +8,12 @@ use roxmltree::Node;
 use url::Url;
 
 use super::body::{self, Body};
-use super::dates::parse_g2_datetime;
-use super::media::{lead_image, plain};
+use super::media::lead_image;
 use super::xml::{
     attr, collapse_whitespace, concept_name, g2_child, g2_children, g2_path, plain_text, xml_lang,
 };
 use crate::parse::NO_SOURCE_ID;
+use crate::parse::agency::build::{date, plain};
 use crate::parse::agency::{AgencyItem, Editorial, PubStatus};
 
 /// What kind of item this is (`itemMeta/itemClass`), as far as reading cares.
@@ -137,7 +137,7 @@ fn editorial(
         .and_then(|status| attr(status, "qcode"))
         .map_or(PubStatus::Usable, PubStatus::from_word);
     let embargo = item_meta.and_then(|meta| g2_child(meta, "embargoed"));
-    let embargoed = embargo.and_then(|embargo| parse_g2_datetime(embargo.text().unwrap_or("")));
+    let embargoed = embargo.and_then(|embargo| date(embargo.text().unwrap_or("")));
     // An empty `<embargoed/>` is G2 for "embargoed until further notice": held
     // back like a withheld item until a version with a time (or none) arrives.
     let indefinite = embargo.is_some_and(|embargo| embargo.text().unwrap_or("").trim().is_empty());
@@ -252,7 +252,7 @@ fn concept_name_only(concept: Node<'_, '_>) -> Option<String> {
 }
 
 fn date_of(meta: Option<Node<'_, '_>>, name: &str) -> Option<DateTime<Utc>> {
-    parse_g2_datetime(g2_child(meta?, name)?.text()?)
+    date(g2_child(meta?, name)?.text()?)
 }
 
 /// "© Holder. Notice. Usage terms." from the parts present.

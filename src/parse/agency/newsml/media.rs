@@ -2,7 +2,9 @@
 //! usable `remoteContent` rendition, for a text item the first picture of its
 //! NITF body; with caption and credit.
 
-use feed_rs::model::{MediaContent, MediaCredit, MediaObject, Text};
+use feed_rs::model::{MediaContent, MediaCredit, MediaObject};
+
+use crate::parse::agency::build::plain;
 use mediatype::MediaTypeBuf;
 use roxmltree::Node;
 use url::Url;
@@ -125,15 +127,6 @@ fn rendition(node: Node<'_, '_>, doc_url: &Url, names: [&str; 5]) -> Option<Rend
         height: attr(node, height).and_then(|n| n.parse().ok()),
         size: attr(node, size).and_then(|n| n.parse().ok()),
     })
-}
-
-/// A plain-text feed-rs text.
-pub(super) fn plain(text: &str) -> Text {
-    Text {
-        content_type: MediaTypeBuf::new(mediatype::names::TEXT, mediatype::names::PLAIN),
-        src: None,
-        content: text.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,6 @@
 //! - Items with no headline, description or body (skeletons, event lists).
 
 mod body;
-mod dates;
 mod item;
 mod media;
 mod message;

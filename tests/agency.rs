@@ -1,0 +1,272 @@
+//! Agency formats through the whole pipeline: ninjs and NewsML-G2 items
+//! fetched over HTTP and from a spool folder, published with their pictures,
+//! urgency and rules, and their editorial signals (withheld, kill, embargo)
+//! honoured across cycles of the real `once`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::newsroom::{Newsroom, item, titles};
+
+fn fixture(path: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/agency")
+        .join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every file the publish wrote, as text.
+fn every_output(newsroom: &Newsroom) -> String {
+    let mut all = String::new();
+    let mut folders = vec![newsroom.output_path("")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("output folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                all.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    all
+}
+
+fn all_titles(newsroom: &Newsroom) -> Vec<String> {
+    titles(&newsroom.items("all.json"))
+}
+
+#[test]
+fn agency_items_over_http_are_published_with_pictures_urgency_and_rules() {
+    let mut newsroom = Newsroom::new();
+    let array = format!(
+        "[{}, {}]",
+        fixture("ninjs/text-with-picture-2.json"),
+        fixture("ninjs/flash-1x.json")
+    );
+    newsroom.serve("/wire/items", array.into_bytes(), "application/json");
+    newsroom.serve(
+        "/g2/flash",
+        fixture("newsml/flash.xml").into_bytes(),
+        "application/vnd.iptc.g2.newsitem+xml",
+    );
+    let ninjs_url = newsroom.url("/wire/items");
+    newsroom.raw_feed(&format!(
+        "[[feed]]\nid = \"wire\"\nurl = \"{ninjs_url}\"\nsection = \"politics\"\nbreaking_urgency = 1\n\n\
+         \x20 [[feed.rule]]\n  category = \"armed conflict\"\n  tags = [\"Conflict\"]\n"
+    ));
+    let g2_url = newsroom.url("/g2/flash");
+    newsroom.raw_feed(&format!(
+        "[[feed]]\nid = \"g2\"\nurl = \"{g2_url}\"\nformat = \"newsml-g2\"\nsection = \"politics\"\n"
+    ));
+    let report = newsroom.once();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+
+    let all = all_titles(&newsroom);
+    for title in [
+        "Ceasefire talks resume in Cairo as mediators press for a deal",
+        "FLASH: Strong earthquake shakes eastern Turkey",
+        "FLASH: Strong earthquake hits Tokyo",
+    ] {
+        assert!(
+            all.iter().any(|t| t == title),
+            "{title} missing from {all:?}"
+        );
+    }
+    // Urgency 1 is breaking everywhere; the Cairo story's 3 is not, because
+    // this feed sets breaking_urgency = 1.
+    let breaking = titles(&newsroom.items("breaking.json"));
+    assert!(
+        breaking.iter().any(|t| t.contains("eastern Turkey")),
+        "{breaking:?}"
+    );
+    assert!(
+        breaking.iter().any(|t| t.contains("hits Tokyo")),
+        "{breaking:?}"
+    );
+    assert!(
+        !breaking.iter().any(|t| t.contains("Cairo")),
+        "{breaking:?}"
+    );
+
+    // A subject's name matched a rule.
+    let conflict = titles(&newsroom.items("tags/conflict.json"));
+    assert_eq!(
+        conflict,
+        ["Ceasefire talks resume in Cairo as mediators press for a deal"]
+    );
+
+    let items = newsroom.items("all.json");
+    let cairo = item(&items, "Ceasefire talks");
+    assert_eq!(cairo["image"], "https://cdn.wire.example/cairo-1600.jpg");
+    let published = every_output(&newsroom);
+    assert!(
+        !published.contains("NOT FOR PUBLICATION"),
+        "an ednote reached the published files"
+    );
+    assert!(
+        published.contains("within reach"),
+        "the HTML body is published"
+    );
+}
+
+struct Spool {
+    newsroom: Newsroom,
+    folder: PathBuf,
+}
+
+impl Spool {
+    fn new() -> Spool {
+        let mut newsroom = Newsroom::new();
+        let folder = newsroom.dir.path().join("agency-spool");
+        std::fs::create_dir_all(&folder).expect("spool folder");
+        newsroom.raw_feed(
+            "[[feed]]\nid = \"wire\"\nurl = \"file:agency-spool\"\nsection = \"politics\"\n",
+        );
+        Spool { newsroom, folder }
+    }
+
+    /// Drops `text` into the spool as `name`, replacing what was there: an
+    /// agency re-sending the item.
+    fn drop(&self, name: &str, text: &str) {
+        std::fs::write(self.folder.join(name), text).expect("write to the spool");
+    }
+
+    fn titles(&self) -> Vec<String> {
+        let report = self.newsroom.once();
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        all_titles(&self.newsroom)
+    }
+}
+
+fn ninjs_version(status: &str, versioncreated: &str, headline: &str) -> String {
+    format!(
+        r#"{{"uri": "urn:newsml:wire.example:quote", "versioncreated": "{versioncreated}",
+            "pubstatus": "{status}", "headlines": [{{"value": "{headline}"}}],
+            "bodies": [{{"contenttype": "text/html", "value": "<p>{headline}.</p>"}}]}}"#
+    )
+}
+
+#[test]
+fn withheld_stories_leave_the_feeds_until_released_and_kills_are_final() {
+    let spool = Spool::new();
+    spool.drop("other.xml", &fixture("newsml/flash.xml"));
+    spool.drop(
+        "quote.json",
+        &ninjs_version(
+            "usable",
+            "2026-11-25T10:00:00Z",
+            "Minister says talks failed",
+        ),
+    );
+    assert!(
+        spool
+            .titles()
+            .contains(&"Minister says talks failed".to_owned())
+    );
+
+    spool.drop(
+        "quote.json",
+        &ninjs_version(
+            "withheld",
+            "2026-11-25T10:15:00Z",
+            "Minister says talks failed",
+        ),
+    );
+    let titles = spool.titles();
+    assert!(
+        !titles.iter().any(|t| t.contains("Minister")),
+        "withheld: {titles:?}"
+    );
+    assert!(
+        titles.contains(&"FLASH: Strong earthquake hits Tokyo".to_owned()),
+        "the others stay"
+    );
+
+    spool.drop(
+        "quote.json",
+        &ninjs_version(
+            "usable",
+            "2026-11-25T10:30:00Z",
+            "Minister says talks stalled",
+        ),
+    );
+    assert!(
+        spool
+            .titles()
+            .contains(&"Minister says talks stalled".to_owned()),
+        "released"
+    );
+
+    spool.drop(
+        "quote.json",
+        &ninjs_version("canceled", "2026-11-25T11:00:00Z", "KILLED"),
+    );
+    assert!(
+        !spool
+            .titles()
+            .iter()
+            .any(|t| t.contains("Minister") || t.contains("KILLED"))
+    );
+
+    // The original, re-delivered late, and a newer usable version: the kill holds.
+    for (versioncreated, headline) in [
+        ("2026-11-25T10:00:00Z", "Minister says talks failed"),
+        ("2026-11-25T12:00:00Z", "Minister says talks resumed"),
+    ] {
+        spool.drop(
+            "quote.json",
+            &ninjs_version("usable", versioncreated, headline),
+        );
+        let titles = spool.titles();
+        assert!(!titles.iter().any(|t| t.contains("Minister")), "{titles:?}");
+    }
+    assert!(!every_output(&spool.newsroom).contains("Minister"));
+}
+
+#[test]
+fn a_newsml_kill_takes_down_the_story_its_withheld_version_held_back() {
+    let spool = Spool::new();
+    spool.drop("crash.xml", &fixture("newsml/withheld.xml"));
+    assert!(!spool.titles().iter().any(|t| t.contains("crash")));
+    spool.drop("crash.xml", &fixture("newsml/canceled.xml"));
+    assert!(!spool.titles().iter().any(|t| t.contains("crash")));
+}
+
+#[test]
+fn an_embargoed_story_is_published_by_the_first_run_after_its_embargo() {
+    let spool = Spool::new();
+    let lifts = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let item = format!(
+        r#"{{"uri": "urn:newsml:wire.example:budget", "versioncreated": "2026-11-25T06:00:00Z",
+            "embargoed": "{}", "headlines": [{{"value": "Budget figures released"}}],
+            "bodies": [{{"value": "The figures."}}]}}"#,
+        lifts.to_rfc3339()
+    );
+    spool.drop("budget.json", &item);
+    assert!(
+        !spool.titles().iter().any(|t| t.contains("Budget")),
+        "not before its embargo"
+    );
+    assert!(!every_output(&spool.newsroom).contains("Budget figures"));
+
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // Nothing new in the spool: the run publishes it because its time came.
+    let report = spool.newsroom.once();
+    assert_eq!(report.not_modified, 1);
+    let items = spool.newsroom.items("all.json");
+    let budget = item_named(&items, "Budget figures released");
+    let published = chrono::DateTime::parse_from_rfc3339(
+        budget["date_published"].as_str().expect("date_published"),
+    )
+    .expect("RFC 3339");
+    assert!(
+        (published.timestamp() - lifts.timestamp()).abs() <= 1,
+        "published when its embargo lifted, not when it was filed: {published}"
+    );
+}
+
+fn item_named<'a>(items: &'a [serde_json::Value], title: &str) -> &'a serde_json::Value {
+    item(items, title)
+}

@@ -98,6 +98,9 @@ pub struct CycleReport {
     pub storing_cpu: Duration,
     /// Time spent building and writing the published files.
     pub publishing: Duration,
+    /// The earliest embargo still holding an article back, after the cycle:
+    /// when the daemon must wake to publish it.
+    pub next_embargo: Option<DateTime<Utc>>,
 }
 
 /// The state file for a configuration.
@@ -289,8 +292,25 @@ pub async fn ingest_feeds(
         Ok::<_, StoreError>((store, report))
     });
     let (mut store, mut report) = writer.await.map_err(|_| CycleError::Task("storing"))??;
+    report.next_embargo = store.next_embargo()?;
     report.elapsed = started.elapsed();
     Ok((report, store.take_changed()))
+}
+
+/// Publishes in the state the articles whose embargo has passed: returns
+/// how many, the channels they join (for [`publish_changes`]) and the next
+/// embargo still to pass.
+pub async fn release_embargoes(
+    config: &Config,
+) -> Result<(usize, ChangedChannels, Option<DateTime<Utc>>), CycleError> {
+    let path = state_path(config);
+    tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&path)?;
+        let released = store.release_embargoes(Utc::now())?;
+        Ok((released, store.take_changed(), store.next_embargo()?))
+    })
+    .await
+    .map_err(|_| CycleError::Task("releasing embargoes"))?
 }
 
 /// Publishes the channels in `changed` (every channel when `None`), and every

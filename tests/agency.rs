@@ -270,3 +270,61 @@ fn an_embargoed_story_is_published_by_the_first_run_after_its_embargo() {
 fn item_named<'a>(items: &'a [serde_json::Value], title: &str) -> &'a serde_json::Value {
     item(items, title)
 }
+
+#[test]
+fn the_daemon_wakes_to_publish_a_story_when_its_embargo_lifts() {
+    let mut newsroom = Newsroom::new();
+    let folder = newsroom.dir.path().join("agency-spool");
+    std::fs::create_dir_all(&folder).expect("spool folder");
+    // Fetched at start, then not for a year: only the embargo can wake it.
+    newsroom.raw_feed(
+        "[[feed]]\nid = \"wire\"\nurl = \"file:agency-spool\"\nsection = \"politics\"\nschedule = \"0 0 1 1 *\"\n",
+    );
+    let lifts = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let embargoed = format!(
+        r#"{{"uri": "urn:newsml:wire.example:rates", "versioncreated": "2026-11-25T06:00:00Z",
+            "embargoed": "{}", "headlines": [{{"value": "Central bank cuts rates"}}],
+            "bodies": [{{"value": "Rates were cut."}}]}}"#,
+        lifts.to_rfc3339()
+    );
+    std::fs::write(folder.join("rates.json"), embargoed).expect("spool item");
+    std::fs::write(folder.join("flash.xml"), fixture("newsml/flash.xml")).expect("spool item");
+
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(newsroom.config_path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start wirefeed run");
+    let all = newsroom.output_path("all.json");
+    let read_all = || std::fs::read_to_string(&all).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen_before = false;
+    let mut seen_after = false;
+    while std::time::Instant::now() < deadline {
+        let text = read_all();
+        if text.contains("hits Tokyo") && chrono::Utc::now() < lifts {
+            assert!(
+                !text.contains("Central bank"),
+                "published before its embargo"
+            );
+            seen_before = true;
+        }
+        if text.contains("Central bank cuts rates") {
+            seen_after = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert!(
+        seen_before,
+        "the start-up publish came after the embargo: the test proves nothing"
+    );
+    assert!(
+        seen_after,
+        "the embargoed story was not published after its embargo lifted"
+    );
+}

@@ -94,6 +94,7 @@ pub async fn run(
         publication: Publication::default(),
         pending: Pending::default(),
         hub: None,
+        embargo: None,
     };
     service.follow_hub();
 
@@ -143,6 +144,9 @@ pub async fn run(
             })
             .min(MAX_SLEEP);
         let publish_at = service.pending.due;
+        let embargo_at = service
+            .embargo
+            .map(|at| Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
         tokio::select! {
             () = &mut shutdown => stopping = true,
             _ = watchdog.tick() => {
@@ -164,6 +168,10 @@ pub async fn run(
                 config_seen = now_seen;
                 info!(config = %config_path.display(), "feeds.toml changed on disk");
                 service.reload(config_path, &notifier);
+            }
+            () = sleep_until_some(embargo_at) => {
+                let release = service.release_embargoes();
+                stopping = finish(release, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
             () = sleep_until_some(publish_at) => {
                 stopping = finish(service.publish(), &mut watchdog, &notifier, shutdown.as_mut()).await;
@@ -319,6 +327,9 @@ struct Service {
     pending: Pending,
     /// Pings `[site] websub_hub` when published feeds change.
     hub: Option<HubNotifier>,
+    /// The earliest embargo holding an article back: the loop wakes then to
+    /// publish it, whether or not a fetch is due.
+    embargo: Option<DateTime<Utc>>,
 }
 
 impl Service {
@@ -330,6 +341,7 @@ impl Service {
         match result {
             Ok((report, changed)) => {
                 log_report(&report);
+                self.embargo = report.next_embargo;
                 record_metrics(&self.metrics, &report);
                 self.health.last_error = None;
                 let mut reported = std::collections::HashSet::new();
@@ -365,6 +377,26 @@ impl Service {
             }
         }
         save_plans(&self.config, &self.planner);
+    }
+
+    /// Releases the articles whose embargo passed and queues their channels
+    /// for the publish. On failure the release is tried again after
+    /// [`PUBLISH_RETRY`].
+    async fn release_embargoes(&mut self) {
+        match cycle::release_embargoes(&self.config).await {
+            Ok((released, changed, next)) => {
+                self.embargo = next;
+                if released > 0 {
+                    info!(released, "embargo passed: articles published");
+                    self.pending.add(Some(changed));
+                }
+            }
+            Err(error) => {
+                error!(%error, retry_s = PUBLISH_RETRY.as_secs(), "releasing embargoed articles failed; retrying");
+                self.health.last_error = Some(error_summary(&error));
+                self.embargo = Some(Utc::now() + PUBLISH_RETRY);
+            }
+        }
     }
 
     /// Publishes what is pending. On failure it stays pending and is tried

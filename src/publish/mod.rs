@@ -16,6 +16,7 @@ mod error;
 mod escape;
 mod html_index;
 mod json_feed;
+mod ninjs;
 mod opml;
 mod rss;
 mod write;
@@ -150,6 +151,9 @@ impl Publication {
             }
             self.listed.insert(feed.channel.clone(), info);
         }
+        if let Some(all) = rendered.iter().find(|feed| feed.channel == Channel::All) {
+            publish_ninjs(config, &output, &all.articles, &mut report)?;
+        }
         let wanted: BTreeSet<&Channel> = wanted.iter().collect();
         self.listed.retain(|channel, _| wanted.contains(channel));
 
@@ -174,6 +178,29 @@ impl Publication {
         );
         Ok(report)
     }
+}
+
+/// Writes `ninjs/<id>.json` for every article of the `all` channel and
+/// removes the files of articles no longer in it (withheld, killed, aged
+/// out), so the folder mirrors what is published.
+fn publish_ninjs(
+    config: &Config,
+    output: &OutputDir,
+    articles: &[crate::model::Article],
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
+    let mut wanted = BTreeSet::new();
+    for article in articles {
+        let relative = ninjs::relative_path(article);
+        report.count(output.put(&relative, ninjs::render(config, article).as_bytes())?);
+        wanted.insert(relative);
+    }
+    for relative in output.files_in(ninjs::FOLDER)? {
+        if relative.ends_with(".json") && !wanted.contains(&relative) {
+            output.remove(&relative)?;
+        }
+    }
+    Ok(())
 }
 
 /// A fingerprint of everything besides articles that shapes the published

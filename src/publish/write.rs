@@ -55,6 +55,50 @@ impl OutputDir {
 }
 
 impl OutputDir {
+    /// The regular files directly in the folder `relative` (none when it
+    /// does not exist), as '/'-separated paths under the root.
+    pub fn files_in(&self, relative: &str) -> Result<Vec<String>, PublishError> {
+        let folder = self.root.join(relative);
+        let entries = match fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(PublishError::Io {
+                    op: "list folder",
+                    path: folder,
+                    source,
+                });
+            }
+        };
+        Ok(entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                Some(format!("{relative}/{name}"))
+            })
+            .collect())
+    }
+
+    /// Removes the file at `relative`; one already gone is fine.
+    pub fn remove(&self, relative: &str) -> Result<(), PublishError> {
+        let path = self.root.join(relative);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                tracing::debug!(path = %path.display(), "removed");
+                Ok(())
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(PublishError::Io {
+                op: "remove file",
+                path,
+                source,
+            }),
+        }
+    }
+}
+
+impl OutputDir {
     /// Removes temporary files left by a process that died between writing
     /// and renaming (a `kill -9`, a power cut). A temporary of a process that
     /// is still alive is left alone: it may be about to be renamed.

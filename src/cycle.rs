@@ -17,8 +17,8 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tracing::{info, warn};
 
-use crate::config::{Config, FeedConfig};
-use crate::fetch::{Document, FetchError, Fetched, Fetcher, Validators};
+use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
+use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
 use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
 use crate::parse::Parsed;
@@ -126,6 +126,8 @@ enum FeedResult {
         articles: Vec<PreparedArticle>,
         dropped: usize,
         fresh_for: Option<Duration>,
+        /// A drop folder's files, moved once the articles are committed.
+        spool: Option<SpoolFiles>,
     },
 }
 
@@ -274,6 +276,17 @@ pub async fn ingest_feeds(
                     )
                 })
                 .collect();
+            // A drop folder's files move only once their articles are
+            // committed: a crash before leaves them to be read again.
+            let spools: Vec<(String, SpoolFiles)> = group
+                .iter_mut()
+                .filter_map(|message| match &mut message.result {
+                    FeedResult::Items { spool, .. } => {
+                        Some((message.feed_id.clone(), spool.take()?))
+                    }
+                    _ => None,
+                })
+                .collect();
             let started = Instant::now();
             let cpu_started = thread_cpu_time();
             store.group(|store| {
@@ -281,6 +294,9 @@ pub async fn ingest_feeds(
                     .into_iter()
                     .try_for_each(|message| store_feed(store, message, &mut report))
             })?;
+            for (feed_id, spool) in &spools {
+                spool.settle(feed_id);
+            }
             report.storing += started.elapsed();
             report.storing_cpu += thread_cpu_time().saturating_sub(cpu_started);
             if let Some(progress) = &progress {
@@ -420,12 +436,13 @@ async fn process_feed(
             let work =
                 tokio::task::spawn_blocking(move || read_documents(&config, &feed, &documents, at));
             match work.await {
-                Ok(Ok((articles, dropped))) => FeedResult::Items {
+                Ok(Ok(read)) => FeedResult::Items {
                     status,
                     validators,
-                    articles,
-                    dropped,
+                    articles: read.articles,
+                    dropped: read.dropped,
                     fresh_for,
+                    spool: read.spool,
                 },
                 // A feed that does not parse will not parse a minute later.
                 Ok(Err(error)) => FeedResult::Failed {
@@ -451,16 +468,50 @@ async fn process_feed(
     }
 }
 
+/// One feed's documents, read.
+struct ReadFeed {
+    articles: Vec<PreparedArticle>,
+    dropped: usize,
+    spool: Option<SpoolFiles>,
+}
+
 /// Parses and normalizes every document of one feed, ready for the store.
 fn read_documents(
     config: &Config,
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
-) -> Result<(Vec<PreparedArticle>, usize), String> {
+) -> Result<ReadFeed, String> {
+    let (outcomes, unreadable) = normalize_each(config, feed, documents, now);
+    let spool = drop_folder(feed).map(|folder| {
+        let failed: Vec<(PathBuf, String)> = unreadable
+            .iter()
+            .filter_map(|(url, error)| Some((url.to_file_path().ok()?, error.clone())))
+            .collect();
+        let stored = documents
+            .iter()
+            .filter_map(|doc| doc.url.to_file_path().ok())
+            .filter(|path| !failed.iter().any(|(bad, _)| bad == path))
+            .collect();
+        SpoolFiles {
+            mode: feed.spool,
+            folder,
+            stored,
+            failed,
+        }
+    });
+    if !documents.is_empty() && unreadable.len() == documents.len() {
+        // Nothing to store: a drop folder's bad files go to failed/ now.
+        if let Some(spool) = &spool {
+            spool.settle(&feed.id);
+        }
+        if let Some((_, error)) = unreadable.into_iter().next() {
+            return Err(error);
+        }
+    }
     let mut articles = Vec::new();
     let mut dropped = 0;
-    for outcome in normalize_documents(config, feed, documents, now)? {
+    for outcome in outcomes {
         match outcome {
             Outcome::Keep(article) => articles.push(article),
             Outcome::Dropped { .. } => dropped += 1,
@@ -477,7 +528,22 @@ fn read_documents(
         .map(PreparedArticle::new)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| error.to_string())?;
-    Ok((prepared, dropped))
+    Ok(ReadFeed {
+        articles: prepared,
+        dropped,
+        spool,
+    })
+}
+
+/// The drop folder of `feed`: a `file:` folder whose files are moved or
+/// deleted once read.
+fn drop_folder(feed: &FeedConfig) -> Option<PathBuf> {
+    match &feed.location {
+        SourceLocation::File(path) if feed.spool != SpoolMode::Keep && path.is_dir() => {
+            Some(path.clone())
+        }
+        _ => None,
+    }
 }
 
 /// What normalize makes of every item of every document of one feed, in
@@ -489,14 +555,31 @@ pub(crate) fn normalize_documents(
     documents: &[Document],
     now: DateTime<Utc>,
 ) -> Result<Vec<Outcome>, String> {
+    let (outcomes, unreadable) = normalize_each(config, feed, documents, now);
+    if !documents.is_empty()
+        && unreadable.len() == documents.len()
+        && let Some((_, error)) = unreadable.into_iter().next()
+    {
+        return Err(error);
+    }
+    Ok(outcomes)
+}
+
+/// Every document's outcomes, in feed order, and the documents that did
+/// not parse, with why (logged when the feed has several).
+fn normalize_each(
+    config: &Config,
+    feed: &FeedConfig,
+    documents: &[Document],
+    now: DateTime<Utc>,
+) -> (Vec<Outcome>, Vec<(url::Url, String)>) {
     let ctx = normalize::Context {
         site: &config.site,
         tag_aliases: &config.tag_aliases,
         now,
     };
     let mut outcomes = Vec::new();
-    let mut first_error = None;
-    let mut parsed_any = false;
+    let mut unreadable = Vec::new();
     for doc in documents {
         let parsed = match crate::parse::read(doc, feed.format) {
             Ok(parsed) => parsed,
@@ -504,20 +587,16 @@ pub(crate) fn normalize_documents(
                 if documents.len() > 1 {
                     warn!(feed = %feed.id, document = %doc.url, %error, "skipping a document that does not parse");
                 }
-                first_error.get_or_insert_with(|| error.to_string());
+                unreadable.push((doc.url.clone(), error.to_string()));
                 continue;
             }
         };
-        parsed_any = true;
         outcomes.extend(match &parsed {
             Parsed::Feed(parsed) => normalize::normalize_feed(feed, &ctx, doc, parsed),
             Parsed::Agency(items) => normalize::normalize_agency(feed, &ctx, doc, items),
         });
     }
-    if !parsed_any && let Some(error) = first_error {
-        return Err(error);
-    }
-    Ok(outcomes)
+    (outcomes, unreadable)
 }
 
 fn store_feed(
@@ -567,6 +646,7 @@ fn store_feed(
             articles,
             dropped,
             fresh_for,
+            spool: _,
         } => {
             let count = articles.len();
             let ingest = FeedIngest {

@@ -403,3 +403,104 @@ fn the_daemon_wakes_to_publish_a_story_when_its_embargo_lifts() {
         "the embargoed story was not published after its embargo lifted"
     );
 }
+
+/// Sets `path`'s modification time a minute back: a file whose upload
+/// finished long ago.
+fn settled(path: &Path) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open to set its time");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+        .expect("set the modification time");
+}
+
+#[test]
+fn a_drop_folder_reads_settled_files_once_and_moves_them_to_processed_or_failed() {
+    let mut newsroom = Newsroom::new();
+    let folder = newsroom.dir.path().join("drop");
+    std::fs::create_dir_all(&folder).expect("drop folder");
+    newsroom.raw_feed(
+        "[[feed]]\nid = \"wire\"\nurl = \"file:drop\"\nsection = \"politics\"\nspool = \"move\"\n",
+    );
+    let write = |name: &str, text: &str, settle: bool| {
+        let path = folder.join(name);
+        std::fs::write(&path, text).expect("drop a file");
+        if settle {
+            settled(&path);
+        }
+    };
+    write("flash.xml", &fixture("newsml/flash.xml"), true);
+    write(
+        "cairo.json",
+        &fixture("ninjs/text-with-picture-2.json"),
+        true,
+    );
+    write("broken.xml", &fixture("newsml/truncated.xml"), true);
+    // Still arriving over FTP: half of a story.
+    let whole = fixture("ninjs/flash-1x.json");
+    write("uploading.json", &whole[..whole.len() / 2], false);
+
+    let report = newsroom.once();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let titles = all_titles(&newsroom);
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    let names = |sub: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder.join(sub))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert_eq!(names("processed"), ["cairo.json", "flash.xml"]);
+    assert_eq!(names("failed"), ["broken.xml"]);
+    assert_eq!(
+        names(""),
+        ["uploading.json"],
+        "the upload in progress is left alone"
+    );
+
+    // The upload completes and settles: read on the next run.
+    write("uploading.json", &whole, true);
+    newsroom.once();
+    assert!(
+        all_titles(&newsroom)
+            .iter()
+            .any(|t| t.contains("eastern Turkey"))
+    );
+    assert_eq!(names(""), Vec::<String>::new());
+    assert_eq!(names("processed").len(), 3);
+}
+
+#[test]
+fn a_delete_spool_removes_stored_files() {
+    let mut newsroom = Newsroom::new();
+    let folder = newsroom.dir.path().join("drop");
+    std::fs::create_dir_all(&folder).expect("drop folder");
+    newsroom.raw_feed(
+        "[[feed]]\nid = \"wire\"\nurl = \"file:drop\"\nsection = \"politics\"\nspool = \"delete\"\n",
+    );
+    let path = folder.join("flash.xml");
+    std::fs::write(&path, fixture("newsml/flash.xml")).expect("drop a file");
+    settled(&path);
+    newsroom.once();
+    assert_eq!(
+        all_titles(&newsroom),
+        ["FLASH: Strong earthquake hits Tokyo"]
+    );
+    assert!(!path.exists(), "deleted once stored");
+    assert!(!folder.join("processed").exists());
+    // The next run finds an empty folder: nothing fails, nothing is lost.
+    let report = newsroom.once();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(
+        all_titles(&newsroom),
+        ["FLASH: Strong earthquake hits Tokyo"]
+    );
+}

@@ -173,7 +173,43 @@ pub struct FeedConfig {
     /// `breaking_urgency`: agency items of this urgency or more urgent (1 is
     /// a flash) are breaking; 0 leaves breaking to the rules.
     pub breaking_urgency: u8,
+    /// `spool`: what becomes of a spool folder's files once read.
+    pub spool: SpoolMode,
 }
+
+/// What becomes of the files of a spool folder (a `file:` source that is a
+/// folder) once they are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SpoolMode {
+    /// Left in place and read again when they change (`spool = "keep"`): a
+    /// folder the operator maintains.
+    #[default]
+    Keep,
+    /// A drop folder (`spool = "move"`): files are read once they have
+    /// stopped changing for [`SPOOL_SETTLE`], then moved to `processed/` once
+    /// stored, or to `failed/` when they do not parse.
+    Move,
+    /// Like `Move`, but stored files are deleted (`spool = "delete"`).
+    Delete,
+}
+
+impl SpoolMode {
+    /// The `spool` values feeds.toml accepts.
+    pub const NAMES: [&str; 3] = ["keep", "move", "delete"];
+
+    pub fn from_name(name: &str) -> Option<SpoolMode> {
+        match name {
+            "keep" => Some(SpoolMode::Keep),
+            "move" => Some(SpoolMode::Move),
+            "delete" => Some(SpoolMode::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// How long a file in a drop folder must stay unchanged before it is read:
+/// agencies upload over FTP, and a file still growing is half a story.
+pub const SPOOL_SETTLE: Duration = Duration::from_secs(2);
 
 /// What a source delivers, for a feed whose documents cannot be told apart
 /// by sniffing (`format = "ninjs"`).
@@ -239,6 +275,7 @@ impl FeedConfig {
             file_root: None,
             format: None,
             breaking_urgency: DEFAULT_BREAKING_URGENCY,
+            spool: SpoolMode::Keep,
         }
     }
 }

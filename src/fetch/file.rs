@@ -12,7 +12,7 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -31,11 +31,14 @@ struct Entry {
 /// Reads the file or folder at `path`, unless its fingerprint equals `previous.etag`.
 ///
 /// `root` is the feed's `file_roots` folder; without one nothing is read.
+/// With `settle`, a folder's files changed more recently than that are
+/// left for a later fetch: an upload still in progress.
 pub(crate) async fn fetch(
     path: &Path,
     root: Option<&Path>,
     max_body: u64,
     previous: &Validators,
+    settle: Option<Duration>,
 ) -> Result<Fetched, FetchError> {
     let Some(root) = root else {
         return Err(FetchError::NoFileRoot {
@@ -55,7 +58,7 @@ pub(crate) async fn fetch(
         .await
         .map_err(|source| io_error(&path, source))?;
     let entries = if metadata.is_dir() {
-        list_folder(&path, &root).await?
+        list_folder(&path, &root, settle).await?
     } else {
         vec![entry(path, &metadata)]
     };
@@ -98,7 +101,11 @@ fn inside(path: &Path, real: &Path, root: &Path) -> Result<(), FetchError> {
 
 /// The folder's regular, non-hidden files, sorted by name; a link to a file
 /// outside `root` fails the whole fetch.
-async fn list_folder(folder: &Path, root: &Path) -> Result<Vec<Entry>, FetchError> {
+async fn list_folder(
+    folder: &Path,
+    root: &Path,
+    settle: Option<Duration>,
+) -> Result<Vec<Entry>, FetchError> {
     let mut listing = tokio::fs::read_dir(folder)
         .await
         .map_err(|source| io_error(folder, source))?;
@@ -128,9 +135,25 @@ async fn list_folder(folder: &Path, root: &Path) -> Result<Vec<Entry>, FetchErro
             Err(error) if error.kind() == ErrorKind::NotFound => continue,
             Err(source) => return Err(io_error(&path, source)),
         };
-        if metadata.is_file() {
-            entries.push(entry(path, &metadata));
+        if !metadata.is_file() {
+            continue;
         }
+        // A time in the future is a file being written on a skewed clock:
+        // it waits too. Without any time (no such platform here) it is read.
+        let unsettled = settle.is_some_and(|settle| {
+            metadata.modified().is_ok_and(|modified| {
+                SystemTime::now()
+                    .duration_since(modified)
+                    .map_or(true, |age| age < settle)
+            })
+        });
+        if unsettled {
+            // Left out of the fingerprint too, so the fetch that finds it
+            // settled sees a changed folder.
+            tracing::debug!(path = %path.display(), "still being written; read once it settles");
+            continue;
+        }
+        entries.push(entry(path, &metadata));
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)

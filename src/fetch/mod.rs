@@ -26,17 +26,19 @@ mod limits;
 mod policy;
 mod redact;
 mod redirects;
+mod spool;
 
 pub use document::{Document, Validators};
 pub use error::FetchError;
 pub(crate) use error::root_cause;
 pub use policy::{AddressRange, Refused, refused_range};
 pub use redact::{redacted, redacted_text};
+pub use spool::SpoolFiles;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Defaults, FeedConfig, SourceLocation};
+use crate::config::{Defaults, FeedConfig, SPOOL_SETTLE, SourceLocation, SpoolMode};
 use limits::Limits;
 
 /// The User-Agent every request carries, so publishers can see who fetches and where to ask.
@@ -122,7 +124,9 @@ impl Fetcher {
                 }
                 SourceLocation::File(path) => {
                     let root = feed.file_root.as_deref();
-                    file::fetch(path, root, feed.max_body, previous).await
+                    // Drop folders are read only once a file stops changing.
+                    let settle = (feed.spool != SpoolMode::Keep).then_some(SPOOL_SETTLE);
+                    file::fetch(path, root, feed.max_body, previous, settle).await
                 }
             }
         };

@@ -18,7 +18,7 @@ use super::suggest::did_you_mean;
 use super::values::{http_url, is_feed_id, source_location};
 use crate::config::{
     DEFAULT_BREAKING_URGENCY, Defaults, FeedConfig, Rule, RuleAction, RuleMatch, Schedule, Section,
-    SourceFormat, SourceLocation,
+    SourceFormat, SourceLocation, SpoolMode,
 };
 
 const FEED_KEYS: &[&str] = &[
@@ -44,6 +44,7 @@ const FEED_KEYS: &[&str] = &[
     "auth",
     "format",
     "breaking_urgency",
+    "spool",
 ];
 const RULE_CONDITIONS: &[&str] = &["category", "title_matches", "url_matches", "author"];
 const RULE_ACTIONS: &[&str] = &[
@@ -190,6 +191,7 @@ pub(super) fn feed(
     let enabled = fields.bool("enabled", report).unwrap_or(true);
     let format = format(&fields, report);
     let breaking_urgency = breaking_urgency(&fields, report);
+    let spool = spool_mode(&fields, report);
     let max_body = max_body(&fields, report).unwrap_or(context.defaults.max_body);
 
     let config = (|| {
@@ -219,6 +221,7 @@ pub(super) fn feed(
             file_root,
             format,
             breaking_urgency,
+            spool,
         })
     })();
     ParsedFeed { config, id, url }
@@ -241,6 +244,23 @@ fn format(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> Option<SourceForm
         );
     }
     format
+}
+
+/// `spool`: one of [`SpoolMode::NAMES`].
+fn spool_mode(fields: &Fields<'_, '_>, report: &mut Report<'_>) -> SpoolMode {
+    let Some(value) = fields.string("spool", report) else {
+        return SpoolMode::default();
+    };
+    let name = value.get_ref();
+    SpoolMode::from_name(name).unwrap_or_else(|| {
+        let hint = did_you_mean(name, SpoolMode::NAMES)
+            .unwrap_or_else(|| format!("one of {}", SpoolMode::NAMES.join(", ")));
+        report.error(
+            value.span(),
+            format!("`spool` in {}: unknown value `{name}`; {hint}", fields.what),
+        );
+        SpoolMode::default()
+    })
 }
 
 /// `breaking_urgency`: 0 to 9.

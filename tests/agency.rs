@@ -54,7 +54,8 @@ fn agency_items_over_http_are_published_with_pictures_urgency_and_rules() {
     let ninjs_url = newsroom.url("/wire/items");
     newsroom.raw_feed(&format!(
         "[[feed]]\nid = \"wire\"\nurl = \"{ninjs_url}\"\nsection = \"politics\"\nbreaking_urgency = 1\n\n\
-         \x20 [[feed.rule]]\n  category = \"armed conflict\"\n  tags = [\"Conflict\"]\n"
+         \x20 [[feed.rule]]\n  category = \"armed conflict\"\n  tags = [\"Conflict\"]\n\n\
+         \x20 [[feed.rule]]\n  category = \"medtop:20000151\"\n  tags = [\"Earthquakes\"]\n"
     ));
     let g2_url = newsroom.url("/g2/flash");
     newsroom.raw_feed(&format!(
@@ -91,6 +92,10 @@ fn agency_items_over_http_are_published_with_pictures_urgency_and_rules() {
     );
 
     // A subject's name matched a rule.
+    // A subject's code matched a rule: the 1.x scheme + code became the
+    // qcode a NewsML-G2 item would carry.
+    let quakes = titles(&newsroom.items("tags/earthquakes.json"));
+    assert_eq!(quakes, ["FLASH: Strong earthquake shakes eastern Turkey"]);
     let conflict = titles(&newsroom.items("tags/conflict.json"));
     assert_eq!(
         conflict,

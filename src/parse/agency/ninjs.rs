@@ -247,7 +247,7 @@ fn categories(object: Obj<'_>) -> Vec<Category> {
             let code = concept
                 .str(&["qcode"])
                 .map(str::to_owned)
-                .or_else(|| concept.str(&["uri"]).map(str::to_owned))
+                .or_else(|| concept.str(&["uri"]).map(qcode_of))
                 .or_else(|| {
                     let code = concept.str(&["code"])?;
                     Some(match concept.str(&["scheme"]) {
@@ -272,17 +272,34 @@ fn categories(object: Obj<'_>) -> Vec<Category> {
     categories
 }
 
+/// A concept URI in one of the common IPTC schemes as its qcode
+/// (`http://cv.iptc.org/newscodes/mediatopic/20000151` → `medtop:20000151`),
+/// the form NewsML-G2 sends, so one rule matches both formats; any other URI
+/// as it is.
+fn qcode_of(uri: &str) -> String {
+    SCHEME_ALIASES
+        .iter()
+        .find_map(|(scheme, alias)| {
+            let head = uri.get(..scheme.len())?;
+            head.eq_ignore_ascii_case(scheme)
+                .then(|| format!("{alias}{}", &uri[scheme.len()..]))
+        })
+        .unwrap_or_else(|| uri.to_owned())
+}
+
+/// IPTC NewsCodes scheme URIs and their qcode aliases.
+const SCHEME_ALIASES: [(&str, &str); 4] = [
+    ("http://cv.iptc.org/newscodes/mediatopic/", "medtop:"),
+    ("http://cv.iptc.org/newscodes/subjectcode/", "subj:"),
+    ("http://cv.iptc.org/newscodes/genre/", "genre:"),
+    ("http://cvx.iptc.org/iso3166-1a2/", "iso3166-1a2:"),
+];
+
 /// The part a 1.x `scheme` URI and `code` are joined with: the IPTC
 /// NewsCodes' own alias where it is one of the common ones
 /// (`http://cv.iptc.org/newscodes/mediatopic/` → `medtop:`), else the URI.
 fn scheme_prefix(scheme: &str) -> String {
-    const ALIASES: [(&str, &str); 4] = [
-        ("http://cv.iptc.org/newscodes/mediatopic/", "medtop:"),
-        ("http://cv.iptc.org/newscodes/subjectcode/", "subj:"),
-        ("http://cv.iptc.org/newscodes/genre/", "genre:"),
-        ("http://cvx.iptc.org/iso3166-1a2/", "iso3166-1a2:"),
-    ];
-    ALIASES
+    SCHEME_ALIASES
         .iter()
         .find(|(uri, _)| scheme.eq_ignore_ascii_case(uri))
         .map_or_else(|| scheme.to_owned(), |(_, alias)| (*alias).to_owned())
@@ -528,15 +545,9 @@ mod tests {
         assert_eq!(
             terms,
             [
-                (
-                    "http://cv.iptc.org/newscodes/mediatopic/16009000",
-                    Some("armed conflict")
-                ),
+                ("medtop:16009000", Some("armed conflict")),
                 ("medtop:11000000", Some("diplomacy")),
-                (
-                    "http://cv.iptc.org/newscodes/genre/Current",
-                    Some("Current")
-                ),
+                ("genre:Current", Some("Current")),
                 ("EG", Some("Egypt")),
             ]
         );

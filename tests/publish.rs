@@ -179,8 +179,16 @@ fn every_channel_is_written_in_three_formats_plus_index_and_opml() {
         &newsroom(article("a", 12), article("b", 10)),
     )
     .unwrap();
-    assert_eq!(report.written, 4 * 3 + 2);
+    // Three formats per channel, index.html and feeds.opml, and a ninjs
+    // file per article of `all`.
+    assert_eq!(report.written, 4 * 3 + 2 + 2);
     assert_eq!(report.unchanged, 0);
+    for id in ["a", "b"] {
+        assert!(
+            out.0.join(format!("ninjs/{id}.json")).is_file(),
+            "ninjs/{id}.json"
+        );
+    }
     for stem in STEMS {
         for extension in ["rss", "atom", "json"] {
             assert!(
@@ -407,7 +415,7 @@ fn second_publish_of_the_same_articles_writes_nothing() {
 
     let report = publish(&config, &feeds).unwrap();
     assert_eq!(report.written, 0);
-    assert_eq!(report.unchanged, 4 * 3 + 2);
+    assert_eq!(report.unchanged, 4 * 3 + 2 + 2);
     let after: Vec<SystemTime> = STEMS
         .iter()
         .map(|stem| out.mtime(&format!("{stem}.rss")))
@@ -427,8 +435,9 @@ fn changed_article_rewrites_only_the_channels_holding_it() {
     let mut b = article("b", 10);
     b.title = "Story b, corrected".to_owned();
     let report = publish(&config, &newsroom(article("a", 12), b)).unwrap();
-    assert_eq!(report.written, 3 * 3);
-    assert_eq!(report.unchanged, 3 + 2);
+    // b's channels and b's ninjs file; a's stays as it was.
+    assert_eq!(report.written, 3 * 3 + 1);
+    assert_eq!(report.unchanged, 3 + 2 + 1);
     assert!(out.read("regions/mena.json").contains("Story b, corrected"));
     assert!(!out.read("tags/protests.json").contains("corrected"));
 }

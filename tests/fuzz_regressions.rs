@@ -59,3 +59,18 @@ fn slug_inputs_that_crashed_the_fuzzer_now_give_valid_stable_slugs() {
         checks::slug(name);
     });
 }
+
+#[test]
+fn a_weekday_named_in_arabic_is_a_problem_with_its_line_not_a_panic() {
+    // Found by the config target: the first three bytes of a day name were
+    // sliced, and an Arabic letter is two bytes long.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz-regressions/config/arabic-weekday-name.toml");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let problems = wirefeed::config::parse_str(&text, &path).expect_err("an invalid schedule");
+    let problem = problems
+        .errors()
+        .find(|problem| problem.message.contains("day of the week"))
+        .unwrap_or_else(|| panic!("no day-of-week problem in {problems:?}"));
+    assert_eq!(problem.line, Some(8), "{problem:?}");
+}

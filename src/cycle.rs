@@ -47,7 +47,7 @@ pub const STATE_FILE: &str = "wirefeed.sqlite3";
 /// What went wrong for the cycle as a whole (single feeds failing are not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum CycleError {
-    #[error("cannot open the state: {0}")]
+    #[error("the state database failed: {0}")]
     Store(#[from] StoreError),
     #[error("cannot set up fetching: {0}")]
     Fetcher(#[from] FetchError),

@@ -53,8 +53,13 @@ const PUBLISH_QUIET: Duration = Duration::from_secs(1);
 const PUBLISH_MAX_DELAY: Duration = Duration::from_secs(5);
 /// How long WebSub pings still waiting may take once a stop is requested.
 const HUB_DRAIN: Duration = Duration::from_secs(3);
-/// How soon a failed publish is tried again.
-const PUBLISH_RETRY: Duration = Duration::from_secs(30);
+/// How soon a failed publish is tried again: a full disk or a read-only
+/// folder may be fixed within seconds, so the first retry comes soon; each
+/// further failure doubles the wait, up to [`PUBLISH_RETRY_CAP`], so a long
+/// outage logs a few lines an hour, not one every few seconds.
+const PUBLISH_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait between two tries of a failing publish.
+const PUBLISH_RETRY_CAP: Duration = Duration::from_secs(5 * 60);
 
 /// Why the service could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +100,8 @@ pub async fn run(
         pending: Pending::default(),
         hub: None,
         embargo: None,
+        publish_failures: 0,
+        state_seen: false,
     };
     service.follow_hub();
 
@@ -330,12 +337,18 @@ struct Service {
     /// The earliest embargo holding an article back: the loop wakes then to
     /// publish it, whether or not a fetch is due.
     embargo: Option<DateTime<Utc>>,
+    /// Publishes failed in a row, for the retry's backoff.
+    publish_failures: u32,
+    /// Whether the state file existed when last looked at, to notice it
+    /// going missing under the running service.
+    state_seen: bool,
 }
 
 impl Service {
     /// Runs `due` feeds, hands each outcome to the planner, and queues a
     /// publish of the channels they changed.
     async fn run_batch(&mut self, due: &[String]) {
+        self.notice_missing_state();
         let result = cycle::ingest_feeds(&self.config, &self.fetcher, Some(due), None).await;
         let now = Utc::now();
         match result {
@@ -376,6 +389,8 @@ impl Service {
                 self.pending.add(None);
             }
         }
+        // Before the plans are saved: saving them would make a new file.
+        self.notice_missing_state();
         save_plans(&self.config, &self.planner);
     }
 
@@ -399,8 +414,27 @@ impl Service {
         }
     }
 
+    /// Warns when the state file that was there has gone (deleted by hand,
+    /// a cleanup job): the next open starts an empty one, so every feed is
+    /// fetched in full again and published stories no longer in any feed
+    /// drop out of the output. The service goes on; SQLite keeps writing to
+    /// a file that is already open until it is closed.
+    fn notice_missing_state(&mut self) {
+        let path = cycle::state_path(&self.config);
+        let exists = path.exists();
+        if self.state_seen && !exists {
+            warn!(
+                path = %path.display(),
+                "the state database is missing; starting a new one (every feed is fetched in full again)"
+            );
+            // Everything is published again from the new state.
+            self.publication = Publication::default();
+        }
+        self.state_seen = exists;
+    }
+
     /// Publishes what is pending. On failure it stays pending and is tried
-    /// again after [`PUBLISH_RETRY`].
+    /// again after [`publish_retry`].
     async fn publish(&mut self) {
         let Pending { channels, .. } = std::mem::take(&mut self.pending);
         let started = std::time::Instant::now();
@@ -421,6 +455,7 @@ impl Service {
                 self.metrics.record_publish(started.elapsed(), now);
                 self.health.last_publish = Some(now);
                 self.health.last_error = None;
+                self.publish_failures = 0;
                 info!(
                     channels = channels
                         .as_ref()
@@ -431,14 +466,16 @@ impl Service {
                 );
             }
             Err(error) => {
-                error!(%error, retry_s = PUBLISH_RETRY.as_secs(), "publish failed; retrying");
+                self.publish_failures = self.publish_failures.saturating_add(1);
+                let retry = publish_retry(self.publish_failures);
+                error!(%error, retry_s = retry.as_secs(), "publish failed; retrying");
                 self.health.last_error = Some(error_summary(&error));
                 // Files of a failed publish may be half-way: render everything
                 // it was to render again, from scratch.
                 self.publication = Publication::default();
                 self.pending = Pending {
                     channels,
-                    due: Some(Instant::now() + PUBLISH_RETRY),
+                    due: Some(Instant::now() + retry),
                     first: None,
                 };
             }
@@ -524,6 +561,14 @@ fn save_plans(config: &Config, planner: &Planner) {
     if let Err(error) = Store::open(&path).and_then(|mut store| store.record_plans(&plans)) {
         warn!(%error, "cannot save the plan for `wirefeed status`");
     }
+}
+
+/// The wait before trying again after `failures` failed publishes in a
+/// row (1 for the first): [`PUBLISH_RETRY`] × 2^(failures − 1), at most
+/// [`PUBLISH_RETRY_CAP`].
+fn publish_retry(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    (PUBLISH_RETRY * (1 << doublings)).min(PUBLISH_RETRY_CAP)
 }
 
 const TRANSIENT_FAILURE: Outcome = Outcome::Failure {
@@ -677,6 +722,15 @@ mod tests {
         }
         assert_eq!(pending.due, Some(start + PUBLISH_MAX_DELAY));
         assert_eq!(pending.channels, Some(channels(&["politics", "sports"])));
+    }
+
+    #[test]
+    fn a_failing_publish_is_retried_soon_then_less_and_less_often() {
+        assert_eq!(publish_retry(1), PUBLISH_RETRY);
+        assert_eq!(publish_retry(2), PUBLISH_RETRY * 2);
+        assert_eq!(publish_retry(4), PUBLISH_RETRY * 8);
+        assert_eq!(publish_retry(7), PUBLISH_RETRY_CAP);
+        assert_eq!(publish_retry(u32::MAX), PUBLISH_RETRY_CAP);
     }
 
     #[tokio::test(start_paused = true)]

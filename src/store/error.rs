@@ -1,17 +1,21 @@
 //! What can go wrong in the store, with the database path and the operation.
+//!
+//! Each message ends with its cause ("database is locked", "disk I/O
+//! error"): the CLI and the daemon's log print one line, and an operator
+//! needs both the file and the reason to act.
 
 use std::path::PathBuf;
 
 /// A failure of the state database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the state folder {path}")]
+    #[error("cannot create the state folder {}: {source}", path.display())]
     CreateDir {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open the state database {path}")]
+    #[error("cannot open the state database {}: {source}", path.display())]
     Open {
         path: PathBuf,
         #[source]
@@ -25,27 +29,27 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
-    #[error("{path}: cannot {operation}")]
+    #[error("{}: cannot {operation}: {source}", path.display())]
     Sql {
         path: PathBuf,
         operation: &'static str,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("{path}: stored article {article_id} is unreadable")]
+    #[error("{}: stored article {article_id} is unreadable: {source}", path.display())]
     Corrupt {
         path: PathBuf,
         article_id: String,
         #[source]
         source: serde_json::Error,
     },
-    #[error("cannot serialize article {article_id}")]
+    #[error("cannot serialize article {article_id}: {source}")]
     Serialize {
         article_id: String,
         #[source]
         source: serde_json::Error,
     },
-    #[error("feed {feed_id}: nothing stored, the ingest was rolled back")]
+    #[error("feed {feed_id}: nothing stored, the ingest was rolled back: {source}")]
     Ingest {
         feed_id: String,
         #[source]

@@ -66,6 +66,30 @@ const PAGE_SIZE: i64 = 16 * 1024;
 /// large share of the peak memory the issue caps at 200 MB.
 const CACHE_KIB: i64 = 32 * 1024;
 
+/// Removes the `-wal` and `-shm` files of a database file that is gone
+/// (deleted by hand, or with its folder restored from a backup without
+/// them). SQLite would replay that WAL into the new, empty file and corrupt
+/// it; with the database gone, nothing in them can be wanted.
+fn remove_orphan_journals(path: &Path) {
+    for suffix in ["-wal", "-shm"] {
+        let mut journal = path.as_os_str().to_owned();
+        journal.push(suffix);
+        let journal = PathBuf::from(journal);
+        match std::fs::remove_file(&journal) {
+            Ok(()) => tracing::warn!(
+                path = %journal.display(),
+                "removed the journal of a state database that is gone"
+            ),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => tracing::warn!(
+                path = %journal.display(),
+                %error,
+                "cannot remove the journal of a state database that is gone"
+            ),
+        }
+    }
+}
+
 /// An open state database.
 #[derive(Debug)]
 pub struct Store {
@@ -94,6 +118,10 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        if !path.exists() {
+            remove_orphan_journals(path);
+            tracing::info!(path = %path.display(), "creating the state database");
+        }
         let mut conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);

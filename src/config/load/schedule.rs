@@ -112,7 +112,14 @@ fn weekday(text: &str) -> Result<usize, String> {
     let lower = text.to_ascii_lowercase();
     DAY_NAMES
         .iter()
-        .position(|name| lower.len() >= 3 && name.starts_with(&lower[..3]) && is_day_name(&lower))
+        // `get`, not `[..3]`: the name may start with a multi-byte letter
+        // ("الاثنين"), and three bytes would end inside it.
+        .position(|name| {
+            lower
+                .get(..3)
+                .is_some_and(|prefix| name.starts_with(prefix))
+                && is_day_name(&lower)
+        })
         .ok_or_else(|| format!("`{text}` is not a day of the week (0-7 or SUN..SAT)"))
 }
 

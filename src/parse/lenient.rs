@@ -1,6 +1,6 @@
 //! Repairs for feeds that feed-rs rejects but real publishers serve and feedparser reads.
 //!
-//! Each repair is applied only after feed-rs has rejected the text, and only for the error
+//! Each repair is applied only after feed-rs has rejected (or panicked on) the text, and only for the error
 //! it reported, so a feed that parses as published is never rewritten.
 
 use std::sync::LazyLock;
@@ -17,6 +17,30 @@ pub(super) struct Repair {
     pub what: &'static str,
     /// Whether the repair threw something of the source away, which is worth a warning.
     pub lossy: bool,
+}
+
+/// An e-mail address right after a non-ASCII letter ("Newsdesk –news@…").
+static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([^\x00-\x7F])([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+        .expect("a valid regex")
+});
+
+/// The repair for a panic of feed-rs on `text`, if there is one: feed-rs
+/// 3.0 slices a byline one byte before its e-mail address, which panics
+/// when that byte is inside a multi-byte letter (found by the feed fuzz
+/// target), and the whole feed was lost over one byline. A space before the
+/// address changes nothing a reader sees.
+pub(super) fn repair_after_panic(text: &str) -> Option<Repair> {
+    if !EMAIL_AFTER_NON_ASCII.is_match(text) {
+        return None;
+    }
+    Some(Repair {
+        text: EMAIL_AFTER_NON_ASCII
+            .replace_all(text, "$1 $2")
+            .into_owned(),
+        what: "a space between a byline's last letter and its e-mail address",
+        lossy: false,
+    })
 }
 
 /// The repair for the error feed-rs reported on `text`, if there is one.

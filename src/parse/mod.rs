@@ -116,6 +116,7 @@ fn feed_of(text: &str, url: &url::Url) -> Result<Feed, ParseError> {
         };
         let repair = match &failure {
             Failure::Rejected(error) if repairs < MAX_REPAIRS => lenient::repair(&current, error),
+            Failure::Panicked(_) if repairs < MAX_REPAIRS => lenient::repair_after_panic(&current),
             _ => None,
         };
         let Some(repair) = repair else {

@@ -270,3 +270,17 @@ fn a_json_feed_whose_items_are_no_list_stays_malformed() {
     .expect_err("no item list to save");
     assert!(matches!(error, ParseError::Malformed { .. }), "{error:?}");
 }
+
+#[test]
+fn a_byline_feed_rs_panics_on_is_repaired_not_the_whole_feed_lost() {
+    // feed-rs 3.0 slices inside the dash: found by the feed fuzz target.
+    let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
+        <link>https://wire.example/</link><description>d</description>\
+        <webMaster>Newsdesk \u{2013}news@wire.example</webMaster>\
+        <item><title>Harbour strike ends</title><link>https://wire.example/1</link>\
+        <author>Desk \u{2013}desk@wire.example</author></item></channel></rss>";
+    let feed = parse(&document(body.as_bytes())).expect("repaired and parsed");
+    assert_eq!(entry_titles(&feed), ["Harbour strike ends"]);
+    let author = &feed.entries[0].authors[0];
+    assert_eq!(author.email.as_deref(), Some("desk@wire.example"));
+}

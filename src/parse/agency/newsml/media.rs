@@ -2,44 +2,17 @@
 //! usable `remoteContent` rendition, for a text item the first picture of its
 //! NITF body; with caption and credit.
 
-use feed_rs::model::{MediaContent, MediaCredit, MediaObject};
-
-use crate::parse::agency::build::plain;
-use mediatype::MediaTypeBuf;
+use feed_rs::model::MediaObject;
 use roxmltree::Node;
 use url::Url;
 
+use crate::parse::agency::build::{self, Rendition};
+
 use super::xml::{attr, g2_children, plain_text};
 
-/// Picture types every browser shows; a rendition of another type (TIFF, a
-/// camera RAW) is taken only when there is nothing else.
-const WEB_IMAGE_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif"];
-
-/// One rendition worth considering.
-struct Rendition {
-    url: Url,
-    content_type: Option<MediaTypeBuf>,
-    width: Option<u32>,
-    height: Option<u32>,
-    size: Option<u64>,
-}
-
-impl Rendition {
-    fn is_web_image(&self) -> bool {
-        self.content_type.as_ref().is_some_and(|mime| {
-            let essence = mime.essence().to_string().to_ascii_lowercase();
-            WEB_IMAGE_TYPES.contains(&essence.as_str())
-        })
-    }
-
-    fn area(&self) -> u64 {
-        u64::from(self.width.unwrap_or(0)) * u64::from(self.height.unwrap_or(0))
-    }
-}
-
 /// The lead image of a picture item from its `contentSet`: the largest
-/// rendition by width × height whose `href` is http(s) (relative hrefs are
-/// resolved against the document URL), web image types first.
+/// usable rendition ([`build::largest`]: http(s), a type browsers show),
+/// relative hrefs resolved against the document URL.
 pub(super) fn lead_image(
     content_set: Node<'_, '_>,
     doc_url: &Url,
@@ -53,7 +26,8 @@ pub(super) fn lead_image(
             ["href", "contenttype", "width", "height", "size"],
         )
     });
-    Some(media_object(largest(renditions)?, caption, credit))
+    let renditions: Vec<Rendition> = renditions.collect();
+    build::picture(build::largest(&renditions)?, caption, credit)
 }
 
 /// A picture in a NITF body (`<media media-type="image">`): its largest
@@ -77,39 +51,14 @@ pub(super) fn nitf_image(media: Node<'_, '_>, doc_url: &Url) -> Option<MediaObje
                 ["source", "mime-type", "width", "height", ""],
             )
         });
+    let renditions: Vec<Rendition> = renditions.collect();
     let caption = child("media-caption").and_then(plain_text);
     let credit = child("media-producer").and_then(plain_text);
-    Some(media_object(
-        largest(renditions)?,
+    build::picture(
+        build::largest(&renditions)?,
         caption.as_deref(),
         credit.as_deref(),
-    ))
-}
-
-fn largest(renditions: impl Iterator<Item = Rendition>) -> Option<Rendition> {
-    renditions.max_by_key(|rendition| (rendition.is_web_image(), rendition.area()))
-}
-
-fn media_object(best: Rendition, caption: Option<&str>, credit: Option<&str>) -> MediaObject {
-    // `MediaObject` has a private field: start from the default, then fill in.
-    let mut media = MediaObject::default();
-    media.content = vec![MediaContent {
-        url: Some(best.url),
-        content_type: best.content_type,
-        height: best.height,
-        width: best.width,
-        duration: None,
-        size: best.size,
-        rating: None,
-    }];
-    media.description = caption.map(plain);
-    media.credits = credit
-        .map(|entity| MediaCredit {
-            entity: entity.to_owned(),
-        })
-        .into_iter()
-        .collect();
-    media
+    )
 }
 
 /// A rendition from an element whose attributes are named, in order: the
@@ -117,12 +66,9 @@ fn media_object(best: Rendition, caption: Option<&str>, credit: Option<&str>) ->
 fn rendition(node: Node<'_, '_>, doc_url: &Url, names: [&str; 5]) -> Option<Rendition> {
     let [href, mime, width, height, size] = names;
     let url = doc_url.join(attr(node, href)?).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
     Some(Rendition {
-        url,
-        content_type: attr(node, mime).and_then(|mime| mime.parse().ok()),
+        href: url.to_string(),
+        content_type: attr(node, mime).map(str::to_owned),
         width: attr(node, width).and_then(|n| n.parse().ok()),
         height: attr(node, height).and_then(|n| n.parse().ok()),
         size: attr(node, size).and_then(|n| n.parse().ok()),

@@ -21,7 +21,10 @@
 //! - language: the item's language.
 //!
 //! Never read: `ednote` (a note to editors, never published), and the
-//! format's own packaging (priority, signals other than those below).
+//! format's own packaging (priority, and signals besides those of
+//! [`Editorial`]). Each reader's module doc lists what else it reads and
+//! ignores; `build` holds what both build the same way (texts, dates, the
+//! lead picture, the rights line).
 
 mod build;
 pub mod newsml;

@@ -5,53 +5,12 @@
 
 mod support;
 
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use support::fetching::{RSS, RSS_TYPE, SECRET, bearer, fetch, private_feed};
 use support::http_server::{Route, TestServer};
-use wirefeed::config::{Auth, Defaults, FeedConfig, Schedule, Secret, SourceLocation};
-use wirefeed::fetch::{FetchError, Fetched, Fetcher, Validators};
-
-const RSS: &str =
-    r#"<?xml version="1.0"?><rss version="2.0"><channel><title>World</title></channel></rss>"#;
-const RSS_TYPE: &str = "application/rss+xml";
-const SECRET: &str = "s3cr3t-t0ken-value";
-
-fn defaults() -> Defaults {
-    Defaults {
-        schedule: Schedule {
-            expr: "*/5 * * * *".into(),
-            cron: cron::Schedule::from_str("0 */5 * * * *").expect("valid cron"),
-        },
-        timeout: Duration::from_secs(5),
-        max_body: 1024 * 1024,
-        concurrency: 8,
-        per_host: 4,
-        allow_private: true,
-    }
-}
-
-fn private_feed(url: &str, auth: Option<Auth>) -> FeedConfig {
-    let parsed = url::Url::parse(url).expect("test URL");
-    let mut feed =
-        FeedConfig::with_defaults("agency", url, SourceLocation::Http(parsed), &defaults());
-    feed.auth = auth;
-    feed
-}
-
-fn bearer() -> Auth {
-    Auth::Bearer {
-        token: Secret::new(SECRET),
-    }
-}
-
-async fn fetch(feed: &FeedConfig) -> Result<Fetched, FetchError> {
-    Fetcher::new(&defaults())
-        .expect("client builds")
-        .fetch(feed, &Validators::default())
-        .await
-}
+use wirefeed::config::{Auth, Secret};
 
 /// Collects everything logged, at every level, while a test runs.
 #[derive(Clone, Default)]

@@ -6,58 +6,13 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::str::FromStr;
-use std::time::Duration;
 
+use support::fetching::{
+    RSS, RSS_TYPE, SECRET, bearer, defaults, fetch, fetcher, private_feed, strict_feed,
+};
 use support::http_server::{Route, TestServer};
-use wirefeed::config::{Auth, Defaults, FeedConfig, Schedule, Secret, SourceLocation};
-use wirefeed::fetch::{AddressRange, FetchError, Fetched, Fetcher, Validators};
-
-const RSS: &str =
-    r#"<?xml version="1.0"?><rss version="2.0"><channel><title>World</title></channel></rss>"#;
-const RSS_TYPE: &str = "application/rss+xml";
-const SECRET: &str = "s3cr3t-t0ken-value";
-
-fn defaults() -> Defaults {
-    Defaults {
-        schedule: Schedule {
-            expr: "*/5 * * * *".into(),
-            cron: cron::Schedule::from_str("0 */5 * * * *").expect("valid cron"),
-        },
-        timeout: Duration::from_secs(5),
-        max_body: 1024 * 1024,
-        concurrency: 8,
-        per_host: 4,
-        allow_private: false,
-    }
-}
-
-fn fetcher() -> Fetcher {
-    Fetcher::new(&defaults()).expect("client builds")
-}
-
-/// A feed at `url` under the default policy: public addresses only.
-fn strict_feed(url: &str) -> FeedConfig {
-    let parsed = url::Url::parse(url).expect("test URL");
-    FeedConfig::with_defaults("agency", url, SourceLocation::Http(parsed), &defaults())
-}
-
-fn private_feed(url: &str, auth: Option<Auth>) -> FeedConfig {
-    let mut feed = strict_feed(url);
-    feed.allow_private = true;
-    feed.auth = auth;
-    feed
-}
-
-fn bearer() -> Auth {
-    Auth::Bearer {
-        token: Secret::new(SECRET),
-    }
-}
-
-async fn fetch(feed: &FeedConfig) -> Result<Fetched, FetchError> {
-    fetcher().fetch(feed, &Validators::default()).await
-}
+use wirefeed::config::{Auth, FeedConfig, Secret, SourceLocation};
+use wirefeed::fetch::{AddressRange, FetchError, Fetched, Validators};
 
 fn as_localhost(url: &str) -> String {
     url.replace("127.0.0.1", "localhost")

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests. Each test crate uses a subset.
 #![allow(dead_code)]
 
+pub mod fetching;
 pub mod http_server;
 pub mod newsroom;

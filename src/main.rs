@@ -194,10 +194,14 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
         }
         Err(problems) => {
             eprintln!("{problems}");
-            eprintln!(
-                "{}: invalid, run `wirefeed check` for details",
-                path.display()
-            );
+            // A file that could not be read at all is said in full above;
+            // `check` can add nothing to it.
+            if problems.errors().any(|problem| problem.line.is_some()) {
+                eprintln!(
+                    "{}: invalid, run `wirefeed check` for details",
+                    path.display()
+                );
+            }
             Err(ExitCode::from(EXIT_CONFIG))
         }
     }

@@ -74,7 +74,7 @@ fn check_reports_every_mistake_with_its_line_and_exits_1() {
 #[test]
 fn check_accepts_the_demo_config() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/feeds.toml");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
     let out = wirefeed(
         &["check", "--config", demo.to_str().expect("utf-8 path")],
         dir.path(),
@@ -84,6 +84,64 @@ fn check_accepts_the_demo_config() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Copies the repository's demo newsroom (feeds.toml and demo/) into `dir`.
+fn copy_demo_into(dir: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("feeds.toml"), dir.join("feeds.toml")).expect("copy feeds.toml");
+    let mut pending = vec![std::path::PathBuf::from("demo")];
+    while let Some(relative) = pending.pop() {
+        std::fs::create_dir_all(dir.join(&relative)).expect("create folder");
+        for entry in std::fs::read_dir(root.join(&relative)).expect("read demo folder") {
+            let entry = entry.expect("demo entry");
+            let name = relative.join(entry.file_name());
+            if entry.path().is_dir() {
+                pending.push(name);
+            } else {
+                std::fs::copy(entry.path(), dir.join(&name)).expect("copy demo file");
+            }
+        }
+    }
+}
+
+#[test]
+fn once_without_flags_publishes_the_demo_newsroom_into_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_demo_into(dir.path());
+    let out = wirefeed(&["once"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let output = dir.path().join("output");
+    for file in ["all.rss", "all.atom", "all.json", "index.html", "feeds.opml"] {
+        let bytes = std::fs::read(output.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(!bytes.is_empty(), "{file} is empty");
+    }
+    // Every feed of the demo is a local file that reaches the all-items feed.
+    let all: Value = serde_json::from_slice(&std::fs::read(output.join("all.json")).expect("all.json"))
+        .expect("all.json parses");
+    let sources: std::collections::BTreeSet<&str> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["_wirefeed"]["source"]["feed_id"].as_str())
+        .collect();
+    for feed in ["wire-world", "harbour-times", "tech-daily", "wire-arabic", "agency-spool"] {
+        assert!(sources.contains(feed), "{feed} missing from all.json: {sources:?}");
+    }
+}
+
+#[test]
+fn a_missing_config_says_where_it_looked_and_what_to_do_and_exits_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for command in ["once", "check", "run", "status"] {
+        let out = wirefeed(&[command], dir.path());
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("feeds.toml: error: no such file"), "{command}: {text}");
+        assert!(text.contains("--config FILE"), "{command}: {text}");
+        assert!(text.contains("demo newsroom"), "{command}: {text}");
+        assert!(!text.contains("invalid"), "{command}: {text}");
+    }
 }
 
 #[test]

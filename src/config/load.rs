@@ -40,14 +40,32 @@ const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags",
 pub fn load(path: &Path) -> Result<(Config, Problems), Problems> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse_str(&text, path),
-        Err(err) => Err(Problems(vec![Problem {
-            severity: Severity::Error,
-            file: path.to_path_buf(),
-            line: None,
-            column: None,
-            message: format!("cannot read {}: {err}", path.display()),
-            hint: None,
-        }])),
+        Err(err) => Err(Problems(vec![unreadable(path, &err)])),
+    }
+}
+
+/// The one problem of a file that cannot be read. A missing file is the
+/// newcomer's first step, so it says where wirefeed looked and what to do.
+fn unreadable(path: &Path, err: &std::io::Error) -> Problem {
+    let (message, hint) = if err.kind() == std::io::ErrorKind::NotFound {
+        (
+            "no such file: wirefeed reads ./feeds.toml unless told `--config FILE`".to_owned(),
+            Some(
+                "start from the demo newsroom's commented feeds.toml at the top of wirefeed's \
+                 source, or from /etc/wirefeed/feeds.toml as the package installs it"
+                    .to_owned(),
+            ),
+        )
+    } else {
+        (format!("cannot read {}: {err}", path.display()), None)
+    };
+    Problem {
+        severity: Severity::Error,
+        file: path.to_path_buf(),
+        line: None,
+        column: None,
+        message,
+        hint,
     }
 }
 
@@ -669,11 +687,25 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_file_is_one_problem_without_a_line() {
+    fn a_missing_file_says_so_and_what_to_do() {
         let problems = load(&fixture("does-not-exist.toml")).unwrap_err();
         assert_eq!(problems.0.len(), 1);
         assert_eq!(problems.0[0].line, None);
-        assert!(problems.0[0].message.contains("cannot read"));
+        let shown = problems.to_string();
+        assert!(shown.contains("does-not-exist.toml"), "{shown}");
+        assert!(shown.contains("no such file"), "{shown}");
+        assert!(shown.contains("--config FILE"), "{shown}");
+        assert!(shown.contains("/etc/wirefeed/feeds.toml"), "{shown}");
+        assert!(!shown.contains("invalid"), "{shown}");
+    }
+
+    #[test]
+    fn an_unreadable_file_is_one_problem_without_a_line() {
+        // A folder cannot be read as a file, whoever runs the test (root too).
+        let problems = load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap_err();
+        assert_eq!(problems.0.len(), 1);
+        assert_eq!(problems.0[0].line, None);
+        assert!(problems.0[0].message.contains("cannot read"), "{problems}");
     }
 
     #[test]

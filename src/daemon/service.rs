@@ -64,7 +64,7 @@ const PUBLISH_RETRY_CAP: Duration = Duration::from_secs(5 * 60);
 /// Why the service could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("{path}: invalid configuration\n{problems}")]
+    #[error("{path}: cannot load the configuration\n{problems}")]
     Config { path: PathBuf, problems: Problems },
     #[error("cannot set up fetching: {0}")]
     Fetcher(#[from] FetchError),

@@ -101,6 +101,18 @@ pub struct Store {
     bands: BandFilter,
 }
 
+/// Creates the state's folder readable by its owner alone: the state holds
+/// licensed full texts and the feeds' validators, and under the packaged
+/// unit it sits beside the world-readable output. A folder that exists is
+/// left as the operator made it.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
 impl Store {
     /// Opens (creating the file and its folder when missing) and migrates
     /// the database at `path`.
@@ -109,7 +121,7 @@ impl Store {
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+            create_private_dir(parent).map_err(|source| StoreError::CreateDir {
                 path: parent.to_owned(),
                 source,
             })?;

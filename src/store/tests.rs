@@ -64,6 +64,18 @@ fn open_creates_the_folder_and_a_wal_database_at_the_schema_version() {
     assert_eq!(version, schema::VERSION);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_state_folder_it_creates_is_readable_by_its_owner_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, _store) = open();
+    let mode = std::fs::metadata(dir.path().join("state"))
+        .expect("state folder")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+}
+
 #[test]
 fn reopening_keeps_articles_and_feed_state() {
     let dir = tempfile::tempdir().unwrap();

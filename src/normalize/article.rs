@@ -4,7 +4,7 @@ use feed_rs::model::Entry;
 use url::Url;
 
 use super::canonical::canonical_url;
-use super::id::{IdBasis, article_id, derived_item_id};
+use super::id::{IdBasis, anchored_article_id, derived_item_id};
 use super::rules::{ItemFacts, Verdict};
 use super::sanitize::sanitize_html;
 use super::text::{plain_to_html, sanitized_to_text, text_of, truncate_at_word, word_count};
@@ -121,11 +121,12 @@ pub(crate) fn normalize_entry(
 
     let dates = dates::resolve(entry.published, entry.updated, ctx.now);
     let no_aliases = Default::default();
+    let url = item_link
+        .as_ref()
+        .map(|link| canonical_url(link).to_string());
     Some(Outcome::Keep(Article {
-        id: article_id(&feed.id, &item_id),
-        url: item_link
-            .as_ref()
-            .map(|link| canonical_url(link).to_string()),
+        id: anchored_article_id(&feed.id, &item_id, url.as_deref()),
+        url,
         title,
         summary: summary(&summary_text, &body_text, body_is_summary),
         authors,

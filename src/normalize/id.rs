@@ -10,11 +10,26 @@ use sha2::{Digest, Sha256};
 /// than any newsroom archive needs to stay collision-free.
 const ARTICLE_ID_HEX_LEN: usize = 20;
 
-/// The stable id of an article: the first 20 hex characters of the SHA-256 of
-/// `feed_id`, a NUL byte and `item_id`. The NUL keeps `("a", "bc")` and
-/// `("ab", "c")` apart.
+/// The stable id of an article from its item alone: the first 20 hex
+/// characters of the SHA-256 of `feed_id`, a NUL byte and `item_id`. The NUL
+/// keeps `("a", "bc")` and `("ab", "c")` apart. An item with a canonical URL
+/// gets [`anchored_article_id`] instead; this one is for an item without a
+/// link, or whose link's id another article of its own feed already holds.
 pub fn article_id(feed_id: &str, item_id: &str) -> String {
     hash_hex(&[feed_id, item_id], ARTICLE_ID_HEX_LEN)
+}
+
+/// The id a new article gets. Copies of one story from several feeds that
+/// share its canonical URL fold into one article, and that article's id must
+/// not depend on which copy was fetched first: after a lost state the same
+/// inputs, in any order, give the ids readers already have. So the URL, not
+/// the feed, names it. The prefix holds a ':', which no feed id may, so this
+/// hash never equals an [`article_id`].
+pub fn anchored_article_id(feed_id: &str, item_id: &str, canonical_url: Option<&str>) -> String {
+    match canonical_url {
+        Some(url) => hash_hex(&["wirefeed:url", url], ARTICLE_ID_HEX_LEN),
+        None => article_id(feed_id, item_id),
+    }
 }
 
 /// What a source item id is derived from when the feed gave none.
@@ -73,6 +88,16 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_eq!(id, article_id("ap-world", "urn:ap:123"));
+    }
+
+    #[test]
+    fn an_article_with_a_canonical_url_is_named_by_the_url_whichever_feed_brought_it() {
+        let url = "https://agency.example/story";
+        let from_agency = anchored_article_id("ap-world", "urn:ap:1", Some(url));
+        let from_partner = anchored_article_id("harbour", "tag:harbour,2026:9", Some(url));
+        assert_eq!(from_agency, from_partner);
+        assert_ne!(from_agency, article_id("ap-world", "urn:ap:1"));
+        assert_eq!(anchored_article_id("ap-world", "urn:ap:1", None), article_id("ap-world", "urn:ap:1"));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::model::Article;
 
 pub use agency::normalize_agency;
 pub use canonical::canonical_url;
-pub use id::article_id;
+pub use id::{anchored_article_id, article_id};
 pub use rules::{ItemFacts, Provenance, SetBy, provenance};
 pub use sanitize::{
     ALLOWED_TAGS, GENERIC_ATTRIBUTES, REMOVED_WITH_CONTENT, TAG_ATTRIBUTES, URL_SCHEMES,

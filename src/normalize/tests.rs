@@ -105,14 +105,17 @@ fn rss(items: &str) -> String {
 }
 
 #[test]
-fn article_id_is_stable_across_runs_and_uses_the_source_guid() {
+fn article_id_is_stable_across_runs_and_named_by_the_canonical_url() {
     let xml = rss(
         "<item><guid>urn:ap:1</guid><title>A</title><link>https://agency.example/a</link></item>",
     );
     let first = only_article(&xml);
     let second = only_article(&xml);
     assert_eq!(first.id, second.id);
-    assert_eq!(first.id, article_id("ap-world", "urn:ap:1"));
+    assert_eq!(
+        first.id,
+        anchored_article_id("ap-world", "urn:ap:1", Some("https://agency.example/a"))
+    );
     assert_eq!(first.source.item_id, "urn:ap:1");
 }
 
@@ -129,7 +132,10 @@ fn entry_without_source_id_gets_an_id_from_its_link_not_from_feed_rs() {
     };
     assert_eq!(a.id, b.id);
     assert_eq!(a.source.item_id, "https://agency.example/a");
-    assert_eq!(a.id, article_id("ap-world", "https://agency.example/a"));
+    assert_eq!(
+        a.id,
+        anchored_article_id("ap-world", "https://agency.example/a", Some("https://agency.example/a"))
+    );
 }
 
 #[test]

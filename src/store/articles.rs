@@ -207,6 +207,13 @@ fn write_labels(conn: &Connection, article: &Article) -> Result<(), StoreError> 
 }
 
 /// The stored article with this id.
+/// Whether an article with this id is stored.
+pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM articles WHERE id = ?1")
+        .and_then(|mut statement| statement.exists([id]))
+        .context(conn, "look up an article id")
+}
+
 pub(crate) fn read(conn: &Connection, id: &str) -> Result<Option<Article>, StoreError> {
     let json: Option<String> = conn
         .prepare_cached("SELECT json FROM articles WHERE id = ?1")

@@ -129,9 +129,9 @@ fn ingest_one(
             report.folded += 1;
         }
         None => {
-            // Ids derive from feed id and item id, so an article with this id
-            // can only be this item's, and this is its only version: combine
-            // it directly instead of reading it back.
+            let incoming = with_free_id(conn, feed.feed_id, incoming)?;
+            // No stored article has this id, and this is its only version:
+            // combine it directly instead of reading it back.
             let article_id = incoming.article.id.clone();
             let only = [SourceVersion {
                 article: incoming.article.clone(),
@@ -156,6 +156,24 @@ fn ingest_one(
         }
     }
     Ok(())
+}
+
+/// `incoming` under an id no stored article holds. Normalize names an article
+/// with a canonical URL by that URL, so that copies folded on it get one id
+/// whatever their order; when that id is taken (another item of the same
+/// feed with the same link, such as a live ticker, which never folds), the
+/// item's own feed-and-item id is used instead.
+fn with_free_id(
+    conn: &Connection,
+    feed_id: &str,
+    incoming: PreparedArticle,
+) -> Result<PreparedArticle, StoreError> {
+    if !articles::exists(conn, &incoming.article.id)? {
+        return Ok(incoming);
+    }
+    let own = crate::normalize::article_id(feed_id, &incoming.article.source.item_id);
+    tracing::debug!(feed = %feed_id, item = %incoming.article.source.item_id, taken = %incoming.article.id, id = %own, "the link's article id is taken: the item's own id is used");
+    incoming.with(|article| article.id = own)
 }
 
 /// What `incoming` is to the stored version of its item.

@@ -222,6 +222,55 @@ fn same_canonical_url_from_two_feeds_folds_with_priority_deciding_the_primary() 
     assert_eq!(store.feed_state("ap").unwrap().unwrap().items, 1);
 }
 
+/// An article as normalize names it: by its canonical URL.
+fn anchored(item: &str, feed: &str, url: &str, title: &str) -> Article {
+    let mut article = article(item, feed).url(url).title(title).build();
+    article.id = crate::normalize::anchored_article_id(feed, item, Some(url));
+    article
+}
+
+#[test]
+fn copies_sharing_a_canonical_url_get_one_id_whichever_was_fetched_first() {
+    let url = "https://news.example/story";
+    let ids: Vec<Vec<String>> = [["ap", "partner"], ["partner", "ap"]]
+        .iter()
+        .map(|order| {
+            let (_dir, mut store) = open();
+            for feed in order {
+                let priority = if *feed == "ap" { 10 } else { 1 };
+                ingest(&mut store, feed, priority, vec![anchored("1", feed, url, "Story")]);
+            }
+            all(&store).into_iter().map(|story| story.id).collect()
+        })
+        .collect();
+    assert_eq!(ids[0].len(), 1, "one article: {ids:?}");
+    assert_eq!(ids[0], ids[1], "the same id in either order");
+}
+
+#[test]
+fn a_second_item_of_one_feed_with_the_same_link_gets_its_own_id() {
+    let (_dir, mut store) = open();
+    let url = "https://news.example/live";
+    let report = ingest(
+        &mut store,
+        "ticker",
+        1,
+        vec![
+            anchored("update-1", "ticker", url, "First update on the storm"),
+            anchored("update-2", "ticker", url, "Power restored in the north"),
+        ],
+    );
+    assert_eq!(report.new, 2, "{report:?}");
+    let mut ids: Vec<String> = all(&store).into_iter().map(|story| story.id).collect();
+    ids.sort();
+    let mut expected = vec![
+        crate::normalize::anchored_article_id("ticker", "update-1", Some(url)),
+        crate::normalize::article_id("ticker", "update-2"),
+    ];
+    expected.sort();
+    assert_eq!(ids, expected);
+}
+
 #[test]
 fn lower_priority_duplicate_joins_also_via() {
     let (_dir, mut store) = open();

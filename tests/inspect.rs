@@ -78,8 +78,22 @@ fn output_files(room: &Newsroom) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// The agency's Cairo story, named by its canonical URL (tracking removed).
 fn cairo_id() -> String {
-    wirefeed::normalize::article_id("agency", "AG-0001")
+    wirefeed::normalize::anchored_article_id(
+        "agency",
+        "AG-0001",
+        Some("https://agency.example/world/ceasefire-talks-resume?id=42"),
+    )
+}
+
+/// The agency's rate story, named by its canonical URL.
+fn rate_id() -> String {
+    wirefeed::normalize::anchored_article_id(
+        "agency",
+        "AG-0002",
+        Some("https://agency.example/economy/rate-rise"),
+    )
 }
 
 #[test]
@@ -264,7 +278,7 @@ fn explain_finds_an_article_by_any_sources_original_link() {
 
     let tracked = "https://agency.example/economy/rate-rise?fbclid=IwAR0abc&utm_campaign=x";
     let text = run(&room, &["explain", tracked]);
-    let rate = wirefeed::normalize::article_id("agency", "AG-0002");
+    let rate = rate_id();
     assert!(text.starts_with(&format!("article {rate}:")), "{text}");
     assert!(
         text.contains(
@@ -345,7 +359,7 @@ fn explain_recomputes_the_evidence_of_folds_stored_before_it_was_kept_and_says_s
         ),
         "{text}"
     );
-    let rate = wirefeed::normalize::article_id("agency", "AG-0002");
+    let rate = rate_id();
     let text = run(&room, &["explain", &rate]);
     assert!(
         text.contains(

@@ -1,25 +1,13 @@
-//! Why a source version was folded into another feed's article, as decided
-//! at ingest, and how that evidence is kept in `sources.fold_evidence`.
+//! How the evidence of a fold ([`FoldEvidence`], decided by dedup at ingest)
+//! is kept in `sources.fold_evidence`.
 //!
 //! The evidence is recorded when the decision is made so `wirefeed explain`
 //! shows what was decided then, not what today's thresholds would say.
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::dedup::FoldEvidence;
 use crate::dedup::{Comparison, Verdict};
-
-/// The reason an incoming version joined an existing article.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FoldEvidence {
-    /// A version of the article has the same canonical URL.
-    SameUrl { url: String },
-    /// The text is similar enough to the stored version in row `source_id`
-    /// of `sources`; `comparison` holds the verdict and the scores.
-    Similar {
-        source_id: i64,
-        comparison: Comparison,
-    },
-}
 
 /// The column's JSON form. Kept apart from [`FoldEvidence`] so the stored
 /// form stays stable whatever becomes of the in-memory types.

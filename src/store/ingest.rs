@@ -1,15 +1,15 @@
-//! Taking in one fetched feed: every article deduplicated against what is
-//! stored, written, and the fetch recorded, all in one transaction.
+//! Taking in one fetched feed: dedup decides what each article is, this
+//! writes the decisions and records the fetch, all in one transaction.
 
-use crate::dedup::{self, Revision, SourceVersion};
+use crate::dedup::{
+    self, CandidateIndex, Decision, FoldFacts, Revision, SourceVersion, StoredCandidate,
+    StoredItem,
+};
 use crate::fetch::Validators;
-use crate::model::PubStatus;
-use crate::store::band_filter::BandFilter;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
-use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
-use crate::store::sources::{Keep, StoredSource};
+use crate::store::sources::Keep;
 use crate::store::{articles, feed_state, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -43,18 +43,19 @@ pub struct IngestReport {
 }
 
 /// Ingests `articles` of `feed` on `conn`, which the caller has put in a
-/// transaction. Articles earlier in the batch are visible to later ones.
+/// transaction: dedup decides what each article is, and this applies it.
+/// Articles earlier in the batch are visible to later ones.
 pub(crate) fn ingest(
     conn: &Connection,
     feed: &FeedIngest<'_>,
     articles: Vec<PreparedArticle>,
     changed: &mut ChangedChannels,
-    bands: &mut BandFilter,
+    index: &mut CandidateIndex,
 ) -> Result<IngestReport, StoreError> {
-    bands.sync(conn)?;
     let mut report = IngestReport::default();
     for article in articles {
-        ingest_one(conn, feed, article, &mut report, changed, bands)?;
+        let decision = dedup::fold::decide(&SqlFacts(conn), index, &article.incoming(feed.feed_id))?;
+        apply(conn, feed, article, decision, &mut report, changed, index)?;
     }
     feed_state::record_success(
         conn,
@@ -66,70 +67,54 @@ pub(crate) fn ingest(
     Ok(report)
 }
 
-fn ingest_one(
+/// Writes what dedup decided about `incoming`.
+fn apply(
     conn: &Connection,
     feed: &FeedIngest<'_>,
     incoming: PreparedArticle,
+    decision: Decision,
     report: &mut IngestReport,
     changed: &mut ChangedChannels,
-    bands: &mut BandFilter,
+    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
-    let item_id = &incoming.article.source.item_id;
-    let facts = sources::facts(conn, feed.feed_id, item_id)?;
-    if facts.as_ref().is_some_and(|stored| stored.killed) {
-        tracing::debug!(feed = %feed.feed_id, item = %item_id, "item was killed: later deliveries ignored");
-        report.ignored_older += 1;
-        return Ok(());
-    }
-    // A kill applies whatever its date: an agency clock must not keep a
-    // killed story up.
-    let kill = incoming.article.editorial.status == PubStatus::Canceled;
-    let revision = facts.map(|stored| match revision_of(&stored, &incoming) {
-        Revision::IgnoredOlder | Revision::Unchanged if kill => Revision::Update,
-        revision => revision,
-    });
-    match revision {
-        Some(Revision::Unchanged) => {
-            report.unchanged += 1;
-            return Ok(());
+    let item_id = incoming.article.source.item_id.clone();
+    match decision {
+        Decision::Killed => {
+            tracing::debug!(feed = %feed.feed_id, item = %item_id, "item was killed: later deliveries ignored");
+            report.ignored_older += 1;
         }
-        Some(Revision::IgnoredOlder) => {
+        Decision::Unchanged => report.unchanged += 1,
+        Decision::IgnoredOlder => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, "older version ignored");
             report.ignored_older += 1;
-            return Ok(());
         }
-        Some(Revision::Update) => {
+        Decision::Update => {
             // Read in full only now: the update keeps its first-seen date.
-            if let Some(stored) = sources::find(conn, feed.feed_id, item_id)? {
-                let incoming =
-                    incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
-                sources::replace(conn, stored.id, feed.priority, &incoming, bands)?;
-                rebuild(conn, &stored.article_id, changed)?;
-                report.updated += 1;
+            let Some(stored) = sources::find(conn, feed.feed_id, &item_id)? else {
+                // dedup was told the item is stored, in this transaction.
+                tracing::warn!(feed = %feed.feed_id, item = %item_id, "an update's stored version is gone: skipped");
                 return Ok(());
-            }
+            };
+            let incoming =
+                incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
+            sources::replace(conn, stored.id, feed.priority, &incoming, index)?;
+            rebuild(conn, &stored.article_id, changed)?;
+            report.updated += 1;
         }
-        None => {}
-    }
-
-    match fold_target(conn, feed.feed_id, &incoming, bands)? {
-        Some((article_id, evidence)) => {
-            tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %article_id, ?evidence, "duplicate folded");
-            sources::materialize(conn, &article_id)?;
-            sources::insert(
-                conn,
-                feed,
-                &article_id,
-                &incoming,
-                Keep::Copy,
-                Some(&evidence),
-                bands,
-            )?;
-            rebuild(conn, &article_id, changed)?;
+        Decision::Fold { into, evidence } => {
+            tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %into, ?evidence, "duplicate folded");
+            sources::materialize(conn, &into)?;
+            sources::insert(conn, feed, &into, &incoming, Keep::Copy, Some(&evidence), index)?;
+            rebuild(conn, &into, changed)?;
             report.folded += 1;
         }
-        None => {
-            let incoming = with_free_id(conn, feed.feed_id, incoming)?;
+        Decision::New { id } => {
+            let incoming = if id == incoming.article.id {
+                incoming
+            } else {
+                tracing::debug!(feed = %feed.feed_id, item = %item_id, taken = %incoming.article.id, %id, "the link's article id is taken: the item's own id is used");
+                incoming.with(|article| article.id = id)?
+            };
             // No stored article has this id, and this is its only version:
             // combine it directly instead of reading it back.
             let article_id = incoming.article.id.clone();
@@ -144,7 +129,7 @@ fn ingest_one(
             } else {
                 Keep::Copy
             };
-            sources::insert(conn, feed, &article_id, &incoming, keep, None, bands)?;
+            sources::insert(conn, feed, &article_id, &incoming, keep, None, index)?;
             match combined {
                 Some(article) if keep == Keep::AsArticle => {
                     articles::insert_new(conn, &article, &incoming.json, changed)?
@@ -158,41 +143,45 @@ fn ingest_one(
     Ok(())
 }
 
-/// `incoming` under an id no stored article holds. Normalize names an article
-/// with a canonical URL by that URL, so that copies folded on it get one id
-/// whatever their order; when that id is taken (another item of the same
-/// feed with the same link, such as a live ticker, which never folds), the
-/// item's own feed-and-item id is used instead.
-fn with_free_id(
-    conn: &Connection,
-    feed_id: &str,
-    incoming: PreparedArticle,
-) -> Result<PreparedArticle, StoreError> {
-    if !articles::exists(conn, &incoming.article.id)? {
-        return Ok(incoming);
-    }
-    let own = crate::normalize::article_id(feed_id, &incoming.article.source.item_id);
-    tracing::debug!(feed = %feed_id, item = %incoming.article.source.item_id, taken = %incoming.article.id, id = %own, "the link's article id is taken: the item's own id is used");
-    incoming.with(|article| article.id = own)
-}
+/// The state's answers to dedup, read on the ingest's connection (inside
+/// its transaction, so articles earlier in the batch count).
+pub(crate) struct SqlFacts<'a>(pub &'a Connection);
 
-/// What `incoming` is to the stored version of its item.
-fn revision_of(stored: &sources::StoredFacts, incoming: &PreparedArticle) -> Revision {
-    dedup::revision_of(
-        stored.updated,
-        &stored.digest,
-        &incoming.article,
-        &incoming.digest,
-    )
+impl FoldFacts for SqlFacts<'_> {
+    type Error = StoreError;
+
+    fn stored_item(&self, feed_id: &str, item_id: &str) -> Result<Option<StoredItem>, StoreError> {
+        sources::facts(self.0, feed_id, item_id)
+    }
+
+    fn articles_with_url(&self, url: &str) -> Result<Vec<String>, StoreError> {
+        sources::articles_with_url(self.0, url)
+    }
+
+    fn feed_in_article(&self, feed_id: &str, article_id: &str) -> Result<bool, StoreError> {
+        sources::feed_in_article(self.0, feed_id, article_id)
+    }
+
+    fn candidate(&self, source_id: i64) -> Result<Option<StoredCandidate>, StoreError> {
+        sources::candidate(self.0, source_id)
+    }
+
+    fn article_exists(&self, article_id: &str) -> Result<bool, StoreError> {
+        articles::exists(self.0, article_id)
+    }
+
+    fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        sources::band_key_pairs(self.0)
+    }
 }
 
 /// The stored version of the item of `incoming` from `feed_id`, if any, and
-/// what `incoming` is to it.
-fn known_version(
+/// what `incoming` is to it: what `preview` shows.
+pub(crate) fn stored_revision(
     conn: &Connection,
     feed_id: &str,
     incoming: &PreparedArticle,
-) -> Result<Option<(StoredSource, Revision)>, StoreError> {
+) -> Result<Option<(String, Revision)>, StoreError> {
     let Some(stored) = sources::find(conn, feed_id, &incoming.article.source.item_id)? else {
         return Ok(None);
     };
@@ -202,53 +191,7 @@ fn known_version(
         &incoming.article,
         &incoming.digest,
     );
-    Ok(Some((stored, revision)))
-}
-
-/// [`known_version`] for `preview`: the article holding the item and the
-/// revision an ingest would see.
-pub(crate) fn stored_revision(
-    conn: &Connection,
-    feed_id: &str,
-    incoming: &PreparedArticle,
-) -> Result<Option<(String, Revision)>, StoreError> {
-    Ok(known_version(conn, feed_id, incoming)?
-        .map(|(stored, revision)| (stored.article_id, revision)))
-}
-
-/// The stored article another feed already delivered this story as, and
-/// why: same canonical URL as any of its versions first, then a verified
-/// near-duplicate of any of its versions. Items of one feed
-/// never fold into each other (live tickers reuse one link for many items).
-/// Only reads: `preview` asks it too, through [`crate::store::Store::would_fold`].
-pub(crate) fn fold_target(
-    conn: &Connection,
-    feed_id: &str,
-    incoming: &PreparedArticle,
-    bands: &BandFilter,
-) -> Result<Option<(String, FoldEvidence)>, StoreError> {
-    if let Some(url) = &incoming.article.url {
-        for article_id in sources::articles_with_url(conn, url)? {
-            if !sources::feed_in_article(conn, feed_id, &article_id)? {
-                let evidence = FoldEvidence::SameUrl { url: url.clone() };
-                return Ok(Some((article_id, evidence)));
-            }
-        }
-    }
-    for candidate in sources::candidates(conn, feed_id, incoming.band_keys.as_ref(), bands)? {
-        let comparison = dedup::compare(&incoming.fingerprint, &candidate.fingerprint);
-        if !comparison.verdict.is_same() {
-            continue;
-        }
-        if !sources::feed_in_article(conn, feed_id, &candidate.article_id)? {
-            let evidence = FoldEvidence::Similar {
-                source_id: candidate.id,
-                comparison,
-            };
-            return Ok(Some((candidate.article_id, evidence)));
-        }
-    }
-    Ok(None)
+    Ok(Some((stored.article_id, revision)))
 }
 
 /// Rewrites `article_id` from all its source versions.

@@ -6,7 +6,8 @@
 //! feed's articles and fetch record as they were before it.
 //!
 //! - `schema`: tables, indexes and ordered migrations (`PRAGMA user_version`).
-//! - `ingest`: the [`crate::dedup`] decisions applied and written.
+//! - `ingest`: the [`crate::dedup`] decisions applied and written, and the
+//!   state's answers to dedup ([`crate::dedup::FoldFacts`]).
 //! - `articles`, `sources`, `feed_state`: one table family each; `sources`
 //!   keeps every feed's own version of a story (with its LSH band keys), so
 //!   articles are rebuilt from their sources after any change.
@@ -16,7 +17,6 @@
 //! - `columns`, `language`, `error`: value encodings, language names, errors.
 
 mod articles;
-mod band_filter;
 mod changes;
 mod columns;
 mod error;
@@ -44,7 +44,7 @@ pub use sources::SourceRecord;
 use crate::dedup::Revision;
 use crate::fetch::Validators;
 use crate::model::{Article, Channel};
-use band_filter::BandFilter;
+use crate::dedup::CandidateIndex;
 use chrono::{DateTime, Utc};
 use error::SqlContext;
 use rusqlite::Connection;
@@ -97,8 +97,11 @@ pub struct Store {
     path: PathBuf,
     /// Channels touched by ingests since the last [`Store::take_changed`].
     changed: ChangedChannels,
-    /// Which band keys `lsh` may hold, so most lookups skip SQLite.
-    bands: BandFilter,
+    /// dedup's near-duplicate candidates, kept in step with every ingest.
+    index: CandidateIndex,
+    /// `PRAGMA data_version` when the index was last checked: it changes
+    /// when another connection commits, and then the index is reloaded.
+    data_version: Option<i64>,
 }
 
 /// Creates the state's folder readable by its owner alone: the state holds
@@ -171,7 +174,8 @@ impl Store {
             conn,
             path: path.to_owned(),
             changed: ChangedChannels::default(),
-            bands: BandFilter::default(),
+            index: CandidateIndex::default(),
+            data_version: None,
         })
     }
 
@@ -250,7 +254,8 @@ impl Store {
             // LSH keys touch pages all over the table (a quarter of a cold
             // cycle's writer time went to those copies).
             let mut changed = ChangedChannels::default();
-            let report = ingest::ingest(&self.conn, feed, articles, &mut changed, &mut self.bands)
+            self.sync_index().map_err(in_feed)?;
+            let report = ingest::ingest(&self.conn, feed, articles, &mut changed, &mut self.index)
                 .map_err(in_feed)?;
             published::mark_stale(&self.conn, &changed).map_err(in_feed)?;
             self.changed.merge(changed);
@@ -268,8 +273,16 @@ impl Store {
             })
             .map_err(in_feed)?;
         let mut changed = ChangedChannels::default();
-        let report = ingest::ingest(&transaction, feed, articles, &mut changed, &mut self.bands)
-            .map_err(in_feed)?;
+        let report = match sync_index(&transaction, &mut self.index, &mut self.data_version)
+            .and_then(|()| ingest::ingest(&transaction, feed, articles, &mut changed, &mut self.index))
+        {
+            Ok(report) => report,
+            Err(error) => {
+                // The transaction rolls back: pairs it added must not stay.
+                self.index.reset();
+                return Err(in_feed(error));
+            }
+        };
         published::mark_stale(&transaction, &changed).map_err(in_feed)?;
         self.changed.merge(changed);
         transaction
@@ -278,6 +291,12 @@ impl Store {
             .map_err(in_feed)?;
         tracing::debug!(feed = %feed.feed_id, ?report, "feed ingested");
         Ok(report)
+    }
+
+    /// Drops the candidate index when another connection wrote to the state
+    /// since the last check, so the next lookup sees its articles.
+    fn sync_index(&mut self) -> Result<(), StoreError> {
+        sync_index(&self.conn, &mut self.index, &mut self.data_version)
     }
 
     /// Runs `work` (several feeds' ingests and fetch records) in one
@@ -302,6 +321,9 @@ impl Store {
                 // The error that matters is the first; a failed rollback
                 // leaves SQLite to roll back when the connection closes.
                 let _ = self.conn.execute_batch("ROLLBACK");
+                // Pairs of the rolled-back versions must not stay indexed
+                // (their rows are reused); the next lookup reloads.
+                self.index.reset();
                 Err(error)
             }
         }
@@ -392,7 +414,14 @@ impl Store {
         feed_id: &str,
         incoming: &PreparedArticle,
     ) -> Result<Option<(String, FoldEvidence)>, StoreError> {
-        ingest::fold_target(&self.conn, feed_id, incoming, &BandFilter::off())
+        // preview's own index: loading the state's must not cost an ingest
+        // its freshness, and preview runs once.
+        let mut index = CandidateIndex::default();
+        crate::dedup::fold::fold_target(
+            &ingest::SqlFacts(&self.conn),
+            &mut index,
+            &incoming.incoming(feed_id),
+        )
     }
 
     /// When `feed_id` already delivered the item of `incoming`: the article
@@ -417,4 +446,22 @@ impl Store {
     pub fn article_by_link(&self, url: &str) -> Result<Option<String>, StoreError> {
         sources::article_by_link(&self.conn, url)
     }
+}
+
+/// [`Store::sync_index`] on `conn` (the store's connection, or a transaction
+/// on it).
+fn sync_index(
+    conn: &Connection,
+    index: &mut CandidateIndex,
+    seen: &mut Option<i64>,
+) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA data_version", [], |row| row.get(0))
+        .context(conn, "read the state's data version")?;
+    if seen.is_some_and(|seen| seen != version) && !index.needs_load() {
+        tracing::debug!("another process wrote to the state: candidate index dropped");
+        index.reset();
+    }
+    *seen = Some(version);
+    Ok(())
 }

@@ -4,7 +4,7 @@
 //! (the critical path of a cycle) only runs queries.
 
 use crate::dedup::fingerprint::BANDS;
-use crate::dedup::{Fingerprint, content_digest};
+use crate::dedup::{Fingerprint, Incoming, content_digest};
 use crate::model::Article;
 use crate::store::columns::to_json;
 use crate::store::error::StoreError;
@@ -33,6 +33,17 @@ impl PreparedArticle {
 
     pub fn article(&self) -> &Article {
         &self.article
+    }
+
+    /// What dedup decides on, for `feed_id`'s ingest.
+    pub(crate) fn incoming<'a>(&'a self, feed_id: &'a str) -> Incoming<'a> {
+        Incoming {
+            feed_id,
+            article: &self.article,
+            digest: &self.digest,
+            fingerprint: &self.fingerprint,
+            band_keys: self.band_keys.as_ref(),
+        }
     }
 
     /// The same article with changed fields (an update keeping its first-seen

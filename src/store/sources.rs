@@ -1,11 +1,9 @@
 //! Each feed's own version of a story, keyed by (feed id, item id), and the
 //! LSH band keys that find near-duplicates among them.
 
-use crate::dedup::Fingerprint;
-use crate::dedup::fingerprint::BANDS;
+use crate::dedup::{CandidateIndex, Fingerprint, StoredCandidate, StoredItem};
 use crate::model::{Article, PubStatus};
 use crate::store::articles::NEVER;
-use crate::store::band_filter::BandFilter;
 use crate::store::columns::{from_json, time};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
@@ -13,12 +11,6 @@ use crate::store::ingest::FeedIngest;
 use crate::store::prepared::PreparedArticle;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::BTreeSet;
-
-/// At most this many near-duplicate suspects are verified per incoming item,
-/// newest first, so one boilerplate lead shared by thousands of items cannot
-/// stall an ingest.
-const MAX_CANDIDATES: usize = 200;
 
 /// One stored source version.
 #[derive(Debug, Clone)]
@@ -74,28 +66,19 @@ pub(crate) fn find(
     row.map(|row| parse(conn, row)).transpose()
 }
 
-/// What deciding on a new version of a stored item needs, read without
-/// the version itself: most items of a changed feed are the same as stored,
-/// and parsing each stored version's JSON to learn that was most of the
-/// writer's work in such a cycle.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredFacts {
-    pub digest: String,
-    pub updated: DateTime<Utc>,
-    /// The stored version is a kill (`canceled`): nothing brings it back.
-    pub killed: bool,
-}
-
 /// digest, `updated` of a version stored as its article, `updated` in a
 /// copy's JSON, status of a hidden article's version.
 type FactsRow = (String, Option<i64>, Option<String>, Option<String>);
 
-/// [`StoredFacts`] of the stored version of `item_id` from `feed_id`.
+/// [`StoredItem`] of the stored version of `item_id` from `feed_id`, read
+/// without parsing the version: most items of a changed feed are the same
+/// as stored, and parsing each stored version's JSON to learn that was most
+/// of the writer's work in such a cycle.
 pub(crate) fn facts(
     conn: &Connection,
     feed_id: &str,
     item_id: &str,
-) -> Result<Option<StoredFacts>, StoreError> {
+) -> Result<Option<StoredItem>, StoreError> {
     // A version stored as its article (version NULL) has the article's
     // `updated`; a copy keeps its own in its JSON.
     // Only a withheld or killed article (hidden for good) has its stored
@@ -127,13 +110,13 @@ pub(crate) fn facts(
             .map(|at| at.with_timezone(&Utc))
     });
     match updated {
-        Some(updated) => Ok(Some(StoredFacts {
+        Some(updated) => Ok(Some(StoredItem {
             digest,
             updated,
             killed,
         })),
         // Not what this build writes: read the whole version instead.
-        None => Ok(find(conn, feed_id, item_id)?.map(|stored| StoredFacts {
+        None => Ok(find(conn, feed_id, item_id)?.map(|stored| StoredItem {
             digest: stored.digest,
             updated: stored.version.updated,
             killed: stored.version.editorial.status == PubStatus::Canceled,
@@ -181,73 +164,40 @@ pub(crate) fn feed_in_article(
     .context(conn, "check an article's feeds")
 }
 
-/// A near-duplicate suspect: another feed's version and its words.
-#[derive(Debug, Clone)]
-pub(crate) struct Candidate {
-    /// Its row in `sources`, named in the fold evidence.
-    pub id: i64,
-    pub article_id: String,
-    pub fingerprint: Fingerprint,
+/// The version in source row `source_id`, as a near-duplicate suspect: its
+/// feed, article and words.
+pub(crate) fn candidate(
+    conn: &Connection,
+    source_id: i64,
+) -> Result<Option<StoredCandidate>, StoreError> {
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT feed_id, article_id, words FROM sources WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([source_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()
+        })
+        .context(conn, "read a near-duplicate candidate")?;
+    Ok(row.map(|(feed_id, article_id, words)| StoredCandidate {
+        feed_id,
+        article_id,
+        fingerprint: Fingerprint::from_stored(&words),
+    }))
 }
 
-/// Versions of feeds other than `feed_id` sharing at least one LSH band key
-/// `keys`, newest first, at most [`MAX_CANDIDATES`].
-pub(crate) fn candidates(
-    conn: &Connection,
-    feed_id: &str,
-    keys: Option<&[i64; BANDS]>,
-    bands: &BandFilter,
-) -> Result<Vec<Candidate>, StoreError> {
-    let Some(keys) = keys else {
-        return Ok(Vec::new());
-    };
-    // One point lookup per key: as one `IN (...)` query with DISTINCT,
-    // SQLite built two temporary b-trees per article, and most articles
-    // share no key with anything; keys `bands` rules out are not looked up
-    // at all. Sorted keys visit the index in order.
-    let mut sorted: Vec<i64> = keys
-        .iter()
-        .copied()
-        .filter(|key| bands.may_hold(*key))
-        .collect();
-    sorted.sort_unstable();
-    bands.looked_up(sorted.len());
-    let mut ids = BTreeSet::new();
-    let mut lookup = conn
-        .prepare_cached("SELECT source_id FROM lsh WHERE band_key = ?1")
-        .context(conn, "prepare the band key lookup")?;
-    for key in sorted {
-        let found = lookup
-            .query_map([key], |row| row.get::<_, i64>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .context(conn, "find near-duplicate candidates")?;
-        ids.extend(found);
-    }
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut read = conn
-        .prepare_cached("SELECT feed_id, article_id, words FROM sources WHERE id = ?1")
-        .context(conn, "prepare reading a candidate")?;
-    let mut candidates = Vec::new();
-    for id in ids.into_iter().rev() {
-        if candidates.len() >= MAX_CANDIDATES {
-            break;
-        }
-        let row: Option<(String, String, String)> = read
-            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-            .optional()
-            .context(conn, "read a near-duplicate candidate")?;
-        match row {
-            Some((feed, article_id, words)) if feed != feed_id => candidates.push(Candidate {
-                id,
-                article_id,
-                fingerprint: Fingerprint::from_stored(&words),
-            }),
-            _ => {}
-        }
-    }
-    Ok(candidates)
+/// Every (band key, source row) pair of `lsh`, for dedup's candidate index.
+pub(crate) fn band_key_pairs(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
+    let started = std::time::Instant::now();
+    let pairs = conn
+        .prepare("SELECT band_key, source_id FROM lsh")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<Vec<(i64, i64)>, _>>()
+        })
+        .context(conn, "read the band keys")?;
+    tracing::debug!(pairs = pairs.len(), elapsed_ms = started.elapsed().as_millis() as u64, "candidate index loaded");
+    Ok(pairs)
 }
 
 /// How a new version's JSON is stored.
@@ -269,7 +219,7 @@ pub(crate) fn insert(
     version: &PreparedArticle,
     keep: Keep,
     evidence: Option<&FoldEvidence>,
-    bands: &mut BandFilter,
+    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
@@ -296,7 +246,7 @@ pub(crate) fn insert(
         })
         .context(conn, "store a source item")?;
     let id = conn.last_insert_rowid();
-    index(conn, id, version, bands)
+    index_keys(conn, id, version, index)
 }
 
 /// Gives every version of `article_id` stored as the article its own copy,
@@ -317,7 +267,7 @@ pub(crate) fn replace(
     id: i64,
     priority: i64,
     version: &PreparedArticle,
-    bands: &mut BandFilter,
+    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let article = &version.article;
     let old_words: String = conn
@@ -347,21 +297,19 @@ pub(crate) fn replace(
             .and_then(|mut statement| statement.execute([*key, id]))
             .context(conn, "clear a source item's band keys")?;
     }
-    index(conn, id, version, bands)
+    index_keys(conn, id, version, index)
 }
 
-fn index(
+fn index_keys(
     conn: &Connection,
     source_id: i64,
     version: &PreparedArticle,
-    bands: &mut BandFilter,
+    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let Some(keys) = &version.band_keys else {
         return Ok(());
     };
-    for key in keys {
-        bands.insert(*key);
-    }
+    index.insert(source_id, keys);
     // One statement for all the bands: per-statement overhead is most of the
     // cost of such small inserts.
     let sql = format!(

@@ -508,12 +508,12 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
 }
 
 #[test]
-fn a_copy_stored_by_another_process_is_found_through_the_band_filter() {
+fn a_copy_stored_by_another_process_is_found_through_the_candidate_index() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("wirefeed.db");
     let mut ours = Store::open(&path).expect("open");
     let mut theirs = Store::open(&path).expect("open a second time");
-    // Enough lookups that our store builds its filter of band keys.
+    // Our store loads its candidate index with its first new articles.
     let fillers = (0..3)
         .map(|n| {
             article(&format!("f{n}"), "regional")
@@ -530,7 +530,7 @@ fn a_copy_stored_by_another_process_is_found_through_the_band_filter() {
         1,
         vec![article("f9", "regional").build()],
     );
-    assert!(ours.bands.is_built(), "the test needs our filter built");
+    assert!(!ours.index.needs_load(), "the test needs our index loaded");
     let agency = article("a1", "ap")
         .title("Israeli forces raid Jenin refugee camp before dawn")
         .summary(JENIN_LEAD)
@@ -543,7 +543,7 @@ fn a_copy_stored_by_another_process_is_found_through_the_band_filter() {
     assert_eq!(
         ingest(&mut ours, "partner", 1, vec![copy]).folded,
         1,
-        "the other process's keys were not in our filter"
+        "the other process's keys were not in our index"
     );
 }
 

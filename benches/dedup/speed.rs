@@ -30,6 +30,9 @@ pub struct Speed {
     /// Items folded into stored articles, over all runs.
     pub folded: usize,
     pub duplicates: usize,
+    /// One more feed's ingest in a store opened afresh on the same state,
+    /// as a `wirefeed once` pays it: loading dedup's candidate index first.
+    pub first_after_open: Duration,
 }
 
 impl fmt::Display for Speed {
@@ -69,6 +72,11 @@ impl fmt::Display for Speed {
             f,
             "  folded          {} of {} duplicates",
             self.folded, self.duplicates
+        )?;
+        writeln!(
+            f,
+            "first feed after opening the state  {:.1} ms (loads the candidate index)",
+            ms(self.first_after_open)
         )
     }
 }
@@ -136,7 +144,19 @@ pub fn measure(dir: &Path, stored: usize, runs: usize) -> Speed {
         timings.push(start.elapsed());
         folded += report.folded;
     }
+    drop(store);
+    let mut reopened = Store::open(&dir.join("state.db")).expect("reopen the state");
+    let feed_id = "incoming-after-open";
+    let articles: Vec<Article> = (0..FEED_ITEMS)
+        .map(|n| words.story().article(feed_id, &format!("late-{n}"), now))
+        .collect();
+    let start = Instant::now();
+    reopened
+        .ingest(&feed_ingest(feed_id, now), articles)
+        .expect("fold a feed after opening");
+    let first_after_open = start.elapsed();
     Speed {
+        first_after_open,
         stored,
         build,
         runs: timings,

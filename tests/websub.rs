@@ -470,6 +470,10 @@ base_url = "https://feeds.example.org/"
 websub_hub = "{}"
 file_roots = ["."]
 
+# The test's hub is on 127.0.0.1, which pings reach only when allowed.
+[defaults]
+allow_private = true
+
 [[section]]
 slug = "politics"
 title = "Politics"
@@ -549,4 +553,48 @@ async fn announced(hub: &Hub, skip: usize, path: &str) -> bool {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A hub on a loopback address is refused by the same address policy as the
+/// feeds unless `[defaults] allow_private` says otherwise: nothing is pinged
+/// and the service says why once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_on_a_private_address_is_refused_by_the_address_policy() {
+    let hub = Hub::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("spool")).unwrap();
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[site]\ntitle = \"Hub News\"\nbase_url = \"https://feeds.example.org/\"\nwebsub_hub = \"{}\"\nfile_roots = [\".\"]\n\n[[section]]\nslug = \"politics\"\ntitle = \"Politics\"\n\n[[feed]]\nid = \"spool\"\nurl = \"file:spool\"\nsection = \"politics\"\n",
+            hub.url()
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output_dir = dir.path().join("output");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !output_dir.join("all.rss").exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output_dir.join("all.rss").exists(), "published: {log}");
+    assert!(hub.pings().is_empty(), "no ping reached the loopback hub");
+    assert_eq!(
+        log.matches("WebSub hub refused by the address policy").count(),
+        1,
+        "{log}"
+    );
 }

@@ -490,9 +490,16 @@ impl Service {
         if self.hub.as_ref().map(HubNotifier::hub) == wanted {
             return;
         }
-        self.hub = wanted.map(|hub| {
-            info!(%hub, "announcing changed feeds to the WebSub hub");
-            HubNotifier::spawn(hub.clone(), reqwest::Client::new())
+        let allow_private = self.config.defaults.allow_private;
+        self.hub = wanted.and_then(|hub| match self.fetcher.hub_client(hub, allow_private) {
+            Ok(client) => {
+                info!(%hub, "announcing changed feeds to the WebSub hub");
+                Some(HubNotifier::spawn(hub.clone(), client))
+            }
+            Err(refused) => {
+                tracing::error!(%hub, %refused, "WebSub hub refused by the address policy ([defaults] allow_private = true allows it): feeds are not announced");
+                None
+            }
         });
     }
 

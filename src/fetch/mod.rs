@@ -95,6 +95,18 @@ impl Fetcher {
         })
     }
 
+    /// The client for WebSub pings to `hub`, under the same address policy
+    /// as the feeds (`[defaults] allow_private` lets it reach a hub on the
+    /// internal network); no redirects are followed. Refused when `hub`
+    /// names a non-public address the policy forbids.
+    pub fn hub_client(&self, hub: &url::Url, allow_private: bool) -> Result<reqwest::Client, Refused> {
+        if allow_private {
+            return Ok(self.any.clone());
+        }
+        policy::check_literal(hub)?;
+        Ok(self.public.clone())
+    }
+
     /// Fetches `feed`, conditionally on `previous` (empty validators fetch unconditionally).
     ///
     /// Waits for a free slot first; the feed's timeout starts once it has one.

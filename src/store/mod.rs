@@ -90,6 +90,20 @@ fn remove_orphan_journals(path: &Path) {
     }
 }
 
+/// Opens the state at `path` read-only and runs a trivial query: whether
+/// `/healthz` may call it readable. Never creates or migrates anything.
+pub fn check_readable(path: &Path) -> Result<(), StoreError> {
+    let open_error = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(open_error)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
+        .map_err(open_error)?;
+    Ok(())
+}
+
 /// An open state database.
 #[derive(Debug)]
 pub struct Store {

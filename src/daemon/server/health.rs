@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 use super::AppState;
@@ -40,18 +39,10 @@ pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<
     (code, Json(health))
 }
 
-/// Opens the state read-only and runs a trivial query.
+/// Whether the state answers: read through the store, the only module that
+/// touches the database.
 fn check_state(path: &Path) -> Result<(), String> {
-    let describe =
-        |err: rusqlite::Error| format!("state file {} unreadable: {err}", path.display());
-    let connection =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(describe)?;
-    connection
-        .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
-            row.get::<_, i64>(0)
-        })
-        .map_err(describe)?;
-    Ok(())
+    crate::store::check_readable(path).map_err(|error| error.to_string())
 }
 
 fn assess(

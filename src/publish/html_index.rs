@@ -169,11 +169,13 @@ fn write_headline(html: &mut String, headline: &Headline) {
             .collect();
         format!(" <span class=\"via\">also via {}</span>", names.join(", "))
     };
+    // The date is English whatever the story's language: isolated left to
+    // right, or a right-to-left line reorders it ("Nov 2026, 08:20 UTC 25").
     let _ = writeln!(
         html,
         "<li{lang} dir=\"{dir}\"><h3>{title}</h3>\n<p class=\"meta\">\
          <span class=\"source\" dir=\"auto\">{source}</span>{also_via} \
-         <time datetime=\"{datetime}\">{when}</time></p></li>",
+         <time datetime=\"{datetime}\" dir=\"ltr\">{when}</time></p></li>",
         dir = direction(headline.language.as_deref(), "auto"),
         source = escape_markup(&headline.source),
         datetime = headline.published.format("%Y-%m-%dT%H:%M:%SZ"),
@@ -314,7 +316,9 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("<time datetime=\"2026-11-25T10:00:00Z\">25 Nov 2026, 10:00 UTC</time>"),
+            html.contains(
+                "<time datetime=\"2026-11-25T10:00:00Z\" dir=\"ltr\">25 Nov 2026, 10:00 UTC</time>"
+            ),
             "{html}"
         );
     }

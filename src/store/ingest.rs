@@ -10,7 +10,7 @@ use crate::store::error::StoreError;
 use crate::store::evidence::FoldEvidence;
 use crate::store::prepared::PreparedArticle;
 use crate::store::sources::{Keep, StoredSource};
-use crate::store::{articles, feed_state, sources};
+use crate::store::{articles, feed_state, fetch_hours, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -62,6 +62,15 @@ pub(crate) fn ingest(
         feed.fetched_at,
         feed.http_status,
         Some(&feed.validators),
+    )?;
+    let items = report.new + report.updated + report.folded;
+    fetch_hours::record(
+        conn,
+        feed.feed_id,
+        feed.fetched_at,
+        fetch_hours::Fetched::Ok {
+            items: u64::try_from(items).unwrap_or(u64::MAX),
+        },
     )?;
     Ok(report)
 }

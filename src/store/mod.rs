@@ -10,6 +10,8 @@
 //! - `articles`, `sources`, `feed_state`: one table family each; `sources`
 //!   keeps every feed's own version of a story (with its LSH band keys), so
 //!   articles are rebuilt from their sources after any change.
+//! - `fetch_hours`: fetches, failures and items per feed and hour, for the
+//!   last 48 hours (the chart of `/status`).
 //! - `evidence`: why a version was folded, recorded at ingest for `explain`.
 //! - `published`: what the output folder holds and which channels changed
 //!   since, so a new process publishes only those.
@@ -22,6 +24,7 @@ mod columns;
 mod error;
 mod evidence;
 mod feed_state;
+mod fetch_hours;
 mod ingest;
 mod language;
 mod prepared;
@@ -36,6 +39,7 @@ pub use changes::ChangedChannels;
 pub use error::StoreError;
 pub use evidence::{FoldEvidence, verdict_name};
 pub use feed_state::{FeedState, PlannedFetch};
+pub use fetch_hours::FetchHour;
 pub use ingest::{FeedIngest, IngestReport};
 pub use prepared::PreparedArticle;
 pub use published::{PublishedChannel, PublishedState};
@@ -173,6 +177,12 @@ impl Store {
         feed_state::read_all(&self.conn)
     }
 
+    /// Every feed's fetches, failures and items per hour, from the hour
+    /// holding `since` on (at most 48 hours are kept), by feed and hour.
+    pub fn fetch_hours(&self, since: DateTime<Utc>) -> Result<Vec<FetchHour>, StoreError> {
+        fetch_hours::since(&self.conn, since)
+    }
+
     /// The validators of every feed fetched so far, for conditional GETs.
     pub fn validators(&self) -> Result<Vec<(String, Validators)>, StoreError> {
         feed_state::validators(&self.conn)
@@ -192,7 +202,8 @@ impl Store {
         error: &str,
         http_status: Option<u16>,
     ) -> Result<(), StoreError> {
-        feed_state::record_failure(&self.conn, feed_id, at, error, http_status)
+        feed_state::record_failure(&self.conn, feed_id, at, error, http_status)?;
+        fetch_hours::record(&self.conn, feed_id, at, fetch_hours::Fetched::Failed)
     }
 
     /// Records a fetch answered "not modified": a success with nothing new.
@@ -202,7 +213,13 @@ impl Store {
         at: DateTime<Utc>,
         http_status: Option<u16>,
     ) -> Result<(), StoreError> {
-        feed_state::record_success(&self.conn, feed_id, at, http_status, None)
+        feed_state::record_success(&self.conn, feed_id, at, http_status, None)?;
+        fetch_hours::record(
+            &self.conn,
+            feed_id,
+            at,
+            fetch_hours::Fetched::Ok { items: 0 },
+        )
     }
 
     /// One transaction for the whole feed: dedup every article against what

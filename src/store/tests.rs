@@ -1187,7 +1187,7 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
         store
             .conn
             .execute_batch(
-                "DROP TABLE published; DROP TABLE stale_channels;
+                "DROP TABLE fetch_hours; DROP TABLE published; DROP TABLE stale_channels;
                  DROP INDEX articles_hidden; ALTER TABLE articles DROP COLUMN hidden_until;
                  ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
             )

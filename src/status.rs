@@ -11,7 +11,7 @@ mod page;
 mod table;
 
 pub use json::render_json;
-pub use page::render_html;
+pub use page::{CHART_HOURS, render_html};
 pub use table::render_table;
 
 use crate::config::Config;

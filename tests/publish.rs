@@ -586,7 +586,9 @@ fn index_html_is_a_front_page_of_the_newest_headlines_linking_to_the_stories() {
         "{html}"
     );
     assert!(
-        html.contains("<time datetime=\"2026-11-25T12:00:00Z\">"),
+        html.contains(
+            "<time datetime=\"2026-11-25T12:00:00Z\" dir=\"ltr\">25 Nov 2026, 12:00 UTC</time>"
+        ),
         "{html}"
     );
 }

@@ -110,23 +110,43 @@ fn once_without_flags_publishes_the_demo_newsroom_into_output() {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_demo_into(dir.path());
     let out = wirefeed(&["once"], dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let output = dir.path().join("output");
-    for file in ["all.rss", "all.atom", "all.json", "index.html", "feeds.opml"] {
+    for file in [
+        "all.rss",
+        "all.atom",
+        "all.json",
+        "index.html",
+        "feeds.opml",
+    ] {
         let bytes = std::fs::read(output.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!bytes.is_empty(), "{file} is empty");
     }
     // Every feed of the demo is a local file that reaches the all-items feed.
-    let all: Value = serde_json::from_slice(&std::fs::read(output.join("all.json")).expect("all.json"))
-        .expect("all.json parses");
+    let all: Value =
+        serde_json::from_slice(&std::fs::read(output.join("all.json")).expect("all.json"))
+            .expect("all.json parses");
     let sources: std::collections::BTreeSet<&str> = all["items"]
         .as_array()
         .expect("items")
         .iter()
         .filter_map(|item| item["_wirefeed"]["source"]["feed_id"].as_str())
         .collect();
-    for feed in ["wire-world", "harbour-times", "tech-daily", "wire-arabic", "agency-spool"] {
-        assert!(sources.contains(feed), "{feed} missing from all.json: {sources:?}");
+    for feed in [
+        "wire-world",
+        "harbour-times",
+        "tech-daily",
+        "wire-arabic",
+        "agency-spool",
+    ] {
+        assert!(
+            sources.contains(feed),
+            "{feed} missing from all.json: {sources:?}"
+        );
     }
 }
 
@@ -137,7 +157,10 @@ fn a_missing_config_says_where_it_looked_and_what_to_do_and_exits_1() {
         let out = wirefeed(&[command], dir.path());
         assert_eq!(out.status.code(), Some(1), "{command}");
         let text = String::from_utf8_lossy(&out.stderr);
-        assert!(text.contains("feeds.toml: error: no such file"), "{command}: {text}");
+        assert!(
+            text.contains("feeds.toml: error: no such file"),
+            "{command}: {text}"
+        );
         assert!(text.contains("--config FILE"), "{command}: {text}");
         assert!(text.contains("demo newsroom"), "{command}: {text}");
         assert!(!text.contains("invalid"), "{command}: {text}");

@@ -430,14 +430,15 @@ fn changed_article_rewrites_only_the_channels_holding_it() {
     let config = config(&out.0);
     publish(&config, &newsroom(article("a", 12), article("b", 10))).unwrap();
 
-    // `b` is in all, politics and mena, not in protests; item counts and
-    // dates in index.html are unchanged, so it stays as it was too.
+    // `b` is in all, politics and mena, not in protests. index.html shows
+    // b's headline, so it changes; feeds.opml lists only channels and stays.
     let mut b = article("b", 10);
     b.title = "Story b, corrected".to_owned();
     let report = publish(&config, &newsroom(article("a", 12), b)).unwrap();
-    // b's channels and b's ninjs file; a's stays as it was.
-    assert_eq!(report.written, 3 * 3 + 1);
-    assert_eq!(report.unchanged, 3 + 2 + 1);
+    // b's channels, b's ninjs file and the front page; a's stay as they were.
+    assert_eq!(report.written, 3 * 3 + 1 + 1);
+    assert_eq!(report.unchanged, 3 + 1 + 1);
+    assert!(out.read("index.html").contains("Story b, corrected"));
     assert!(out.read("regions/mena.json").contains("Story b, corrected"));
     assert!(!out.read("tags/protests.json").contains("corrected"));
 }
@@ -511,7 +512,7 @@ fn hostile_text_round_trips_in_every_format() {
 }
 
 #[test]
-fn index_html_lists_every_channel_with_links_and_counts() {
+fn index_html_lists_every_channel_with_relative_links_and_counts() {
     let out = Scratch::new("index");
     let mut feeds = newsroom(article("a", 12), article("b", 10));
     feeds.push(channel(
@@ -525,18 +526,21 @@ fn index_html_lists_every_channel_with_links_and_counts() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<style>"));
     assert!(!html.contains("<script") && !html.contains("<link rel=\"stylesheet\""));
+    // Relative to the page, so the folder browses from disk and under `run`.
     for stem in STEMS.iter().chain(&["tags/a-b"]) {
         for extension in ["rss", "atom", "json"] {
-            let href = format!("href=\"https://feeds.example.org/{stem}.{extension}\"");
+            let href = format!("href=\"{stem}.{extension}\"");
             assert!(html.contains(&href), "missing {href}");
         }
     }
+    assert!(html.contains("href=\"feeds.opml\""));
+    assert!(!html.contains("https://feeds.example.org/"), "{html}");
     assert!(html.contains("Tom &amp; &lt;Jerry&gt;"));
     let positions: Vec<usize> = [
-        "<h2>All</h2>",
-        "<h2>Sections</h2>",
-        "<h2>Tags</h2>",
-        "<h2>Regions</h2>",
+        "<h3>All</h3>",
+        "<h3>Sections</h3>",
+        "<h3>Tags</h3>",
+        "<h3>Regions</h3>",
     ]
     .iter()
     .map(|heading| {
@@ -548,7 +552,78 @@ fn index_html_lists_every_channel_with_links_and_counts() {
         positions.windows(2).all(|pair| pair[0] < pair[1]),
         "groups out of order"
     );
-    assert!(html.contains("<td class=\"count\">2</td>"));
+    assert!(html.contains("<span class=\"count\">2 stories</span>"));
+}
+
+#[test]
+fn index_html_is_a_front_page_of_the_newest_headlines_linking_to_the_stories() {
+    let out = Scratch::new("front");
+    let mut a = article("a", 12);
+    a.also_via
+        .push(attribution("partner", "Partner Daily", "p-a"));
+    publish(&config(&out.0), &newsroom(a, article("b", 10))).unwrap();
+    let html = out.read("index.html");
+
+    let latest = html
+        .find("<h2>Latest")
+        .expect("a block of the latest stories");
+    let politics = html.find("<h2>Politics").expect("a block per section");
+    let subscribe = html.find("id=\"subscribe\"").expect("the subscribe links");
+    assert!(latest < politics && politics < subscribe, "{html}");
+    // Newest first, each linking to the story's canonical URL.
+    let story_a = html[latest..].find(">Story a</a>").unwrap();
+    let story_b = html[latest..].find(">Story b</a>").unwrap();
+    assert!(story_a < story_b, "{html}");
+    assert!(
+        html.contains("<a href=\"https://ap-world.example/a\">Story a</a>"),
+        "{html}"
+    );
+    assert!(html.contains(">Associated Press</span>"), "{html}");
+    assert!(
+        html.contains(
+            "also via <span dir=\"auto\">Reuters</span>, <span dir=\"auto\">Partner Daily</span>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<time datetime=\"2026-11-25T12:00:00Z\" dir=\"ltr\">25 Nov 2026, 12:00 UTC</time>"
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_hostile_title_on_the_front_page_stays_text() {
+    let out = Scratch::new("front-hostile");
+    let mut story = article("x", 12);
+    story.title =
+        r#"<script>alert(1)</script> "onerror=alert(2) <img src=x onerror=alert(3)>"#.to_owned();
+    story.url = Some("javascript:alert(4)".to_owned());
+    publish(&config(&out.0), &[channel(Channel::All, "", vec![story])]).unwrap();
+    let html = out.read("index.html");
+
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("\"onerror"), "{html}");
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;onerror=alert(2)"),
+        "{html}"
+    );
+}
+
+#[test]
+fn an_unchanged_front_page_is_not_rewritten() {
+    let out = Scratch::new("front-unchanged");
+    let config = config(&out.0);
+    publish(&config, &newsroom(article("a", 12), article("b", 10))).unwrap();
+    let before = out.mtime("index.html");
+    let bytes = out.read("index.html");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    publish(&config, &newsroom(article("a", 12), article("b", 10))).unwrap();
+    assert_eq!(out.mtime("index.html"), before);
+    assert_eq!(out.read("index.html"), bytes);
 }
 
 #[test]

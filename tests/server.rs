@@ -61,6 +61,7 @@ impl Server {
             state_file,
             metrics.clone(),
             max_publish_age,
+            running_config(),
             async {
                 let _ = stopped.await;
             },
@@ -321,4 +322,13 @@ async fn binding_a_busy_address_fails_at_once_naming_it() {
     let address = taken.local_addr().unwrap();
     let err = bind(address).await.unwrap_err();
     assert!(err.to_string().contains(&address.to_string()), "{err}");
+}
+
+/// A configuration for the server's /status: one feed, never fetched.
+fn running_config() -> wirefeed::daemon::server::RunningConfig {
+    let text = "[site]\ntitle = \"Server\"\nbase_url = \"https://feeds.example.org/\"\n\
+                [[feed]]\nid = \"ap\"\nurl = \"https://agency.example/ap.rss\"\n";
+    let (config, _warnings) =
+        wirefeed::config::parse_str(text, std::path::Path::new("feeds.toml")).unwrap();
+    tokio::sync::watch::channel(std::sync::Arc::new(config)).1
 }

@@ -593,7 +593,8 @@ async fn a_hub_on_a_private_address_is_refused_by_the_address_policy() {
     assert!(output_dir.join("all.rss").exists(), "published: {log}");
     assert!(hub.pings().is_empty(), "no ping reached the loopback hub");
     assert_eq!(
-        log.matches("WebSub hub refused by the address policy").count(),
+        log.matches("WebSub hub refused by the address policy")
+            .count(),
         1,
         "{log}"
     );

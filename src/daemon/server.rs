@@ -1,13 +1,15 @@
-//! The optional HTTP server (`[server] listen`): the output folder, `/healthz`
-//! and `/metrics`. axum routes, tower-http serves files and compresses; the
-//! service loop feeds [`Metrics`].
+//! The optional HTTP server (`[server] listen`): the output folder, `/healthz`,
+//! `/metrics` and `/status`. axum routes, tower-http serves files and
+//! compresses; the service loop feeds [`Metrics`] and the [`RunningConfig`].
 //!
 //! - `files` adds content types, ETags and dotfile hiding to `ServeDir`.
 //! - `health` answers `/healthz`, `metrics` owns the counters.
+//! - `status_page` answers `/status`, the operator's page.
 
 mod files;
 mod health;
 mod metrics;
+mod status_page;
 
 pub use metrics::Metrics;
 
@@ -26,22 +28,30 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
+use crate::config::Config;
+
+/// The configuration the service runs, as it last loaded it: `/status`
+/// lists its feeds. The service sends each reload that takes effect.
+pub type RunningConfig = tokio::sync::watch::Receiver<Arc<Config>>;
+
 /// What the handlers share.
 #[derive(Clone)]
 struct AppState {
     state_file: Arc<PathBuf>,
     metrics: Metrics,
     max_publish_age: Duration,
+    config: RunningConfig,
 }
 
-/// Serves `output_dir`, `/healthz` and `/metrics` on `listen` until
-/// `shutdown` completes.
+/// Serves `output_dir`, `/healthz`, `/metrics` and `/status` on `listen`
+/// until `shutdown` completes.
 pub async fn serve(
     listen: SocketAddr,
     output_dir: PathBuf,
     state_file: PathBuf,
     metrics: Metrics,
     max_publish_age: Duration,
+    config: RunningConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = bind(listen).await?;
@@ -51,6 +61,7 @@ pub async fn serve(
         state_file,
         metrics,
         max_publish_age,
+        config,
         shutdown,
     )
     .await
@@ -71,6 +82,7 @@ pub async fn serve_bound(
     state_file: PathBuf,
     metrics: Metrics,
     max_publish_age: Duration,
+    config: RunningConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(address) = listener.local_addr() {
@@ -80,6 +92,7 @@ pub async fn serve_bound(
         state_file: Arc::new(state_file),
         metrics,
         max_publish_age,
+        config,
     };
     axum::serve(listener, router(output_dir, state))
         .with_graceful_shutdown(shutdown)
@@ -93,6 +106,7 @@ fn router(output_dir: PathBuf, state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(render_metrics))
+        .route("/status", get(status_page::status))
         .with_state(state)
         .fallback_service(files)
         .layer(CompressionLayer::new())

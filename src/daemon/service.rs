@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tracing::{error, info, warn};
 
 use super::notify::Notifier;
@@ -85,9 +85,13 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup()).map_err(ServiceError::Signals)?;
     let mut config_seen = modified(config_path);
     let metrics = Metrics::default();
+    // /status lists the feeds of the configuration running now.
+    let (served_config, running_config) = watch::channel(Arc::new(config.clone()));
     let server = match &config.server {
         // Bound before READY=1, so a taken or bad address fails the start.
-        Some(settings) => Some(start_server(settings.listen, &config, &metrics).await?),
+        Some(settings) => {
+            Some(start_server(settings.listen, &config, &metrics, running_config).await?)
+        }
         None => None,
     };
     let mut service = Service {
@@ -102,6 +106,7 @@ pub async fn run(
         embargo: None,
         publish_failures: 0,
         state_seen: false,
+        served_config,
     };
     service.follow_hub();
 
@@ -342,6 +347,8 @@ struct Service {
     /// Whether the state file existed when last looked at, to notice it
     /// going missing under the running service.
     state_seen: bool,
+    /// Where a reload that takes effect is announced to the server.
+    served_config: watch::Sender<Arc<Config>>,
 }
 
 impl Service {
@@ -524,6 +531,8 @@ impl Service {
                 }
                 info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
                 self.config = new;
+                self.served_config
+                    .send_replace(Arc::new(self.config.clone()));
                 self.follow_hub();
                 self.health.refused_reload = None;
                 // Titles, sections and URLs are in every file.
@@ -619,12 +628,13 @@ fn record_metrics(metrics: &Metrics, report: &CycleReport) {
     metrics.add_folded(report.folded as u64);
 }
 
-/// Binds the listen address and serves the output folder, /healthz and
-/// /metrics until the returned sender fires.
+/// Binds the listen address and serves the output folder, /healthz,
+/// /metrics and /status until the returned sender fires.
 async fn start_server(
     listen: std::net::SocketAddr,
     config: &Config,
     metrics: &Metrics,
+    running_config: server::RunningConfig,
 ) -> Result<
     (
         oneshot::Sender<()>,
@@ -640,11 +650,12 @@ async fn start_server(
         cycle::state_path(config),
         metrics.clone(),
         max_publish_age(config),
+        running_config,
         async move {
             let _ = stopped.await;
         },
     ));
-    info!(%listen, "serving the output folder, /healthz and /metrics");
+    info!(%listen, "serving the output folder, /healthz, /metrics and /status");
     Ok((stop, task))
 }
 

@@ -37,8 +37,7 @@ pub trait FoldFacts {
 
     /// The stored version of `item_id` from `feed_id`, if that item was
     /// stored before.
-    fn stored_item(&self, feed_id: &str, item_id: &str)
-    -> Result<Option<StoredItem>, Self::Error>;
+    fn stored_item(&self, feed_id: &str, item_id: &str) -> Result<Option<StoredItem>, Self::Error>;
 
     /// Articles with a version whose canonical URL is `url`, oldest first.
     fn articles_with_url(&self, url: &str) -> Result<Vec<String>, Self::Error>;

@@ -56,7 +56,10 @@ pub enum Decision {
     /// The item was killed before: no later delivery brings it back.
     Killed,
     /// Another feed's article tells the same story: join it.
-    Fold { into: String, evidence: FoldEvidence },
+    Fold {
+        into: String,
+        evidence: FoldEvidence,
+    },
 }
 
 /// Decides what `incoming` is, asking `facts` and `index`. Loads the index
@@ -216,7 +219,11 @@ mod tests {
     impl FoldFacts for Memory {
         type Error = Infallible;
 
-        fn stored_item(&self, feed_id: &str, item_id: &str) -> Result<Option<StoredItem>, Infallible> {
+        fn stored_item(
+            &self,
+            feed_id: &str,
+            item_id: &str,
+        ) -> Result<Option<StoredItem>, Infallible> {
             Ok(self
                 .rows
                 .iter()
@@ -294,7 +301,12 @@ mod tests {
         let Decision::New { id } = state.take(&mut index, agency) else {
             panic!("the first copy is new")
         };
-        let partner = named(article("p1", "partner").url(url).title("Other words").build());
+        let partner = named(
+            article("p1", "partner")
+                .url(url)
+                .title("Other words")
+                .build(),
+        );
         assert_eq!(
             state.take(&mut index, partner),
             Decision::Fold {
@@ -335,7 +347,10 @@ mod tests {
         let url = "https://ticker.example/live";
         let first = named(article("u1", "ticker").url(url).summary(LEAD).build());
         let second = named(article("u2", "ticker").url(url).summary(LEAD).build());
-        assert!(matches!(state.take(&mut index, first), Decision::New { .. }));
+        assert!(matches!(
+            state.take(&mut index, first),
+            Decision::New { .. }
+        ));
         // The URL's id is taken by the first update: the second is named by
         // its feed and item.
         assert_eq!(
@@ -354,7 +369,10 @@ mod tests {
         assert_eq!(state.take(&mut index, story.clone()), Decision::Unchanged);
         let older = article("a1", "ap").title("Old").updated(at(50)).build();
         assert_eq!(state.take(&mut index, older), Decision::IgnoredOlder);
-        let newer = article("a1", "ap").title("Corrected").updated(at(200)).build();
+        let newer = article("a1", "ap")
+            .title("Corrected")
+            .updated(at(200))
+            .build();
         assert_eq!(state.take(&mut index, newer), Decision::Update);
     }
 
@@ -367,7 +385,10 @@ mod tests {
             .status(PubStatus::Canceled)
             .build();
         assert_eq!(state.take(&mut index, stale_kill), Decision::Update);
-        let later = article("a1", "ap").title("Back again").updated(at(500)).build();
+        let later = article("a1", "ap")
+            .title("Back again")
+            .updated(at(500))
+            .build();
         assert_eq!(state.take(&mut index, later), Decision::Killed);
     }
 

@@ -125,7 +125,8 @@ impl Loaded {
     fn merge(&mut self) {
         self.sorted.reserve(self.recent_len);
         for (key, sources) in self.recent.drain() {
-            self.sorted.extend(sources.into_iter().map(|source| (key, source)));
+            self.sorted
+                .extend(sources.into_iter().map(|source| (key, source)));
         }
         self.sorted.sort_unstable();
         self.sorted.dedup();
@@ -172,7 +173,10 @@ mod tests {
         }
         assert_eq!(index.len(), versions * BANDS);
         assert_eq!(index.candidates(&keys(5)), vec![5]);
-        assert_eq!(index.candidates(&keys(versions as i64 - 1)), vec![versions as i64 - 1]);
+        assert_eq!(
+            index.candidates(&keys(versions as i64 - 1)),
+            vec![versions as i64 - 1]
+        );
     }
 
     #[test]

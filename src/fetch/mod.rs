@@ -99,7 +99,11 @@ impl Fetcher {
     /// as the feeds (`[defaults] allow_private` lets it reach a hub on the
     /// internal network); no redirects are followed. Refused when `hub`
     /// names a non-public address the policy forbids.
-    pub fn hub_client(&self, hub: &url::Url, allow_private: bool) -> Result<reqwest::Client, Refused> {
+    pub fn hub_client(
+        &self,
+        hub: &url::Url,
+        allow_private: bool,
+    ) -> Result<reqwest::Client, Refused> {
         if allow_private {
             return Ok(self.any.clone());
         }

@@ -97,7 +97,10 @@ mod tests {
         let from_partner = anchored_article_id("harbour", "tag:harbour,2026:9", Some(url));
         assert_eq!(from_agency, from_partner);
         assert_ne!(from_agency, article_id("ap-world", "urn:ap:1"));
-        assert_eq!(anchored_article_id("ap-world", "urn:ap:1", None), article_id("ap-world", "urn:ap:1"));
+        assert_eq!(
+            anchored_article_id("ap-world", "urn:ap:1", None),
+            article_id("ap-world", "urn:ap:1")
+        );
     }
 
     #[test]

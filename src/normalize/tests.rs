@@ -134,7 +134,11 @@ fn entry_without_source_id_gets_an_id_from_its_link_not_from_feed_rs() {
     assert_eq!(a.source.item_id, "https://agency.example/a");
     assert_eq!(
         a.id,
-        anchored_article_id("ap-world", "https://agency.example/a", Some("https://agency.example/a"))
+        anchored_article_id(
+            "ap-world",
+            "https://agency.example/a",
+            Some("https://agency.example/a")
+        )
     );
 }
 

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::model::{Article, Channel, ChannelFeed, Label};
 
+use super::html_index::{Headline, headlines};
+
 /// Stands in for "updated" when a feed has no articles: a fixed instant, not
 /// the current time, so an empty feed's bytes do not change between cycles.
 pub const EMPTY_FEED_UPDATED: DateTime<Utc> = DateTime::UNIX_EPOCH;
@@ -107,6 +109,10 @@ pub struct ChannelInfo {
     pub item_count: usize,
     /// The WebSub hub readers may subscribe at (`[site] websub_hub`).
     pub hub: Option<String>,
+    /// The newest few stories, for the front page. Required when read back
+    /// from the state: a listing saved by a build without them does not
+    /// parse, so its channel is rendered again rather than listed bare.
+    pub headlines: Vec<Headline>,
 }
 
 impl ChannelInfo {
@@ -132,17 +138,19 @@ impl ChannelInfo {
             .map(|article| article.updated)
             .max()
             .unwrap_or(EMPTY_FEED_UPDATED);
+        let group = Group::of(&feed.channel);
         Self {
             title,
             short_name,
             stem: feed.channel.path_stem(),
-            group: Group::of(&feed.channel),
+            group,
             home_url: site.base_url.to_string(),
             description,
             language,
             updated,
             item_count: feed.articles.len(),
             hub: site.websub_hub.as_ref().map(|hub| hub.to_string()),
+            headlines: headlines(group, &feed.articles),
         }
     }
 

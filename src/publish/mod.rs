@@ -22,6 +22,7 @@ mod rss;
 mod write;
 
 pub use error::PublishError;
+pub use escape::escape_markup;
 pub use write::{OutputDir, WriteOutcome};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -103,7 +103,7 @@ fn cells(row: &Row<'_>, now: DateTime<Utc>) -> [String; 9] {
 }
 
 /// "2025-11-25 13:02:11Z (4m ago)"
-fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(super) fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(at) = at else { return "never".into() };
     format!(
         "{} ({} ago)",
@@ -113,7 +113,7 @@ fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 }
 
 /// "in 4m", "due", or "overdue 2h" once past [`OVERDUE_AFTER`].
-fn next_fetch(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(super) fn next_fetch(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(at) = at else { return "-".into() };
     let wait = at - now;
     if wait >= TimeDelta::seconds(1) {
@@ -127,7 +127,7 @@ fn next_fetch(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 
 /// "4m (3 failures)": the wait from the last fetch to the retry, while it
 /// lasts; "-" when the feed follows its schedule.
-fn backoff(state: &FeedState, now: DateTime<Utc>) -> String {
+pub(super) fn backoff(state: &FeedState, now: DateTime<Utc>) -> String {
     let Some(until) = state.backoff_until.filter(|&until| until > now) else {
         return "-".into();
     };

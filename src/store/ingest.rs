@@ -2,15 +2,14 @@
 //! writes the decisions and records the fetch, all in one transaction.
 
 use crate::dedup::{
-    self, CandidateIndex, Decision, FoldFacts, Revision, SourceVersion, StoredCandidate,
-    StoredItem,
+    self, CandidateIndex, Decision, FoldFacts, Revision, SourceVersion, StoredCandidate, StoredItem,
 };
 use crate::fetch::Validators;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
 use crate::store::prepared::PreparedArticle;
 use crate::store::sources::Keep;
-use crate::store::{articles, feed_state, sources};
+use crate::store::{articles, feed_state, fetch_hours, sources};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -54,7 +53,8 @@ pub(crate) fn ingest(
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
     for article in articles {
-        let decision = dedup::fold::decide(&SqlFacts(conn), index, &article.incoming(feed.feed_id))?;
+        let decision =
+            dedup::fold::decide(&SqlFacts(conn), index, &article.incoming(feed.feed_id))?;
         apply(conn, feed, article, decision, &mut report, changed, index)?;
     }
     feed_state::record_success(
@@ -63,6 +63,15 @@ pub(crate) fn ingest(
         feed.fetched_at,
         feed.http_status,
         Some(&feed.validators),
+    )?;
+    let items = report.new + report.updated + report.folded;
+    fetch_hours::record(
+        conn,
+        feed.feed_id,
+        feed.fetched_at,
+        fetch_hours::Fetched::Ok {
+            items: u64::try_from(items).unwrap_or(u64::MAX),
+        },
     )?;
     Ok(report)
 }
@@ -104,7 +113,15 @@ fn apply(
         Decision::Fold { into, evidence } => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %into, ?evidence, "duplicate folded");
             sources::materialize(conn, &into)?;
-            sources::insert(conn, feed, &into, &incoming, Keep::Copy, Some(&evidence), index)?;
+            sources::insert(
+                conn,
+                feed,
+                &into,
+                &incoming,
+                Keep::Copy,
+                Some(&evidence),
+                index,
+            )?;
             rebuild(conn, &into, changed)?;
             report.folded += 1;
         }

@@ -11,6 +11,8 @@
 //! - `articles`, `sources`, `feed_state`: one table family each; `sources`
 //!   keeps every feed's own version of a story (with its LSH band keys), so
 //!   articles are rebuilt from their sources after any change.
+//! - `fetch_hours`: fetches, failures and items per feed and hour, for the
+//!   last 48 hours (the chart of `/status`).
 //! - `evidence`: why a version was folded, recorded at ingest for `explain`.
 //! - `published`: what the output folder holds and which channels changed
 //!   since, so a new process publishes only those.
@@ -22,6 +24,7 @@ mod columns;
 mod error;
 mod evidence;
 mod feed_state;
+mod fetch_hours;
 mod ingest;
 mod language;
 mod prepared;
@@ -36,15 +39,16 @@ pub use changes::ChangedChannels;
 pub use error::StoreError;
 pub use evidence::{FoldEvidence, verdict_name};
 pub use feed_state::{FeedState, PlannedFetch};
+pub use fetch_hours::FetchHour;
 pub use ingest::{FeedIngest, IngestReport};
 pub use prepared::PreparedArticle;
 pub use published::{PublishedChannel, PublishedState};
 pub use sources::SourceRecord;
 
+use crate::dedup::CandidateIndex;
 use crate::dedup::Revision;
 use crate::fetch::Validators;
 use crate::model::{Article, Channel};
-use crate::dedup::CandidateIndex;
 use chrono::{DateTime, Utc};
 use error::SqlContext;
 use rusqlite::Connection;
@@ -99,8 +103,10 @@ pub fn check_readable(path: &Path) -> Result<(), StoreError> {
     };
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(open_error)?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
-        .map_err(open_error)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map_err(open_error)?;
     Ok(())
 }
 
@@ -203,6 +209,12 @@ impl Store {
         feed_state::read_all(&self.conn)
     }
 
+    /// Every feed's fetches, failures and items per hour, from the hour
+    /// holding `since` on (at most 48 hours are kept), by feed and hour.
+    pub fn fetch_hours(&self, since: DateTime<Utc>) -> Result<Vec<FetchHour>, StoreError> {
+        fetch_hours::since(&self.conn, since)
+    }
+
     /// The validators of every feed fetched so far, for conditional GETs.
     pub fn validators(&self) -> Result<Vec<(String, Validators)>, StoreError> {
         feed_state::validators(&self.conn)
@@ -222,7 +234,8 @@ impl Store {
         error: &str,
         http_status: Option<u16>,
     ) -> Result<(), StoreError> {
-        feed_state::record_failure(&self.conn, feed_id, at, error, http_status)
+        feed_state::record_failure(&self.conn, feed_id, at, error, http_status)?;
+        fetch_hours::record(&self.conn, feed_id, at, fetch_hours::Fetched::Failed)
     }
 
     /// Records a fetch answered "not modified": a success with nothing new.
@@ -232,7 +245,13 @@ impl Store {
         at: DateTime<Utc>,
         http_status: Option<u16>,
     ) -> Result<(), StoreError> {
-        feed_state::record_success(&self.conn, feed_id, at, http_status, None)
+        feed_state::record_success(&self.conn, feed_id, at, http_status, None)?;
+        fetch_hours::record(
+            &self.conn,
+            feed_id,
+            at,
+            fetch_hours::Fetched::Ok { items: 0 },
+        )
     }
 
     /// One transaction for the whole feed: dedup every article against what
@@ -288,8 +307,9 @@ impl Store {
             .map_err(in_feed)?;
         let mut changed = ChangedChannels::default();
         let report = match sync_index(&transaction, &mut self.index, &mut self.data_version)
-            .and_then(|()| ingest::ingest(&transaction, feed, articles, &mut changed, &mut self.index))
-        {
+            .and_then(|()| {
+                ingest::ingest(&transaction, feed, articles, &mut changed, &mut self.index)
+            }) {
             Ok(report) => report,
             Err(error) => {
                 // The transaction rolls back: pairs it added must not stay.

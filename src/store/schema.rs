@@ -129,6 +129,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN hidden_until INTEGER;
     CREATE INDEX articles_hidden ON articles (hidden_until) WHERE hidden_until IS NOT NULL;
     "#,
+    // 6: fetch outcomes per feed and hour, for the chart of `/status`.
+    r#"
+    -- One row per feed and clock hour in which it was fetched; rows older
+    -- than 48 hours are deleted (store::fetch_hours). `hour` is the hour's
+    -- start, microseconds since the Unix epoch, UTC; `items` counts the
+    -- items taken in (stored new, updated, or folded into another story).
+    CREATE TABLE fetch_hours (
+        feed_id  TEXT NOT NULL,
+        hour     INTEGER NOT NULL,
+        fetches  INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        items    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (feed_id, hour)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

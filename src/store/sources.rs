@@ -174,7 +174,9 @@ pub(crate) fn candidate(
         .prepare_cached("SELECT feed_id, article_id, words FROM sources WHERE id = ?1")
         .and_then(|mut statement| {
             statement
-                .query_row([source_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .query_row([source_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()
         })
         .context(conn, "read a near-duplicate candidate")?;
@@ -196,7 +198,11 @@ pub(crate) fn band_key_pairs(conn: &Connection) -> Result<Vec<(i64, i64)>, Store
                 .collect::<Result<Vec<(i64, i64)>, _>>()
         })
         .context(conn, "read the band keys")?;
-    tracing::debug!(pairs = pairs.len(), elapsed_ms = started.elapsed().as_millis() as u64, "candidate index loaded");
+    tracing::debug!(
+        pairs = pairs.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "candidate index loaded"
+    );
     Ok(pairs)
 }
 

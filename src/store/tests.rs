@@ -238,7 +238,12 @@ fn copies_sharing_a_canonical_url_get_one_id_whichever_was_fetched_first() {
             let (_dir, mut store) = open();
             for feed in order {
                 let priority = if *feed == "ap" { 10 } else { 1 };
-                ingest(&mut store, feed, priority, vec![anchored("1", feed, url, "Story")]);
+                ingest(
+                    &mut store,
+                    feed,
+                    priority,
+                    vec![anchored("1", feed, url, "Story")],
+                );
             }
             all(&store).into_iter().map(|story| story.id).collect()
         })
@@ -1248,7 +1253,7 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
         store
             .conn
             .execute_batch(
-                "DROP TABLE published; DROP TABLE stale_channels;
+                "DROP TABLE fetch_hours; DROP TABLE published; DROP TABLE stale_channels;
                  DROP INDEX articles_hidden; ALTER TABLE articles DROP COLUMN hidden_until;
                  ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
             )

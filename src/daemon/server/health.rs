@@ -42,7 +42,7 @@ pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<
 /// Whether the state answers: read through the store, the only module that
 /// touches the database.
 fn check_state(path: &Path) -> Result<(), String> {
-    crate::store::check_readable(path).map_err(|error| error.to_string())
+    crate::store::check_readable(path).map_err(|error| format!("state file unreadable: {error}"))
 }
 
 fn assess(

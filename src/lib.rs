@@ -12,8 +12,12 @@
 //! - [`fetch`] is the only module that touches the network (and `file://` sources).
 //! - [`parse`] turns bytes into a `feed_rs` feed, isolating parser panics.
 //! - [`normalize`] builds the [`model::Article`] for each item: sanitizing, ids, rules.
-//! - [`dedup`] decides whether an article is new, an update or a duplicate.
-//! - [`store`] is the only module that touches SQLite.
+//! - [`dedup`] decides what an incoming article is (new, update, unchanged,
+//!   older, killed, or a fold into another feed's article, with the evidence),
+//!   asking the state through its `FoldFacts` trait and its in-memory
+//!   candidate index; "a partner's copy was not folded" starts in `dedup::fold`.
+//! - [`store`] applies dedup's decisions and answers its questions; the only
+//!   module that touches SQLite.
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.

@@ -145,7 +145,7 @@ fn build_in_child(dir: &Path) {
 /// feeds of [`FEED_SIZE`], [`GROUP`] feeds to a transaction.
 fn build_state(config: &Config, articles: usize) {
     let newsroom = Newsroom::new();
-    let mut store = Store::open(&wirefeed::cycle::state_path(config)).expect("open the state");
+    let mut store = Store::open(&wirefeed::store::state_path(config)).expect("open the state");
     let feed_ids: Vec<String> = (0..articles.div_ceil(FEED_SIZE)).map(feed_id).collect();
     for (g, ids) in feed_ids.chunks(GROUP).enumerate() {
         store

@@ -23,7 +23,9 @@ use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
 use crate::parse::Parsed;
 use crate::publish::{Publication, PublishError, PublishReport};
-use crate::store::{ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError};
+use crate::store::{
+    ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError, state_path,
+};
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
 /// that suddenly lists 100,000 items is a fault upstream, not news.
@@ -40,9 +42,6 @@ const MAX_WRITE_GROUP: usize = 128;
 /// enough for a burst of fetches finishing together, short beside the
 /// publish debounce readers wait for anyway.
 const GATHER: Duration = Duration::from_millis(20);
-
-/// The SQLite file inside `state_dir`.
-pub const STATE_FILE: &str = "wirefeed.sqlite3";
 
 /// What went wrong for the cycle as a whole (single feeds failing are not errors).
 #[derive(Debug, thiserror::Error)]
@@ -101,11 +100,6 @@ pub struct CycleReport {
     /// The earliest embargo still holding an article back, after the cycle:
     /// when the daemon must wake to publish it.
     pub next_embargo: Option<DateTime<Utc>>,
-}
-
-/// The state file for a configuration.
-pub fn state_path(config: &Config) -> PathBuf {
-    config.site.state_dir.join(STATE_FILE)
 }
 
 /// One result per feed, sent from the fetch tasks to the storage thread.

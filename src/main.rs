@@ -298,7 +298,7 @@ fn show_status(path: &Path, json: bool) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let state = cycle::state_path(&config);
+    let state = wirefeed::store::state_path(&config);
     let states = if state.exists() {
         match Store::open(&state).and_then(|store| store.feed_states()) {
             Ok(states) => states,

@@ -131,7 +131,7 @@ impl Desk {
             .dir
             .path()
             .join("state")
-            .join(wirefeed::cycle::STATE_FILE);
+            .join(wirefeed::store::STATE_FILE);
         wirefeed::store::Store::open(&path).expect("state opens")
     }
 

@@ -427,7 +427,7 @@ impl Service {
     /// drop out of the output. The service goes on; SQLite keeps writing to
     /// a file that is already open until it is closed.
     fn notice_missing_state(&mut self) {
-        let path = cycle::state_path(&self.config);
+        let path = crate::store::state_path(&self.config);
         let exists = path.exists();
         if self.state_seen && !exists {
             warn!(
@@ -573,7 +573,7 @@ fn save_plans(config: &Config, planner: &Planner) {
             backoff_until: plan.backoff_until,
         })
         .collect();
-    let path = cycle::state_path(config);
+    let path = crate::store::state_path(config);
     if let Err(error) = Store::open(&path).and_then(|mut store| store.record_plans(&plans)) {
         warn!(%error, "cannot save the plan for `wirefeed status`");
     }
@@ -647,7 +647,7 @@ async fn start_server(
     let task = tokio::spawn(server::serve_bound(
         listener,
         config.site.output_dir.clone(),
-        cycle::state_path(config),
+        crate::store::state_path(config),
         metrics.clone(),
         max_publish_age(config),
         running_config,

@@ -6,7 +6,8 @@ use chrono::Utc;
 
 use super::{InspectError, field_origins, find_feed};
 use crate::config::{Config, FeedConfig};
-use crate::cycle::{normalize_documents, state_path};
+use crate::cycle::normalize_documents;
+use crate::store::state_path;
 use crate::dedup::Revision;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::Article;

@@ -56,6 +56,14 @@ use rusqlite::config::DbConfig;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The SQLite file inside `state_dir`.
+pub const STATE_FILE: &str = "wirefeed.sqlite3";
+
+/// The state file of a configuration.
+pub fn state_path(config: &crate::config::Config) -> PathBuf {
+    config.site.state_dir.join(STATE_FILE)
+}
+
 /// How long a write waits for another connection's lock (the status command
 /// reading, a second daemon by mistake) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

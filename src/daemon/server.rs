@@ -43,39 +43,16 @@ struct AppState {
     config: RunningConfig,
 }
 
-/// Serves `output_dir`, `/healthz`, `/metrics` and `/status` on `listen`
-/// until `shutdown` completes.
-pub async fn serve(
-    listen: SocketAddr,
-    output_dir: PathBuf,
-    state_file: PathBuf,
-    metrics: Metrics,
-    max_publish_age: Duration,
-    config: RunningConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = bind(listen).await?;
-    serve_bound(
-        listener,
-        output_dir,
-        state_file,
-        metrics,
-        max_publish_age,
-        config,
-        shutdown,
-    )
-    .await
-}
-
-/// Binds first so the caller learns a bad or busy address at once; then
-/// [`serve_bound`].
+/// Binds `listen`, so the caller learns a bad or busy address at once,
+/// before [`serve_bound`].
 pub async fn bind(listen: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(listen)
         .await
         .map_err(|err| std::io::Error::new(err.kind(), format!("cannot listen on {listen}: {err}")))
 }
 
-/// [`serve`] on a listener already bound.
+/// Serves `output_dir`, `/healthz`, `/metrics` and `/status` on a listener
+/// already bound (see [`bind`]) until `shutdown` completes.
 pub async fn serve_bound(
     listener: TcpListener,
     output_dir: PathBuf,

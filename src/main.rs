@@ -1,9 +1,10 @@
 //! The `wirefeed` command: parses flags, sets up logging, calls the library.
 //!
 //! Exit codes: 0 success (a cycle that ran, even with failing feeds);
-//! 1 the configuration is invalid, or `add`/`import` refused an edit; 2 the
-//! state or output cannot be used (or, for `preview`, the feed cannot be
-//! fetched or read); 3 the feed or article asked for does not exist.
+//! 1 the configuration is invalid, or `add`/`import` refused an edit (an
+//! import that skipped every outline too); 2 the state or output cannot be
+//! used (or, for `preview`, the feed cannot be fetched or read); 3 the feed
+//! or article asked for does not exist.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -351,22 +352,55 @@ fn import(args: ImportArgs) -> ExitCode {
     let options = editor::ImportOptions {
         check: !args.no_check,
     };
-    edit(editor::import(&args.config, &args.file, options))
+    let file = args.file.clone();
+    edit(async move {
+        let report = editor::import(&args.config, &args.file, options).await?;
+        Ok(Imported { report, file })
+    })
+}
+
+/// An import's report, and how it ends: refusing every outline is a failure
+/// (exit 1, the reasons on stderr); refusing some is not.
+struct Imported {
+    report: editor::ImportReport,
+    file: PathBuf,
+}
+
+impl Edited for Imported {
+    fn finish(&self) -> ExitCode {
+        if self.report.refused_all() {
+            eprint!(
+                "error: nothing imported from {}, every outline was skipped:\n{}",
+                self.file.display(),
+                self.report
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        print!("{}", self.report);
+        ExitCode::SUCCESS
+    }
+}
+
+impl Edited for editor::Added {
+    fn finish(&self) -> ExitCode {
+        print!("{self}");
+        ExitCode::SUCCESS
+    }
+}
+
+/// What an edit of feeds.toml says when it is done, and its exit code.
+trait Edited {
+    fn finish(&self) -> ExitCode;
 }
 
 /// Runs an edit of feeds.toml and prints what it did, or why it refused.
-fn edit<T: std::fmt::Display>(
-    work: impl Future<Output = Result<T, editor::EditorError>>,
-) -> ExitCode {
+fn edit<T: Edited>(work: impl Future<Output = Result<T, editor::EditorError>>) -> ExitCode {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
     match runtime.block_on(work) {
-        Ok(done) => {
-            print!("{done}");
-            ExitCode::SUCCESS
-        }
+        Ok(done) => done.finish(),
         Err(error @ editor::EditorError::Io { .. }) => {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_RUNTIME)

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
+use wirefeed::plural::count;
 use wirefeed::progress::{FeedProgress, LogWriter};
 use wirefeed::{cycle, editor, inspect, status, store::Store};
 
@@ -168,17 +169,21 @@ fn check(path: &Path) -> ExitCode {
                 eprintln!("{warnings}");
             }
             println!(
-                "{}: ok ({} feeds, {} sections, {} warnings)",
+                "{}: ok ({}, {}, {})",
                 path.display(),
-                config.feeds.len(),
-                config.sections.len(),
-                warnings.warnings().count()
+                count(config.feeds.len(), "feed", "feeds"),
+                count(config.sections.len(), "section", "sections"),
+                count(warnings.warnings().count(), "warning", "warnings")
             );
             ExitCode::SUCCESS
         }
         Err(problems) => {
             eprintln!("{problems}");
-            eprintln!("{}: {} errors", path.display(), problems.errors().count());
+            eprintln!(
+                "{}: {}",
+                path.display(),
+                count(problems.errors().count(), "error", "errors")
+            );
             ExitCode::from(EXIT_CONFIG)
         }
     }
@@ -229,9 +234,9 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
     match result {
         Ok(report) => {
             println!(
-                "{} feeds: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \
-                 {} files written, {} unchanged, in {:.2}s",
-                report.feeds,
+                "{}: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \
+                 {} written, {} unchanged, in {:.2}s",
+                count(report.feeds, "feed", "feeds"),
                 report.failed.len(),
                 report.not_modified,
                 report.new,
@@ -239,7 +244,7 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
                 report.folded,
                 report.unchanged,
                 report.dropped,
-                report.publish.written,
+                count(report.publish.written, "file", "files"),
                 report.publish.unchanged,
                 report.elapsed.as_secs_f64()
             );

@@ -372,3 +372,27 @@ url = "{}"
     assert!(row("agency").contains(" in "), "{table}");
     assert!(row("down").contains(" failure"), "backoff shown: {table}");
 }
+
+/// One mistake is "1 error"; a TOML syntax error is that one mistake, at its
+/// line and column, with nothing the loader guessed after it.
+#[test]
+fn check_of_a_toml_syntax_error_reports_it_alone_as_1_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+                  [[feed]]\nid = \"agency\nurl = \"https://agency.example/world.rss\"\n";
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("write config");
+    let out = wirefeed(&["check"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
+    let problems: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains(": error: "))
+        .collect();
+    assert_eq!(problems.len(), 1, "{text}");
+    assert!(
+        problems[0].starts_with("feeds.toml:6:") && problems[0].contains("invalid TOML"),
+        "{text}"
+    );
+    assert!(text.contains("feeds.toml: 1 error\n"), "{text}");
+    assert!(!text.contains("1 errors"), "{text}");
+}

@@ -276,7 +276,11 @@ struct Health {
 
 impl Health {
     fn line(&self, planner: &Planner) -> String {
-        let mut line = format!("{} feeds, {} failing", planner.planned(), planner.failing());
+        let mut line = format!(
+            "{}, {} failing",
+            crate::plural::count(planner.planned(), "feed", "feeds"),
+            planner.failing()
+        );
         match self.last_publish {
             Some(at) => line.push_str(&format!(
                 ", last publish {} s ago",

@@ -630,7 +630,9 @@ fn store_feed(
             transient,
             retry_after,
         } => {
-            warn!(feed = %feed_id, status = ?status, %error, "feed failed");
+            // An Option records `status=404`, or no field when there was no
+            // response; `?status` would print `Some(404)`.
+            warn!(feed = %feed_id, status, %error, "feed failed");
             store.record_failure(&feed_id, at, &error, status)?;
             let outcome = FeedOutcome::Failed {
                 transient,

@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use super::notify::Notifier;
-use super::planner::{Outcome, Planner};
+use super::planner::{Outcome, Plan, Planner};
 use super::server::{self, Metrics};
 use super::websub::HubNotifier;
 use crate::config::{self, Config, Problems};
@@ -363,8 +363,13 @@ impl Service {
                 self.health.last_error = None;
                 let mut reported = std::collections::HashSet::new();
                 for (feed_id, outcome) in report.outcomes {
+                    let failures_before = self
+                        .planner
+                        .plan(&feed_id)
+                        .map_or(0, |plan| plan.consecutive_failures);
                     let outcome = planner_outcome(outcome, now);
                     self.planner.finished(&feed_id, outcome, now);
+                    log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
                     reported.insert(feed_id);
                 }
                 // A feed whose task died without a word must not stay "running"
@@ -669,6 +674,28 @@ fn log_report(report: &CycleReport) {
         elapsed_ms = report.elapsed.as_millis() as u64,
         "cycle"
     );
+}
+
+/// What the planner made of a finished feed, when an operator should know:
+/// a failed feed's retry (the cycle already logged why it failed), and a
+/// feed that succeeds again after failing.
+fn log_plan(feed_id: &str, failures_before: u32, plan: Option<Plan>, now: DateTime<Utc>) {
+    let Some(plan) = plan else {
+        return;
+    };
+    if plan.consecutive_failures > 0 {
+        let retry_in_s = plan
+            .next_run
+            .map(|next| (next - now).num_seconds().max(0));
+        info!(
+            feed = %feed_id,
+            failures = plan.consecutive_failures,
+            retry_in_s,
+            "will retry"
+        );
+    } else if failures_before > 0 {
+        info!(feed = %feed_id, failures = failures_before, "recovered");
+    }
 }
 
 fn error_summary(error: &CycleError) -> String {

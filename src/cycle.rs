@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
@@ -418,8 +418,9 @@ async fn process_feed(
     cpu: &Semaphore,
 ) -> FeedResult {
     match fetcher.fetch(feed, validators).await {
+        // Logged by the fetcher at debug: most fetches of a well-run
+        // newsroom are 304s, one info line each would bury the rest.
         Ok(Fetched::NotModified { status, fresh_for }) => {
-            info!(feed = %feed.id, "not modified");
             FeedResult::NotModified { status, fresh_for }
         }
         Ok(Fetched::Documents {
@@ -666,10 +667,18 @@ fn store_feed(
                     modified: true,
                 },
             ));
-            info!(
-                feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
-                folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"
-            );
+            // A fetch that stored nothing new is routine: debug.
+            if outcome.new + outcome.updated + outcome.folded > 0 {
+                info!(
+                    feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
+                    folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"
+                );
+            } else {
+                debug!(
+                    feed = %feed_id, items = count, unchanged = outcome.unchanged, dropped,
+                    "nothing new"
+                );
+            }
             report.new += outcome.new;
             report.updated += outcome.updated;
             report.folded += outcome.folded;

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::notify::Notifier;
 use super::planner::{Outcome, Plan, Planner};
@@ -465,14 +465,16 @@ impl Service {
                 self.health.last_publish = Some(now);
                 self.health.last_error = None;
                 self.publish_failures = 0;
-                info!(
-                    channels = channels
-                        .as_ref()
-                        .map_or("all".to_owned(), |c| c.len().to_string()),
-                    written = report.written,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "publish"
-                );
+                let channels = channels
+                    .as_ref()
+                    .map_or("all".to_owned(), |c| c.len().to_string());
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                // A publish that wrote nothing is routine: debug.
+                if report.written > 0 {
+                    info!(channels, written = report.written, elapsed_ms, "publish");
+                } else {
+                    debug!(channels, written = 0, elapsed_ms, "publish");
+                }
             }
             Err(error) => {
                 self.publish_failures = self.publish_failures.saturating_add(1);
@@ -664,16 +666,17 @@ fn max_publish_age(config: &Config) -> Duration {
     (fastest * 3).max(Duration::from_secs(300))
 }
 
+/// One line per batch: at info when something failed or was stored, at
+/// debug for a batch of 304s and unchanged feeds (most of them).
 fn log_report(report: &CycleReport) {
-    info!(
-        feeds = report.feeds,
-        failed = report.failed.len(),
-        new = report.new,
-        updated = report.updated,
-        folded = report.folded,
-        elapsed_ms = report.elapsed.as_millis() as u64,
-        "cycle"
-    );
+    let elapsed_ms = report.elapsed.as_millis() as u64;
+    let (feeds, failed) = (report.feeds, report.failed.len());
+    let (new, updated, folded) = (report.new, report.updated, report.folded);
+    if failed + new + updated + folded > 0 {
+        info!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    } else {
+        debug!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    }
 }
 
 /// What the planner made of a finished feed, when an operator should know:

@@ -449,10 +449,13 @@ fn add_of_a_feed_url_takes_the_given_id_and_no_section() {
 /// lived before it moved there.
 fn demo_config() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("feeds.toml"), root.join("examples/demo/feeds.toml")]
-        .into_iter()
-        .find(|path| path.is_file())
-        .expect("the demo feeds.toml, at the top of the clone or in examples/demo/")
+    [
+        root.join("feeds.toml"),
+        root.join("examples/demo/feeds.toml"),
+    ]
+    .into_iter()
+    .find(|path| path.is_file())
+    .expect("the demo feeds.toml, at the top of the clone or in examples/demo/")
 }
 
 #[test]
@@ -485,7 +488,15 @@ fn the_demo_exported_as_opml_imports_into_an_empty_config_with_the_same_feeds() 
         .feeds
         .iter()
         .filter_map(|feed| feed.file_root.as_ref())
-        .map(|root| format!("{:?}", std::path::absolute(root).expect("absolute").display().to_string()))
+        .map(|root| {
+            format!(
+                "{:?}",
+                std::path::absolute(root)
+                    .expect("absolute")
+                    .display()
+                    .to_string()
+            )
+        })
         .collect();
     let mut empty_text = format!(
         "[site]\ntitle = \"Elsewhere\"\nbase_url = \"https://elsewhere.example/\"\nfile_roots = [{}]\n",
@@ -501,7 +512,12 @@ fn the_demo_exported_as_opml_imports_into_an_empty_config_with_the_same_feeds() 
     std::fs::write(&empty, &empty_text).expect("write");
     // Checking on: each file must be there.
     let out = wirefeed(
-        &["import", opml_path.to_str().expect("utf-8"), "--config", "feeds.toml"],
+        &[
+            "import",
+            opml_path.to_str().expect("utf-8"),
+            "--config",
+            "feeds.toml",
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -520,7 +536,11 @@ fn the_demo_exported_as_opml_imports_into_an_empty_config_with_the_same_feeds() 
                 let wirefeed::config::SourceLocation::File(path) = f.location else {
                     panic!("the demo reads only local files: {}", f.url)
                 };
-                (std::path::absolute(path).expect("absolute"), f.name, f.section)
+                (
+                    std::path::absolute(path).expect("absolute"),
+                    f.name,
+                    f.section,
+                )
             })
             .collect::<BTreeSet<_>>()
     };
@@ -557,8 +577,7 @@ fn an_import_that_skips_every_outline_exits_1_with_the_reasons() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("skipped Outside the roots <")
-            && stderr.contains("file_roots"),
+        stderr.contains("skipped Outside the roots <") && stderr.contains("file_roots"),
         "{stderr}"
     );
     assert_eq!(room.feeds_toml(), room.original);

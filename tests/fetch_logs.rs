@@ -85,8 +85,8 @@ async fn the_secret_is_in_no_error_and_no_log_line() {
 #[test]
 fn an_unchanged_fetch_writes_no_line_at_the_default_level() {
     let server = TestServer::start();
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pipeline/agency.rss");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline/agency.rss");
     let body = std::fs::read(&fixture).expect("read the agency fixture");
     server.set("/wire.rss", Route::ok(body, RSS_TYPE).with_etag("\"v1\""));
     let dir = tempfile::tempdir().expect("temp dir");

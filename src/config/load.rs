@@ -492,7 +492,13 @@ mod tests {
             let found: Vec<(usize, usize, String)> = problems
                 .0
                 .iter()
-                .map(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0), p.message.clone()))
+                .map(|p| {
+                    (
+                        p.line.unwrap_or(0),
+                        p.column.unwrap_or(0),
+                        p.message.clone(),
+                    )
+                })
                 .collect();
             assert_eq!(found.len(), 1, "{problems}");
             assert!(found[0].2.starts_with("invalid TOML"), "{problems}");

@@ -687,9 +687,7 @@ fn log_plan(feed_id: &str, failures_before: u32, plan: Option<Plan>, now: DateTi
         return;
     };
     if plan.consecutive_failures > 0 {
-        let retry_in_s = plan
-            .next_run
-            .map(|next| (next - now).num_seconds().max(0));
+        let retry_in_s = plan.next_run.map(|next| (next - now).num_seconds().max(0));
         info!(
             feed = %feed_id,
             failures = plan.consecutive_failures,

@@ -230,7 +230,9 @@ fn feed_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|err| err.to_string())?;
     match url.to_file_path() {
         Ok(_) => Ok(url),
-        Err(()) => Err(format!("`{text}` names no local path (use file:///absolute/path)")),
+        Err(()) => Err(format!(
+            "`{text}` names no local path (use file:///absolute/path)"
+        )),
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
@@ -412,8 +412,9 @@ async fn process_feed(
     cpu: &Semaphore,
 ) -> FeedResult {
     match fetcher.fetch(feed, validators).await {
+        // Logged by the fetcher at debug: most fetches of a well-run
+        // newsroom are 304s, one info line each would bury the rest.
         Ok(Fetched::NotModified { status, fresh_for }) => {
-            info!(feed = %feed.id, "not modified");
             FeedResult::NotModified { status, fresh_for }
         }
         Ok(Fetched::Documents {
@@ -624,7 +625,9 @@ fn store_feed(
             transient,
             retry_after,
         } => {
-            warn!(feed = %feed_id, status = ?status, %error, "feed failed");
+            // An Option records `status=404`, or no field when there was no
+            // response; `?status` would print `Some(404)`.
+            warn!(feed = %feed_id, status, %error, "feed failed");
             store.record_failure(&feed_id, at, &error, status)?;
             let outcome = FeedOutcome::Failed {
                 transient,
@@ -658,10 +661,18 @@ fn store_feed(
                     modified: true,
                 },
             ));
-            info!(
-                feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
-                folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"
-            );
+            // A fetch that stored nothing new is routine: debug.
+            if outcome.new + outcome.updated + outcome.folded > 0 {
+                info!(
+                    feed = %feed_id, items = count, new = outcome.new, updated = outcome.updated,
+                    folded = outcome.folded, unchanged = outcome.unchanged, dropped, "stored"
+                );
+            } else {
+                debug!(
+                    feed = %feed_id, items = count, unchanged = outcome.unchanged, dropped,
+                    "nothing new"
+                );
+            }
             report.new += outcome.new;
             report.updated += outcome.updated;
             report.folded += outcome.folded;

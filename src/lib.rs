@@ -22,6 +22,7 @@
 //! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
+//! - [`plural`] words the counts printed for people ("1 error", "2 errors").
 //! - [`allocator`] tunes the allocator for the binary and the benches.
 //! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
 //! - [`inspect`] answers editors: `preview` of one feed, `explain` of one article.
@@ -37,6 +38,7 @@ pub mod inspect;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod plural;
 pub mod progress;
 pub mod publish;
 pub mod status;

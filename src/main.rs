@@ -1,9 +1,10 @@
 //! The `wirefeed` command: parses flags, sets up logging, calls the library.
 //!
 //! Exit codes: 0 success (a cycle that ran, even with failing feeds);
-//! 1 the configuration is invalid, or `add`/`import` refused an edit; 2 the
-//! state or output cannot be used (or, for `preview`, the feed cannot be
-//! fetched or read); 3 the feed or article asked for does not exist.
+//! 1 the configuration is invalid, or `add`/`import` refused an edit (an
+//! import that skipped every outline too); 2 the state or output cannot be
+//! used (or, for `preview`, the feed cannot be fetched or read); 3 the feed
+//! or article asked for does not exist.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
+use wirefeed::plural::count;
 use wirefeed::progress::{FeedProgress, LogWriter};
 use wirefeed::{cycle, editor, inspect, status, store::Store};
 
@@ -167,17 +169,21 @@ fn check(path: &Path) -> ExitCode {
                 eprintln!("{warnings}");
             }
             println!(
-                "{}: ok ({} feeds, {} sections, {} warnings)",
+                "{}: ok ({}, {}, {})",
                 path.display(),
-                config.feeds.len(),
-                config.sections.len(),
-                warnings.warnings().count()
+                count(config.feeds.len(), "feed", "feeds"),
+                count(config.sections.len(), "section", "sections"),
+                count(warnings.warnings().count(), "warning", "warnings")
             );
             ExitCode::SUCCESS
         }
         Err(problems) => {
             eprintln!("{problems}");
-            eprintln!("{}: {} errors", path.display(), problems.errors().count());
+            eprintln!(
+                "{}: {}",
+                path.display(),
+                count(problems.errors().count(), "error", "errors")
+            );
             ExitCode::from(EXIT_CONFIG)
         }
     }
@@ -232,9 +238,9 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
     match result {
         Ok(report) => {
             println!(
-                "{} feeds: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \
-                 {} files written, {} unchanged, in {:.2}s",
-                report.feeds,
+                "{}: {} failed, {} not modified; {} new, {} updated, {} folded, {} unchanged, {} dropped; \
+                 {} written, {} unchanged, in {:.2}s",
+                count(report.feeds, "feed", "feeds"),
                 report.failed.len(),
                 report.not_modified,
                 report.new,
@@ -242,7 +248,7 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
                 report.folded,
                 report.unchanged,
                 report.dropped,
-                report.publish.written,
+                count(report.publish.written, "file", "files"),
                 report.publish.unchanged,
                 report.elapsed.as_secs_f64()
             );
@@ -355,22 +361,55 @@ fn import(args: ImportArgs) -> ExitCode {
     let options = editor::ImportOptions {
         check: !args.no_check,
     };
-    edit(editor::import(&args.config, &args.file, options))
+    let file = args.file.clone();
+    edit(async move {
+        let report = editor::import(&args.config, &args.file, options).await?;
+        Ok(Imported { report, file })
+    })
+}
+
+/// An import's report, and how it ends: refusing every outline is a failure
+/// (exit 1, the reasons on stderr); refusing some is not.
+struct Imported {
+    report: editor::ImportReport,
+    file: PathBuf,
+}
+
+impl Edited for Imported {
+    fn finish(&self) -> ExitCode {
+        if self.report.refused_all() {
+            eprint!(
+                "error: nothing imported from {}, every outline was skipped:\n{}",
+                self.file.display(),
+                self.report
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        print!("{}", self.report);
+        ExitCode::SUCCESS
+    }
+}
+
+impl Edited for editor::Added {
+    fn finish(&self) -> ExitCode {
+        print!("{self}");
+        ExitCode::SUCCESS
+    }
+}
+
+/// What an edit of feeds.toml says when it is done, and its exit code.
+trait Edited {
+    fn finish(&self) -> ExitCode;
 }
 
 /// Runs an edit of feeds.toml and prints what it did, or why it refused.
-fn edit<T: std::fmt::Display>(
-    work: impl Future<Output = Result<T, editor::EditorError>>,
-) -> ExitCode {
+fn edit<T: Edited>(work: impl Future<Output = Result<T, editor::EditorError>>) -> ExitCode {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
     match runtime.block_on(work) {
-        Ok(done) => {
-            print!("{done}");
-            ExitCode::SUCCESS
-        }
+        Ok(done) => done.finish(),
         Err(error @ editor::EditorError::Io { .. }) => {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_RUNTIME)

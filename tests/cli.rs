@@ -453,3 +453,54 @@ url = "{}"
     assert!(row("agency").contains(" in "), "{table}");
     assert!(row("down").contains(" failure"), "backoff shown: {table}");
 }
+
+/// One mistake is "1 error"; a TOML syntax error is that one mistake, at its
+/// line and column, with nothing the loader guessed after it.
+#[test]
+fn check_of_a_toml_syntax_error_reports_it_alone_as_1_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+                  [[feed]]\nid = \"agency\nurl = \"https://agency.example/world.rss\"\n";
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("write config");
+    let out = wirefeed(&["check"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
+    let problems: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains(": error: "))
+        .collect();
+    assert_eq!(problems.len(), 1, "{text}");
+    assert!(
+        problems[0].starts_with("feeds.toml:6:") && problems[0].contains("invalid TOML"),
+        "{text}"
+    );
+    assert!(text.contains("feeds.toml: 1 error\n"), "{text}");
+    assert!(!text.contains("1 errors"), "{text}");
+}
+
+/// `once` exits after its one pass: nothing will retry a feed that failed,
+/// so nothing it prints may say so.
+#[test]
+fn once_does_not_promise_a_retry_it_will_not_make() {
+    let server = TestServer::start();
+    server.set("/down.rss", Route::status(503));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+         [defaults]\nallow_private = true\n\n[[feed]]\nid = \"down\"\nurl = \"{}\"\n",
+        server.url("/down.rss")
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("write config");
+    let out = wirefeed(&["once"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("1 feed: 1 failed"), "{all}");
+    assert!(all.contains("503 Service Unavailable"), "{all}");
+    assert!(all.contains("status=503 "), "{all}");
+    assert!(!all.contains("retry"), "{all}");
+    assert!(!all.contains("Some("), "{all}");
+}

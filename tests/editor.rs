@@ -444,3 +444,141 @@ fn add_of_a_feed_url_takes_the_given_id_and_no_section() {
         text(&out.stderr)
     );
 }
+
+/// The demo newsroom's feeds.toml: at the top of the clone, or where it
+/// lived before it moved there.
+fn demo_config() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        root.join("feeds.toml"),
+        root.join("examples/demo/feeds.toml"),
+    ]
+    .into_iter()
+    .find(|path| path.is_file())
+    .expect("the demo feeds.toml, at the top of the clone or in examples/demo/")
+}
+
+#[test]
+fn the_demo_exported_as_opml_imports_into_an_empty_config_with_the_same_feeds() {
+    let demo = demo_config();
+    let (demo_config, _) = wirefeed::config::load(&demo).unwrap_or_else(|p| panic!("{p}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let opml_path = dir.path().join("demo.opml");
+    let out = wirefeed(
+        &[
+            "export-opml",
+            "--config",
+            demo.to_str().expect("utf-8"),
+            "-o",
+            opml_path.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let opml = std::fs::read_to_string(&opml_path).expect("read the export");
+    assert!(
+        !opml.contains("xmlUrl=\"file:feeds/"),
+        "no relative file: URL: {opml}"
+    );
+    assert!(opml.contains("xmlUrl=\"file:///"), "{opml}");
+
+    // Elsewhere on the same machine: the demo's sections and a file_roots
+    // that allows the demo's folders, but no feeds.
+    let roots: BTreeSet<String> = demo_config
+        .feeds
+        .iter()
+        .filter_map(|feed| feed.file_root.as_ref())
+        .map(|root| {
+            format!(
+                "{:?}",
+                std::path::absolute(root)
+                    .expect("absolute")
+                    .display()
+                    .to_string()
+            )
+        })
+        .collect();
+    let mut empty_text = format!(
+        "[site]\ntitle = \"Elsewhere\"\nbase_url = \"https://elsewhere.example/\"\nfile_roots = [{}]\n",
+        roots.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    for section in &demo_config.sections {
+        empty_text.push_str(&format!(
+            "\n[[section]]\nslug = {:?}\ntitle = {:?}\n",
+            section.slug, section.title
+        ));
+    }
+    let empty = dir.path().join("feeds.toml");
+    std::fs::write(&empty, &empty_text).expect("write");
+    // Checking on: each file must be there.
+    let out = wirefeed(
+        &[
+            "import",
+            opml_path.to_str().expect("utf-8"),
+            "--config",
+            "feeds.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(" 0 skipped"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let feeds = |config: wirefeed::config::Config| {
+        config
+            .feeds
+            .into_iter()
+            .filter(|f| f.enabled)
+            .map(|f| {
+                let wirefeed::config::SourceLocation::File(path) = f.location else {
+                    panic!("the demo reads only local files: {}", f.url)
+                };
+                (
+                    std::path::absolute(path).expect("absolute"),
+                    f.name,
+                    f.section,
+                )
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    let (imported, _) = wirefeed::config::load(&empty).unwrap_or_else(|p| panic!("{p}"));
+    let before = feeds(demo_config);
+    assert!(!before.is_empty());
+    assert_eq!(feeds(imported), before);
+}
+
+#[test]
+fn an_import_that_skips_every_outline_exits_1_with_the_reasons() {
+    let room = Newsroom::new();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let stray = outside.path().join("stray.rss");
+    std::fs::write(&stray, fixture("pipeline/agency.rss")).expect("write");
+    let stray_url = url::Url::from_file_path(&stray).expect("absolute");
+    let opml = format!(
+        r#"<?xml version="1.0"?>
+<opml version="2.0"><head><title>Old export</title></head><body>
+  <outline type="rss" text="Relative" xmlUrl="file:feeds/wire-world.rss"/>
+  <outline type="rss" text="Outside the roots" xmlUrl="{stray_url}"/>
+</body></opml>"#
+    );
+    let opml_path = room.dir.path().join("old.opml");
+    std::fs::write(&opml_path, opml).expect("write opml");
+
+    let out = room.run(&["import", opml_path.to_str().expect("utf-8")]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    assert!(
+        stderr.contains("skipped Relative <file:feeds/wire-world.rss>: bad URL")
+            && stderr.contains("file:///absolute/path"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped Outside the roots <") && stderr.contains("file_roots"),
+        "{stderr}"
+    );
+    assert_eq!(room.feeds_toml(), room.original);
+}

@@ -1,12 +1,15 @@
-//! No secret in any log line or error: everything the fetcher and its HTTP
-//! stack log, at trace level, while fetches with credentials fail and succeed.
+//! What fetching logs. No secret in any log line or error: everything the
+//! fetcher and its HTTP stack log, at trace level, while fetches with
+//! credentials fail and succeed. And what the daemon writes at its default
+//! level: nothing for a feed that did not change.
 //! A test binary of its own, so that no other test's thread shares the
 //! logging set-up.
 
 mod support;
 
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::fetching::{RSS, RSS_TYPE, SECRET, bearer, fetch, private_feed};
 use support::http_server::{Route, TestServer};
@@ -73,4 +76,69 @@ async fn the_secret_is_in_no_error_and_no_log_line() {
     for text in texts.iter().chain([&logged]) {
         assert!(!text.contains(SECRET), "secret leaked in: {text}");
     }
+}
+
+/// The daemon at its default level (no RUST_LOG), fetching every second a
+/// feed that answers 304 after the first fetch: the first fetch stores and
+/// says so, the unchanged ones after it write nothing. A newsroom's log is
+/// mostly 304s otherwise (one line per feed per fetch).
+#[test]
+fn an_unchanged_fetch_writes_no_line_at_the_default_level() {
+    let server = TestServer::start();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pipeline/agency.rss");
+    let body = std::fs::read(&fixture).expect("read the agency fixture");
+    server.set("/wire.rss", Route::ok(body, RSS_TYPE).with_etag("\"v1\""));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "[site]\ntitle = \"Logs\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+         [defaults]\nschedule = \"* * * * * *\"\ntimeout = \"1s\"\nallow_private = true\n\n\
+         [[feed]]\nid = \"wire\"\nurl = \"{}\"\n",
+        server.url("/wire.rss")
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("write feeds.toml");
+    let log_path = dir.path().join("stderr.log");
+    let mut service = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).expect("log file"))
+        .spawn()
+        .expect("start wirefeed run");
+
+    // The first fetch and three unchanged ones, each answered in full.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let answered = || {
+        server
+            .requests("/wire.rss")
+            .iter()
+            .filter(|request| request.answered_at.is_some())
+            .count()
+    };
+    while answered() < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Time for the last answer to be handled and logged.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = service.kill();
+    let _ = service.wait();
+
+    let requests = server.requests("/wire.rss");
+    assert!(requests.len() >= 4, "{} fetches in 30 s", requests.len());
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|request| request.header("If-None-Match") == Some("\"v1\"")),
+        "the fetches after the first were conditional, so answered 304"
+    );
+    let log = std::fs::read_to_string(&log_path).expect("read the log");
+    let about_the_feed: Vec<&str> = log
+        .lines()
+        .filter(|line| format!("{line} ").contains("feed=wire "))
+        .collect();
+    assert_eq!(about_the_feed.len(), 1, "only the first fetch: {log}");
+    assert!(about_the_feed[0].contains("stored"), "{log}");
+    let cycles = log.lines().filter(|line| line.contains(" cycle ")).count();
+    assert_eq!(cycles, 1, "only the batch that stored something: {log}");
 }

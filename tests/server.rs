@@ -32,6 +32,7 @@ impl Server {
         let root = tempfile::tempdir().unwrap();
         let output = root.path().join("output");
         std::fs::create_dir_all(output.join("section")).unwrap();
+        std::fs::create_dir_all(output.join("ninjs")).unwrap();
         for name in [
             "politics.rss",
             "politics.atom",
@@ -39,6 +40,7 @@ impl Server {
             "feeds.opml",
             "index.html",
             "section/politics.rss",
+            "ninjs/4f1c2a.json",
             ".politics.rss.tmp-4242",
         ] {
             std::fs::write(output.join(name), BODY).unwrap();
@@ -119,6 +121,8 @@ async fn each_feed_format_is_served_with_its_content_type() {
             "/section/politics.rss",
             "application/rss+xml; charset=utf-8",
         ),
+        // One article as ninjs: JSON, not a JSON Feed.
+        ("/ninjs/4f1c2a.json", "application/json; charset=utf-8"),
     ] {
         let response = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");

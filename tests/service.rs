@@ -129,7 +129,7 @@ fn the_service_publishes_follows_edits_refuses_a_bad_reload_and_stops_cleanly() 
         "first publish"
     );
     assert!(
-        systemd.wait_for("STATUS=1 feeds, 0 failing", Duration::from_secs(5)),
+        systemd.wait_for("STATUS=1 feed, 0 failing", Duration::from_secs(5)),
         "{:?}",
         systemd.seen
     );
@@ -363,7 +363,7 @@ fn the_service_serves_its_output_health_and_metrics() {
     let mut systemd = Systemd::listen(&dir.path().join("notify.sock"));
     let child = start_service(&config, dir.path());
     assert!(
-        systemd.wait_for("STATUS=1 feeds", Duration::from_secs(10)),
+        systemd.wait_for("STATUS=1 feed,", Duration::from_secs(10)),
         "{:?}",
         systemd.seen
     );

@@ -88,6 +88,11 @@ fn parse_with_env(text: &str, path: &Path, env: Env<'_>) -> Result<(Config, Prob
             None => report.file_error(format!("invalid TOML: {}", error.message()), None),
         }
     }
+    if !syntax_errors.is_empty() {
+        // What the parser recovered is a guess; walking it would add errors
+        // about the guess ("no [site] table") after the one that matters.
+        return Err(report.finish());
+    }
     let base_dir = path.parent().unwrap_or(Path::new(""));
     let config = config(document.get_ref(), path, base_dir, env, &mut report);
     let problems = report.finish();
@@ -485,6 +490,38 @@ mod tests {
             (Some(9), Some(8)),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn a_toml_syntax_error_is_reported_alone_with_its_line_and_column() {
+        for (text, position) in [
+            // The rest of the file is swallowed by the open string.
+            (
+                minimal("[[feed]]\nid = \"a\nurl = \"https://a.example/\"\n"),
+                (9, 8),
+            ),
+            // [site] itself is where the mistake is.
+            (
+                "[site\ntitle = \"T\"\nbase_url = \"https://example.org/\"\n".to_string(),
+                (1, 6),
+            ),
+        ] {
+            let problems = errors_of(&text);
+            let found: Vec<(usize, usize, String)> = problems
+                .0
+                .iter()
+                .map(|p| {
+                    (
+                        p.line.unwrap_or(0),
+                        p.column.unwrap_or(0),
+                        p.message.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "{problems}");
+            assert!(found[0].2.starts_with("invalid TOML"), "{problems}");
+            assert_eq!((found[0].0, found[0].1), position, "{problems}");
+        }
     }
 
     #[test]

@@ -26,10 +26,10 @@ use tokio::time::Instant;
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{oneshot, watch};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::notify::Notifier;
-use super::planner::{Outcome, Planner};
+use super::planner::{Outcome, Plan, Planner};
 use super::server::{self, Metrics};
 use super::websub::HubNotifier;
 use crate::config::{self, Config, Problems};
@@ -281,7 +281,11 @@ struct Health {
 
 impl Health {
     fn line(&self, planner: &Planner) -> String {
-        let mut line = format!("{} feeds, {} failing", planner.planned(), planner.failing());
+        let mut line = format!(
+            "{}, {} failing",
+            crate::plural::count(planner.planned(), "feed", "feeds"),
+            planner.failing()
+        );
         match self.last_publish {
             Some(at) => line.push_str(&format!(
                 ", last publish {} s ago",
@@ -366,8 +370,13 @@ impl Service {
                 self.health.last_error = None;
                 let mut reported = std::collections::HashSet::new();
                 for (feed_id, outcome) in report.outcomes {
+                    let failures_before = self
+                        .planner
+                        .plan(&feed_id)
+                        .map_or(0, |plan| plan.consecutive_failures);
                     let outcome = planner_outcome(outcome, now);
                     self.planner.finished(&feed_id, outcome, now);
+                    log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
                     reported.insert(feed_id);
                 }
                 // A feed whose task died without a word must not stay "running"
@@ -463,14 +472,16 @@ impl Service {
                 self.health.last_publish = Some(now);
                 self.health.last_error = None;
                 self.publish_failures = 0;
-                info!(
-                    channels = channels
-                        .as_ref()
-                        .map_or("all".to_owned(), |c| c.len().to_string()),
-                    written = report.written,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "publish"
-                );
+                let channels = channels
+                    .as_ref()
+                    .map_or("all".to_owned(), |c| c.len().to_string());
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                // A publish that wrote nothing is routine: debug.
+                if report.written > 0 {
+                    info!(channels, written = report.written, elapsed_ms, "publish");
+                } else {
+                    debug!(channels, written = 0, elapsed_ms, "publish");
+                }
             }
             Err(error) => {
                 self.publish_failures = self.publish_failures.saturating_add(1);
@@ -673,16 +684,37 @@ fn max_publish_age(config: &Config) -> Duration {
     (fastest * 3).max(Duration::from_secs(300))
 }
 
+/// One line per batch: at info when something failed or was stored, at
+/// debug for a batch of 304s and unchanged feeds (most of them).
 fn log_report(report: &CycleReport) {
-    info!(
-        feeds = report.feeds,
-        failed = report.failed.len(),
-        new = report.new,
-        updated = report.updated,
-        folded = report.folded,
-        elapsed_ms = report.elapsed.as_millis() as u64,
-        "cycle"
-    );
+    let elapsed_ms = report.elapsed.as_millis() as u64;
+    let (feeds, failed) = (report.feeds, report.failed.len());
+    let (new, updated, folded) = (report.new, report.updated, report.folded);
+    if failed + new + updated + folded > 0 {
+        info!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    } else {
+        debug!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    }
+}
+
+/// What the planner made of a finished feed, when an operator should know:
+/// a failed feed's retry (the cycle already logged why it failed), and a
+/// feed that succeeds again after failing.
+fn log_plan(feed_id: &str, failures_before: u32, plan: Option<Plan>, now: DateTime<Utc>) {
+    let Some(plan) = plan else {
+        return;
+    };
+    if plan.consecutive_failures > 0 {
+        let retry_in_s = plan.next_run.map(|next| (next - now).num_seconds().max(0));
+        info!(
+            feed = %feed_id,
+            failures = plan.consecutive_failures,
+            retry_in_s,
+            "will retry"
+        );
+    } else if failures_before > 0 {
+        info!(feed = %feed_id, failures = failures_before, "recovered");
+    }
 }
 
 fn error_summary(error: &CycleError) -> String {

@@ -22,7 +22,8 @@ impl Existing {
         for feed in &config.feeds {
             let parsed = match &feed.location {
                 SourceLocation::Http(url) => Some(url.clone()),
-                SourceLocation::File(_) => None,
+                // As `export-opml` writes it, so a round trip finds it.
+                SourceLocation::File(path) => super::opml::file_url(path),
             };
             existing.insert(&feed.id, &feed.url, parsed);
         }

@@ -1,4 +1,11 @@
 //! `wirefeed import`: every feed of an OPML file, in one edit of feeds.toml.
+//!
+//! An outline may be an http(s) feed or, as `export-opml` writes local
+//! sources, an absolute `file:///` URL. A relative `file:` URL is refused: it
+//! meant a folder next to the feeds.toml it came from, which the OPML file
+//! does not say. A file feed is added only if feeds.toml's `file_roots`
+//! allow its path; with checking on, the path must exist (its content is
+//! read on the next cycle, as a spool folder's files are).
 
 use std::fmt;
 use std::path::Path;
@@ -59,12 +66,15 @@ pub struct Skipped {
 pub enum SkipReason {
     /// An outline with neither `xmlUrl` nor children.
     NoUrl,
-    /// `xmlUrl` is not an absolute http(s) URL.
+    /// `xmlUrl` is not an absolute http(s) or `file:///` URL.
     BadUrl(String),
     /// feeds.toml (or an earlier outline) already has the URL, under this id.
     DuplicateUrl { id: String },
     /// Fetching or parsing failed (only with checking on).
     CheckFailed(String),
+    /// feeds.toml would not load with it, such as a file outside every
+    /// folder of `file_roots`: what the loader said.
+    Refused(String),
 }
 
 /// Adds every feed of the OPML file at `opml_path` to the feeds.toml at
@@ -101,11 +111,15 @@ pub async fn import(
         let prober = Prober::new(&config.defaults)?;
         let urls = candidates.iter().map(|(_, _, url)| url);
         // Fetched all at once; the fetcher keeps to `[defaults]` concurrency.
-        futures_util::future::join_all(urls.map(|url| prober.probe(url)))
-            .await
-            .into_iter()
-            .map(Some)
-            .collect()
+        futures_util::future::join_all(urls.map(|url| async {
+            match url.to_file_path() {
+                Ok(path) if url.scheme() == "file" => local_source_exists(path).err().map(Err),
+                _ => Some(prober.probe(url).await),
+            }
+        }))
+        .await
+        .into_iter()
+        .collect()
     } else {
         candidates.iter().map(|_| None).collect()
     };
@@ -137,6 +151,10 @@ pub async fn import(
             section: section_for(&outline, &config.sections, &mut notes),
             ..feed
         };
+        if let Err(reason) = loads_with(&text, config_path, &feed) {
+            skipped.push((place, Skipped::new(outline, SkipReason::Refused(reason))));
+            continue;
+        }
         report.added.push(Imported { feed, notes });
     }
 
@@ -184,10 +202,70 @@ fn new_feed(
 /// The outline's URL if it can be added, or why not.
 fn candidate_url(outline: &OpmlFeed, existing: &Existing) -> Result<Url, SkipReason> {
     let written = outline.url.as_deref().ok_or(SkipReason::NoUrl)?;
-    let url = http_url(written).map_err(SkipReason::BadUrl)?;
+    let url = feed_url(written).map_err(SkipReason::BadUrl)?;
     match existing.id_for_url(&url) {
         Some(id) => Err(SkipReason::DuplicateUrl { id: id.to_string() }),
         None => Ok(url),
+    }
+}
+
+/// `text` as an absolute http(s) URL or a `file:///` URL naming a local path.
+fn feed_url(text: &str) -> Result<Url, String> {
+    let text = text.trim();
+    let Some(rest) = text
+        .get(..5)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("file:"))
+        .and_then(|_| text.get(5..))
+    else {
+        return http_url(text);
+    };
+    // The url crate reads `file:spool/ap` as `file:///spool/ap`: a relative
+    // path must be caught before it is parsed.
+    if !rest.starts_with("//") {
+        return Err(format!(
+            "`{text}` is relative to the feeds.toml it came from; \
+             write it as file:///absolute/path (export-opml does)"
+        ));
+    }
+    let url = Url::parse(text).map_err(|err| err.to_string())?;
+    match url.to_file_path() {
+        Ok(_) => Ok(url),
+        Err(()) => Err(format!(
+            "`{text}` names no local path (use file:///absolute/path)"
+        )),
+    }
+}
+
+/// With checking on, a local source is only looked for: the fetcher reads
+/// it, inside its `file_roots` folder, on the next cycle.
+fn local_source_exists(path: std::path::PathBuf) -> Result<(), EditorError> {
+    std::fs::metadata(&path)
+        .map(|_| ())
+        .map_err(|source| EditorError::Io { path, source })
+}
+
+/// Whether feeds.toml (`text`) still loads with `feed` appended, or what the
+/// loader said: a file source must lie inside `file_roots`, which only the
+/// loader knows. Lines are left out, they would point into a file never written.
+fn loads_with(text: &str, config_path: &Path, feed: &NewFeed) -> Result<(), String> {
+    if !feed.url.starts_with("file:") {
+        // An http(s) URL that parsed here loads there.
+        return Ok(());
+    }
+    let edited = append_feeds(text, config_path, std::slice::from_ref(feed))
+        .map_err(|err| err.to_string())?;
+    match crate::config::parse_str(&edited, config_path) {
+        Ok(_) => Ok(()),
+        Err(problems) => Err(problems
+            .0
+            .iter()
+            .filter(|problem| problem.is_error())
+            .map(|problem| match &problem.hint {
+                Some(hint) => format!("{} ({hint})", problem.message),
+                None => problem.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")),
     }
 }
 
@@ -229,7 +307,16 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::DuplicateUrl { id } => write!(f, "duplicate URL: already feed `{id}`"),
             SkipReason::CheckFailed(error) => write!(f, "check failed: {error}"),
+            SkipReason::Refused(reason) => write!(f, "feeds.toml would not load: {reason}"),
         }
+    }
+}
+
+impl ImportReport {
+    /// Every outline was refused: nothing was added though there was
+    /// something to add, which the command reports as a failure.
+    pub fn refused_all(&self) -> bool {
+        self.added.is_empty() && !self.skipped.is_empty()
     }
 }
 

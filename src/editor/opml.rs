@@ -10,8 +10,10 @@ use std::path::Path;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 
+use url::Url;
+
 use super::EditorError;
-use crate::config::Config;
+use crate::config::{Config, FeedConfig, SourceLocation};
 
 /// One `<outline>` that is, or should have been, a feed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -106,9 +108,17 @@ fn outline(
     Ok(feed)
 }
 
+/// Said once in the exported file when it lists local files: the URLs work
+/// for `wirefeed import` on this machine, and nowhere else.
+const LOCAL_FILES_NOTE: &str = " file:/// outlines are local files of the machine this was exported on: \
+`wirefeed import` there reads them (inside its file_roots); a feed reader elsewhere cannot ";
+
 /// Writes every enabled `[[feed]]` of `config` as OPML 2.0: one outline per
 /// section that has feeds (titled with the section's title, in declared
 /// order), each holding its feeds, then the feeds without a section.
+///
+/// A `file:` feed is written as an absolute `file:///` URL: the relative
+/// `file:spool/ap` of feeds.toml means something only next to that file.
 pub fn write_opml(config: &Config, out: impl Write) -> std::io::Result<()> {
     let mut writer = Writer::new_with_indent(out, b' ', 2);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -123,6 +133,9 @@ pub fn write_opml(config: &Config, out: impl Write) -> std::io::Result<()> {
     writer.write_event(Event::Start(BytesStart::new("body")))?;
 
     let enabled = || config.feeds.iter().filter(|feed| feed.enabled);
+    if enabled().any(|feed| matches!(feed.location, SourceLocation::File(_))) {
+        writer.write_event(Event::Comment(BytesText::from_escaped(LOCAL_FILES_NOTE)))?;
+    }
     for section in &config.sections {
         let mut feeds = enabled()
             .filter(|feed| feed.section.as_deref() == Some(section.slug.as_str()))
@@ -150,18 +163,39 @@ pub fn write_opml(config: &Config, out: impl Write) -> std::io::Result<()> {
     out.flush()
 }
 
-/// `<outline type="rss" …/>` for one feed; `file:` sources keep their URL as written.
-fn feed_outline(feed: &crate::config::FeedConfig) -> BytesStart<'_> {
+/// `<outline type="rss" …/>` for one feed.
+fn feed_outline(feed: &FeedConfig) -> BytesStart<'_> {
     let mut element = BytesStart::new("outline").with_attributes([
         ("type", "rss"),
         ("text", feed.name.as_str()),
         ("title", feed.name.as_str()),
-        ("xmlUrl", feed.url.as_str()),
     ]);
+    element.push_attribute(("xmlUrl", exported_url(feed).as_str()));
     if let Some(home) = &feed.home_url {
         element.push_attribute(("htmlUrl", home.as_str()));
     }
     element
+}
+
+/// The feed's URL as a reader of the OPML file can use it: http(s) as
+/// written, a file source as an absolute `file:///` URL. The loader already
+/// resolved a relative path against the config's folder, as the fetcher
+/// reads it; a config named by a relative path leaves it relative to the
+/// working folder, which is where the loader found it.
+fn exported_url(feed: &FeedConfig) -> String {
+    match &feed.location {
+        SourceLocation::File(path) => file_url(path).map_or_else(|| feed.url.clone(), String::from),
+        SourceLocation::Http(_) => feed.url.clone(),
+    }
+}
+
+/// `path` (absolute, or relative to the working folder) as a `file:///` URL
+/// with `.` and `..` worked out; `None` when it cannot be one.
+pub(super) fn file_url(path: &Path) -> Option<Url> {
+    let absolute = std::path::absolute(path).ok()?;
+    let url = Url::from_file_path(absolute).ok()?;
+    // Parsing again works out `.` and `..` segments.
+    Url::parse(url.as_str()).ok()
 }
 
 #[cfg(test)]
@@ -242,19 +276,22 @@ mod tests {
         let opml = String::from_utf8(out).expect("utf-8");
         assert_eq!(
             opml,
-            r#"<?xml version="1.0" encoding="UTF-8"?>
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
   <head>
     <title>News &lt;&amp;&gt; Co</title>
   </head>
   <body>
+    <!--{LOCAL_FILES_NOTE}-->
     <outline text="Politics &amp; &quot;Power&quot;" title="Politics &amp; &quot;Power&quot;">
       <outline type="rss" text="A &lt;Agency&gt;" title="A &lt;Agency&gt;" xmlUrl="https://a.example/rss?x=1&amp;y=2" htmlUrl="https://a.example/"/>
     </outline>
-    <outline type="rss" text="Spool" title="Spool" xmlUrl="file:spool/wire"/>
+    <outline type="rss" text="Spool" title="Spool" xmlUrl="file:///srv/spool/wire"/>
   </body>
 </opml>
 "#
+            )
         );
         let back = read(&opml);
         assert_eq!(back[0].title.as_deref(), Some("A <Agency>"));
@@ -263,5 +300,21 @@ mod tests {
             Some("https://a.example/rss?x=1&y=2")
         );
         assert_eq!(back[0].categories, ["Politics & \"Power\""]);
+        assert_eq!(back[1].url.as_deref(), Some("file:///srv/spool/wire"));
+    }
+
+    #[test]
+    fn a_file_feed_under_a_relative_config_path_is_exported_absolute() {
+        let text = "[site]\ntitle = \"T\"\nbase_url = \"https://e.example/\"\nfile_roots = [\"spool\"]\n\
+            [[feed]]\nid = \"spool\"\nurl = \"file:spool/./wire/../ap\"\n";
+        let (config, _) = crate::config::parse_str(text, Path::new("feeds.toml"))
+            .unwrap_or_else(|p| panic!("{p}"));
+        let mut out = Vec::new();
+        write_opml(&config, &mut out).expect("write to a Vec");
+        let opml = String::from_utf8(out).expect("utf-8");
+        let here = std::env::current_dir().expect("working folder");
+        let expected = Url::from_file_path(here.join("spool/ap")).expect("absolute");
+        let back = read(&opml);
+        assert_eq!(back[0].url.as_deref(), Some(expected.as_str()), "{opml}");
     }
 }

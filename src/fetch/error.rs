@@ -170,8 +170,10 @@ fn status_hint(status: u16) -> String {
     let advice = match status {
         401 | 403 => "; the server refuses access (credentials or IP allow-list?)",
         404 | 410 => "; the feed is not at this address any more",
-        408 | 429 => "; the server asks us to slow down, will retry",
-        500.. => "; a server-side error, will retry",
+        // What the error is, not what happens next: `once` exits, the
+        // daemon retries, `status` shows it later. The daemon says when.
+        408 | 429 => "; the server asks us to slow down",
+        500.. => "; a server-side error, likely temporary",
         _ => "",
     };
     format!("{reason}{advice}")

@@ -84,8 +84,8 @@ pub fn render_preview(preview: &Preview, config_file: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} items: {new} new, {folded} would fold, {stored} already stored, {dropped} dropped",
-        preview.items.len()
+        "\n{}: {new} new, {folded} would fold, {stored} already stored, {dropped} dropped",
+        crate::plural::count(preview.items.len(), "item", "items")
     );
     out
 }

@@ -70,9 +70,15 @@ fn has_hidden_segment(path: &str) -> bool {
         || path.to_ascii_lowercase().contains("%5c")
 }
 
+/// The folder the publisher writes one ninjs document per article into
+/// (`publish::ninjs::FOLDER`, private to the publisher).
+const NINJS_FOLDER: &str = "ninjs";
+
 /// The media types of what the publisher writes; others keep ServeDir's guess.
 fn content_type(path: &str) -> Option<&'static str> {
-    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut segments = path.rsplit('/');
+    let name = segments.next().unwrap_or_default();
+    let folder = segments.next().unwrap_or_default();
     let extension = match name.rsplit_once('.') {
         Some((_, extension)) => extension.to_ascii_lowercase(),
         // `/` and folders serve their index.html.
@@ -82,6 +88,9 @@ fn content_type(path: &str) -> Option<&'static str> {
     Some(match extension.as_str() {
         "rss" => "application/rss+xml; charset=utf-8",
         "atom" => "application/atom+xml; charset=utf-8",
+        // A ninjs file is one article, not a JSON Feed, and IPTC registers
+        // no media type for ninjs: plain JSON is what it is.
+        "json" if folder.eq_ignore_ascii_case(NINJS_FOLDER) => "application/json; charset=utf-8",
         "json" => "application/feed+json; charset=utf-8",
         "opml" => "text/x-opml; charset=utf-8",
         "html" | "htm" => "text/html; charset=utf-8",
@@ -138,6 +147,23 @@ mod tests {
         );
         assert_eq!(content_type("/"), Some("text/html; charset=utf-8"));
         assert_eq!(content_type("/logo.png"), None);
+    }
+
+    #[test]
+    fn a_ninjs_article_is_plain_json_not_a_json_feed() {
+        assert_eq!(
+            content_type("/ninjs/4f1c2a.json"),
+            Some("application/json; charset=utf-8")
+        );
+        // A channel whose slug happens to be "ninjs" is still a feed.
+        assert_eq!(
+            content_type("/tags/ninjs.json"),
+            Some("application/feed+json; charset=utf-8")
+        );
+        assert_eq!(
+            content_type("/all.json"),
+            Some("application/feed+json; charset=utf-8")
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Metrics {
         self.lock().last_success.insert(feed_id.to_string(), at);
     }
 
-    /// Adds `items` newly stored items.
+    /// Adds `items` stored items: new stories, updates and folded duplicates.
     pub fn add_ingested(&self, items: u64) {
         self.lock().ingested += items;
     }
@@ -110,7 +110,8 @@ impl Metrics {
             &mut out,
             "wirefeed_items_ingested_total",
             "counter",
-            "Items stored as new.",
+            "Items stored: new stories, updates of stored ones and duplicates folded into them \
+             (the folds alone: wirefeed_duplicates_folded_total).",
         );
         let _ = writeln!(out, "wirefeed_items_ingested_total {}", counters.ingested);
         header(
@@ -274,6 +275,20 @@ mod tests {
         assert!(text.contains("wirefeed_publish_duration_seconds_count 2\n"));
         assert!(text.contains("wirefeed_last_publish_timestamp_seconds 1700000010\n"));
         assert_eq!(metrics.last_publish(), Some(at(10)));
+    }
+
+    #[test]
+    fn the_ingested_help_names_everything_the_counter_counts() {
+        let text = Metrics::default().render(Utc::now());
+        let help = text
+            .lines()
+            .find(|line| line.starts_with("# HELP wirefeed_items_ingested_total "))
+            .expect("a HELP line");
+        // The service adds new + updated + folded to it.
+        for counted in ["new", "updates", "folded"] {
+            assert!(help.contains(counted), "{help}");
+        }
+        assert!(!help.contains("stored as new"), "{help}");
     }
 
     #[test]

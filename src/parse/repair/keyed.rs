@@ -1,23 +1,14 @@
-//! Repairs for feeds that feed-rs rejects but real publishers serve and feedparser reads.
-//!
-//! Each repair is applied only after feed-rs has rejected (or panicked on) the text, and only for the error
-//! it reported, so a feed that parses as published is never rewritten.
+//! Repairs keyed on what feed-rs reported: each is tried only for the error (or
+//! panic) it answers, and fixes one thing feed-rs cannot read in a document that is
+//! otherwise sound XML or JSON.
 
 use std::sync::LazyLock;
 
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use regex::Regex;
 
-use super::{json_shape, sniff};
-
-/// A repaired text and what was repaired, for the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Repair {
-    pub text: String,
-    pub what: &'static str,
-    /// Whether the repair threw something of the source away, which is worth a warning.
-    pub lossy: bool,
-}
+use super::Repair;
+use crate::parse::{json_shape, sniff};
 
 /// An e-mail address right after a non-ASCII letter ("Newsdesk –news@…").
 static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,7 +21,7 @@ static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
 /// when that byte is inside a multi-byte letter (found by the feed fuzz
 /// target), and the whole feed was lost over one byline. A space before the
 /// address changes nothing a reader sees.
-pub(super) fn repair_after_panic(text: &str) -> Option<Repair> {
+pub(in crate::parse) fn repair_after_panic(text: &str) -> Option<Repair> {
     if !EMAIL_AFTER_NON_ASCII.is_match(text) {
         return None;
     }
@@ -38,38 +29,38 @@ pub(super) fn repair_after_panic(text: &str) -> Option<Repair> {
         text: EMAIL_AFTER_NON_ASCII
             .replace_all(text, "$1 $2")
             .into_owned(),
-        what: "a space between a byline's last letter and its e-mail address",
+        what: "a space between a byline's last letter and its e-mail address".to_string(),
         lossy: false,
     })
 }
 
 /// The repair for the error feed-rs reported on `text`, if there is one.
-pub(super) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
+pub(in crate::parse) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
     match error {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             repaired_rss(text).map(|text| Repair {
                 text,
-                what: "<rss> root given a version or an empty <channel>",
+                what: "<rss> root given a version or an empty <channel>".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType { position, mime }) => {
             without_type_attribute(text, *position, mime).map(|text| Repair {
                 text,
-                what: "unknown type attribute removed, read as plain text",
+                what: "unknown type attribute removed, read as plain text".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::JsonUnsupportedVersion(version) => {
             with_json_feed_version_url(text, version).map(|text| Repair {
                 text,
-                what: "JSON Feed version given as its canonical URL",
+                what: "JSON Feed version given as its canonical URL".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::JsonSerde(_) => json_shape::reshaped(text).map(|text| Repair {
             text,
-            what: "JSON Feed members of the wrong type converted or removed",
+            what: "JSON Feed members of the wrong type converted or removed".to_string(),
             lossy: true,
         }),
         _ => None,

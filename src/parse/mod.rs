@@ -174,8 +174,22 @@ fn feed_of(text: &str, url: &url::Url) -> Result<(Feed, Repairs), ParseError> {
     let mut repairs = Repairs::default();
     let mut keyed = 0;
     let mut salvaged = false;
+    let mut emptied = false;
     loop {
         let failure = match isolate::parse_isolated(&current, url.as_str()) {
+            // Checked only when feed-rs found no entry, so a feed with items is never copied.
+            Ok(feed) if feed.entries.is_empty() && !emptied => {
+                emptied = true;
+                match repair::repair_empty(&current) {
+                    Some(repair) => {
+                        tracing::debug!(%url, repair = %repair.what, "retrying a feed read without entries");
+                        repairs.applied.push(repair.what);
+                        current = Cow::Owned(repair.text);
+                        continue;
+                    }
+                    None => return Ok((feed, repairs)),
+                }
+            }
             Ok(feed) => return Ok((feed, repairs)),
             Err(failure) => failure,
         };

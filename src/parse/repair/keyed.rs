@@ -67,6 +67,38 @@ pub(in crate::parse) fn repair(text: &str, error: &ParseFeedError) -> Option<Rep
     }
 }
 
+/// The repair for a feed feed-rs read without a single entry, if there is one: an
+/// Atom 0.3 feed. feed-rs knows the elements (0.3 and 1.0 share most) but not the 0.3
+/// namespace, so it reads no entry, title or link of one. Declared as Atom 1.0, with
+/// 0.3's `issued` and `modified` under their 1.0 names, it reads as the publisher meant.
+pub(in crate::parse) fn repair_empty(text: &str) -> Option<Repair> {
+    static NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(xmlns(?::[\w.-]+)?\s*=\s*["'])http://purl\.org/atom/ns#(["'])"#)
+            .expect("static regex is valid")
+    });
+    static DATES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"<(/?(?:[\w.-]+:)?)(issued|modified)([\s/>])").expect("static regex is valid")
+    });
+    let root = sniff::root_tag(text)?;
+    if root.local_name != "feed" || !NAMESPACE.is_match(root.tag) {
+        return None;
+    }
+    let declared = NAMESPACE.replace_all(text, "${1}http://www.w3.org/2005/Atom${2}");
+    let renamed = DATES.replace_all(&declared, |found: &regex::Captures| {
+        let name = if &found[2] == "issued" {
+            "published"
+        } else {
+            "updated"
+        };
+        format!("<{}{name}{}", &found[1], &found[3])
+    });
+    Some(Repair {
+        text: renamed.into_owned(),
+        what: "Atom 0.3 read as Atom 1.0".to_string(),
+        lossy: false,
+    })
+}
+
 /// Rewrites a JSON Feed `version` that names JSON Feed 1.x without its canonical
 /// `https://jsonfeed.org/version/1.x` URL (`"1.1"`, `"http://jsonfeed.org/version/1"`),
 /// which feed-rs rejects; any other version is left to be reported.
@@ -93,8 +125,9 @@ const VERSIONS_FEED_RS_READS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
 ///
 /// - a root without a version feed-rs knows (none, `0.93`, `0.94`, `2.0.1` ...) gets
 ///   `version="2.0"`, whose reader also handles the older element sets;
-/// - a root without a `<channel>` (what some CMSs serve when there are no items) gets an
-///   empty one, so it reads as an empty feed rather than as no feed.
+/// - a root without a `<channel>` (what some CMSs serve when there are no items, or
+///   with their items straight under `<rss>`) gets one around its content, so it reads
+///   as a feed (empty, or with those items) rather than as no feed.
 ///
 /// Returns `None` when the root is not `<rss>` or there is nothing to repair.
 fn repaired_rss(text: &str) -> Option<String> {
@@ -108,14 +141,26 @@ fn repaired_rss(text: &str) -> Option<String> {
     if versioned.is_none() && has_channel {
         return None;
     }
-    let mut tag = versioned.unwrap_or_else(|| root.tag.to_string());
-    if !has_channel {
-        tag = match tag.strip_suffix("/>") {
-            Some(open) => format!("{}><channel></channel></rss>", open.trim_end()),
-            None => tag + "<channel></channel>",
-        };
+    let tag = versioned.unwrap_or_else(|| root.tag.to_string());
+    let before = &text[..root.offset];
+    if has_channel {
+        return Some(format!("{before}{tag}{rest}"));
     }
-    Some(format!("{}{}{}", &text[..root.offset], tag, rest))
+    if let Some(open) = tag.strip_suffix("/>") {
+        return Some(format!(
+            "{before}{}><channel></channel></rss>",
+            open.trim_end()
+        ));
+    }
+    // Items straight under <rss> (feedparser reads them) go into the channel.
+    Some(match rest.rfind("</rss") {
+        Some(end) => format!(
+            "{before}{tag}<channel>{}</channel>{}",
+            &rest[..end],
+            &rest[end..]
+        ),
+        None => format!("{before}{tag}<channel></channel>{rest}"),
+    })
 }
 
 /// Removes `type="<mime>"` from the start tag that ends at byte `position`, where feed-rs
@@ -190,7 +235,7 @@ mod tests {
     fn rss_without_channel_gets_an_empty_one() {
         assert_eq!(
             repaired_rss("<rss version=\"2.0\">\n</rss>").as_deref(),
-            Some("<rss version=\"2.0\"><channel></channel>\n</rss>")
+            Some("<rss version=\"2.0\"><channel>\n</channel></rss>")
         );
         assert_eq!(
             repaired_rss("<rss/>").as_deref(),
@@ -218,6 +263,30 @@ mod tests {
         assert_eq!(fixed["title"], "t");
         assert_eq!(
             with_json_feed_version_url(r#"{"version":"2.0"}"#, "2.0"),
+            None
+        );
+    }
+
+    #[test]
+    fn items_straight_under_rss_go_into_a_channel() {
+        assert_eq!(
+            repaired_rss("<rss>\n<item><title>t</title></item>\n</rss>").as_deref(),
+            Some("<rss version=\"2.0\"><channel>\n<item><title>t</title></item>\n</channel></rss>")
+        );
+    }
+
+    #[test]
+    fn an_atom_03_feed_is_declared_atom_10_with_its_dates_renamed() {
+        let text = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title>\
+                    <issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified></entry></feed>";
+        let repaired = repair_empty(text).expect("repaired");
+        assert_eq!(
+            repaired.text,
+            "<feed version=\"0.3\" xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title>\
+             <published>2004-01-01T00:00:00Z</published><updated>2004-01-02T00:00:00Z</updated></entry></feed>"
+        );
+        assert_eq!(
+            repair_empty("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>"),
             None
         );
     }

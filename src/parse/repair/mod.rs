@@ -5,7 +5,8 @@
 //! never rewritten or copied. Two kinds:
 //!
 //! - `keyed`: one targeted fix per feed-rs error (an `<rss>` without a version, a
-//!   JSON Feed version written as a number, a byline feed-rs panics on …);
+//!   JSON Feed version written as a number, a byline feed-rs panics on …), and one
+//!   for a feed feed-rs read without any entry (Atom 0.3, whose namespace it lacks);
 //! - `markup`: the salvage of broken XML (bare ampersands, HTML entities, control
 //!   characters, junk before the XML, a truncated end, undeclared prefixes), tried
 //!   once when no keyed repair answers the error.
@@ -20,7 +21,7 @@ mod references;
 
 use std::fmt;
 
-pub(super) use keyed::{repair, repair_after_panic};
+pub(super) use keyed::{repair, repair_after_panic, repair_empty};
 
 /// A repaired text and what was repaired, for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]

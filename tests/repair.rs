@@ -4,7 +4,9 @@
 
 mod support;
 
-use support::log_capture;
+#[path = "support/log_capture.rs"]
+mod log_capture;
+
 use support::newsroom::{Newsroom, item, titles};
 
 fn parse_fixture(name: &str) -> Vec<u8> {

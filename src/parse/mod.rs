@@ -153,15 +153,15 @@ impl Repairs {
         let (count, how, lossy) = (self.applied.len(), self.applied.join("; "), self.lossy);
         match (feed, self.worth_a_warning) {
             (Some(feed), true) => {
-                tracing::warn!(feed = %feed, %url, repairs = count, %how, lossy, "the feed is broken as served; read after repairs")
+                tracing::warn!(feed = %feed, %url, repairs = count, %how, lossy, "the feed is broken as served and was repaired to be read")
             }
             (None, true) => {
-                tracing::warn!(%url, repairs = count, %how, lossy, "the feed is broken as served; read after repairs")
+                tracing::warn!(%url, repairs = count, %how, lossy, "the feed is broken as served and was repaired to be read")
             }
             (Some(feed), false) => {
-                tracing::debug!(feed = %feed, %url, repairs = count, %how, "read after repairs")
+                tracing::debug!(feed = %feed, %url, repairs = count, %how, "the feed was repaired to be read")
             }
-            (None, false) => tracing::debug!(%url, repairs = count, %how, "read after repairs"),
+            (None, false) => tracing::debug!(%url, repairs = count, %how, "the feed was repaired to be read"),
         }
     }
 }

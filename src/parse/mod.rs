@@ -161,7 +161,9 @@ impl Repairs {
             (Some(feed), false) => {
                 tracing::debug!(feed = %feed, %url, repairs = count, %how, "the feed was repaired to be read")
             }
-            (None, false) => tracing::debug!(%url, repairs = count, %how, "the feed was repaired to be read"),
+            (None, false) => {
+                tracing::debug!(%url, repairs = count, %how, "the feed was repaired to be read")
+            }
         }
     }
 }
@@ -170,25 +172,24 @@ impl Repairs {
 ///
 /// A text that feed-rs reads as served is neither copied nor rewritten.
 fn feed_of(text: &str, url: &url::Url) -> Result<(Feed, Repairs), ParseError> {
+    feed_of_once(text, url, false)
+}
+
+/// [`feed_of`]; `read_empty_again` once a feed read without entries was repaired.
+fn feed_of_once(
+    text: &str,
+    url: &url::Url,
+    read_empty_again: bool,
+) -> Result<(Feed, Repairs), ParseError> {
     let mut current = Cow::Borrowed(text);
     let mut repairs = Repairs::default();
     let mut keyed = 0;
     let mut salvaged = false;
-    let mut emptied = false;
     loop {
         let failure = match isolate::parse_isolated(&current, url.as_str()) {
             // Checked only when feed-rs found no entry, so a feed with items is never copied.
-            Ok(feed) if feed.entries.is_empty() && !emptied => {
-                emptied = true;
-                match repair::repair_empty(&current) {
-                    Some(repair) => {
-                        tracing::debug!(%url, repair = %repair.what, "retrying a feed read without entries");
-                        repairs.applied.push(repair.what);
-                        current = Cow::Owned(repair.text);
-                        continue;
-                    }
-                    None => return Ok((feed, repairs)),
-                }
+            Ok(feed) if feed.entries.is_empty() && !read_empty_again => {
+                return Ok(read_again(feed, repairs, &current, url));
             }
             Ok(feed) => return Ok((feed, repairs)),
             Err(failure) => failure,
@@ -221,6 +222,27 @@ fn feed_of(text: &str, url: &url::Url) -> Result<(Feed, Repairs), ParseError> {
         repairs.worth_a_warning |= repair.lossy;
         repairs.applied.push(repair.what);
         current = Cow::Owned(repair.text);
+    }
+}
+
+/// A feed feed-rs read without entries, read again after `repair::repair_empty` when
+/// it has one; the first reading stands when the repaired text reads no better.
+fn read_again(feed: Feed, mut repairs: Repairs, text: &str, url: &url::Url) -> (Feed, Repairs) {
+    let Some(repair) = repair::repair_empty(text) else {
+        return (feed, repairs);
+    };
+    match feed_of_once(&repair.text, url, true) {
+        Ok((again, more)) if !again.entries.is_empty() => {
+            repairs.applied.push(repair.what);
+            repairs.applied.extend(more.applied);
+            repairs.lossy |= more.lossy;
+            repairs.worth_a_warning |= more.worth_a_warning;
+            (again, repairs)
+        }
+        other => {
+            tracing::debug!(%url, repair = %repair.what, read = ?other.err(), "a feed without entries reads no better repaired");
+            (feed, repairs)
+        }
     }
 }
 

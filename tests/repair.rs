@@ -5,6 +5,7 @@
 mod support;
 
 #[path = "support/log_capture.rs"]
+#[allow(dead_code)]
 mod log_capture;
 
 use support::newsroom::{Newsroom, item, titles};

@@ -506,11 +506,11 @@ mod tests {
 
     #[test]
     fn undeclared_customary_prefixes_are_bound_on_the_root() {
-        let salvaged = mended(&format!(
+        let salvaged = mended(
             "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item>\
              <dc:creator>Desk</dc:creator><media:content url=\"x\"/><made:up>y</made:up>\
-             </item></channel></rss>"
-        ));
+             </item></channel></rss>",
+        );
         assert!(
             salvaged.text.starts_with(
                 "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\" \

@@ -576,7 +576,7 @@ fn normalize_each(
     let mut outcomes = Vec::new();
     let mut unreadable = Vec::new();
     for doc in documents {
-        let parsed = match crate::parse::read(doc, feed.format) {
+        let parsed = match crate::parse::read_feed(&feed.id, doc, feed.format) {
             Ok(parsed) => parsed,
             Err(error) => {
                 if documents.len() > 1 {

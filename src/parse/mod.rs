@@ -3,7 +3,7 @@
 //!
 //! Owns everything between raw bytes and feed-rs: character sets (`charset`), recognising
 //! what is not a feed (`sniff`), refusing documents built to attack their reader
-//! (`entities`), repairs for feeds feed-rs rejects but publishers serve (`lenient`, with
+//! (`entities`), repairs for feeds feed-rs rejects but publishers serve (`repair`, with
 //! `json_shape` for mistyped JSON Feeds), and containing feed-rs panics (`isolate`).
 //! RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 are read by feed-rs itself.
 //!
@@ -16,7 +16,7 @@ mod entities;
 mod error;
 mod isolate;
 mod json_shape;
-mod lenient;
+mod repair;
 mod sniff;
 
 pub use error::ParseError;
@@ -35,8 +35,9 @@ use isolate::Failure;
 /// Every entry/feed without its own id gets exactly this id; `normalize` derives a stable one.
 pub const NO_SOURCE_ID: &str = "wirefeed:no-source-id";
 
-/// How many repairs one document may need; each fixes one element, so a feed needing more
-/// is more broken than we want to guess about.
+/// How many keyed repairs one document may need; each fixes one element, so a feed
+/// needing more is more broken than we want to guess about. The salvage of broken XML
+/// (`repair::salvage`) mends everything it can in one pass and is tried once.
 const MAX_REPAIRS: usize = 8;
 
 /// What one document held: a feed, or agency items.
@@ -48,14 +49,38 @@ pub enum Parsed {
     Agency(Vec<AgencyItem>),
 }
 
-/// Reads one document as `format` says, or as it looks when `None`: IPTC
-/// ninjs (JSON that is not a JSON Feed) and NewsML-G2 (XML in the IPTC
-/// namespace) become agency items, everything else a feed.
+/// Reads one document of the feed `feed` as `format` says, or as it looks when
+/// `None`: IPTC ninjs (JSON that is not a JSON Feed) and NewsML-G2 (XML in the IPTC
+/// namespace) become agency items, everything else a feed. What had to be repaired
+/// for it to read is logged once, naming the feed.
+pub fn read_feed(
+    feed: &str,
+    doc: &Document,
+    format: Option<SourceFormat>,
+) -> Result<Parsed, ParseError> {
+    read_logged(Some(feed), doc, format)
+}
+
+/// [`read_feed`] for a document no feed id goes with; logs name its URL only.
 pub fn read(doc: &Document, format: Option<SourceFormat>) -> Result<Parsed, ParseError> {
+    read_logged(None, doc, format)
+}
+
+fn read_logged(
+    feed: Option<&str>,
+    doc: &Document,
+    format: Option<SourceFormat>,
+) -> Result<Parsed, ParseError> {
     let text = decoded(doc)?;
     let url = &doc.url;
+    let as_feed = |text: &str| {
+        feed_of(text, url).map(|(parsed, repairs)| {
+            repairs.log(feed, url);
+            Parsed::Feed(parsed)
+        })
+    };
     match format {
-        Some(SourceFormat::Feed) => feed_of(&text, url).map(Parsed::Feed),
+        Some(SourceFormat::Feed) => as_feed(&text),
         Some(SourceFormat::Ninjs) => agency::ninjs::read(&text, url).map(Parsed::Agency),
         Some(SourceFormat::NewsmlG2) => agency::newsml::read(&text, url).map(Parsed::Agency),
         None if agency::newsml::sniff_newsml(&text) => {
@@ -63,10 +88,10 @@ pub fn read(doc: &Document, format: Option<SourceFormat>) -> Result<Parsed, Pars
         }
         None if sniff::may_be_ninjs(&text) => match agency::ninjs::read(&text, url) {
             // Not ninjs after all: feed-rs says what else is wrong with it.
-            Err(ParseError::NotAFeed { .. }) => feed_of(&text, url).map(Parsed::Feed),
+            Err(ParseError::NotAFeed { .. }) => as_feed(&text),
             read => read.map(Parsed::Agency),
         },
-        None => feed_of(&text, url).map(Parsed::Feed),
+        None => as_feed(&text),
     }
 }
 
@@ -75,7 +100,9 @@ pub fn read(doc: &Document, format: Option<SourceFormat>) -> Result<Parsed, Pars
 /// Relative links resolve against `doc.url` unless the feed sets its own base (`xml:base`).
 /// Never panics on any input: a feed-rs panic becomes [`ParseError::Panicked`].
 pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
-    feed_of(&decoded(doc)?, &doc.url)
+    let (feed, repairs) = feed_of(&decoded(doc)?, &doc.url)?;
+    repairs.log(None, &doc.url);
+    Ok(feed)
 }
 
 /// The document's text, refused when it is empty, a web page or built to
@@ -105,30 +132,117 @@ fn decoded(doc: &Document) -> Result<String, ParseError> {
     Ok(text)
 }
 
-/// feed-rs's reading of `text`, with repairs.
-fn feed_of(text: &str, url: &url::Url) -> Result<Feed, ParseError> {
+/// What was repaired for one document to read, in the order applied.
+#[derive(Debug, Default)]
+struct Repairs {
+    applied: Vec<String>,
+    /// Whether a repair left something of the source out.
+    lossy: bool,
+    /// Whether the document needed more than a keyed repair of something feed-rs
+    /// alone cannot read (broken XML was salvaged, or something was lost): worth
+    /// the operator's attention, where a versionless `<rss>` is not.
+    worth_a_warning: bool,
+}
+
+impl Repairs {
+    /// One line for the whole document: which repairs, and how many.
+    fn log(&self, feed: Option<&str>, url: &url::Url) {
+        if self.applied.is_empty() {
+            return;
+        }
+        let (count, how, lossy) = (self.applied.len(), self.applied.join("; "), self.lossy);
+        match (feed, self.worth_a_warning) {
+            (Some(feed), true) => {
+                tracing::warn!(feed = %feed, %url, repairs = count, %how, lossy, "the feed is broken as served and was repaired to be read")
+            }
+            (None, true) => {
+                tracing::warn!(%url, repairs = count, %how, lossy, "the feed is broken as served and was repaired to be read")
+            }
+            (Some(feed), false) => {
+                tracing::debug!(feed = %feed, %url, repairs = count, %how, "the feed was repaired to be read")
+            }
+            (None, false) => {
+                tracing::debug!(%url, repairs = count, %how, "the feed was repaired to be read")
+            }
+        }
+    }
+}
+
+/// feed-rs's reading of `text`, with repairs when it fails, and what they were.
+///
+/// A text that feed-rs reads as served is neither copied nor rewritten.
+fn feed_of(text: &str, url: &url::Url) -> Result<(Feed, Repairs), ParseError> {
+    feed_of_once(text, url, false)
+}
+
+/// [`feed_of`]; `read_empty_again` once a feed read without entries was repaired.
+fn feed_of_once(
+    text: &str,
+    url: &url::Url,
+    read_empty_again: bool,
+) -> Result<(Feed, Repairs), ParseError> {
     let mut current = Cow::Borrowed(text);
-    let mut repairs = 0;
+    let mut repairs = Repairs::default();
+    let mut keyed = 0;
+    let mut salvaged = false;
     loop {
         let failure = match isolate::parse_isolated(&current, url.as_str()) {
-            Ok(feed) => return Ok(feed),
+            // Checked only when feed-rs found no entry, so a feed with items is never copied.
+            Ok(feed) if feed.entries.is_empty() && !read_empty_again => {
+                return Ok(read_again(feed, repairs, &current, url));
+            }
+            Ok(feed) => return Ok((feed, repairs)),
             Err(failure) => failure,
         };
         let repair = match &failure {
-            Failure::Rejected(error) if repairs < MAX_REPAIRS => lenient::repair(&current, error),
-            Failure::Panicked(_) if repairs < MAX_REPAIRS => lenient::repair_after_panic(&current),
+            Failure::Rejected(error) if keyed < MAX_REPAIRS => {
+                match repair::repair(&current, error) {
+                    Some(repair) => {
+                        keyed += 1;
+                        Some(repair)
+                    }
+                    None if !salvaged => {
+                        salvaged = true;
+                        repair::salvage(&current).inspect(|_| repairs.worth_a_warning = true)
+                    }
+                    None => None,
+                }
+            }
+            Failure::Panicked(_) if keyed < MAX_REPAIRS => {
+                keyed += 1;
+                repair::repair_after_panic(&current)
+            }
             _ => None,
         };
         let Some(repair) = repair else {
             return Err(to_parse_error(failure, &current, url));
         };
-        if repair.lossy {
-            tracing::warn!(%url, ?failure, repair = repair.what, "the feed was repaired at a loss");
-        } else {
-            tracing::debug!(%url, ?failure, repair = repair.what, "retrying a repaired feed");
-        }
-        repairs += 1;
+        tracing::debug!(%url, ?failure, repair = %repair.what, "retrying a repaired feed");
+        repairs.lossy |= repair.lossy;
+        repairs.worth_a_warning |= repair.lossy;
+        repairs.applied.push(repair.what);
         current = Cow::Owned(repair.text);
+    }
+}
+
+/// A feed feed-rs read without entries, read again after `repair::repair_empty` when
+/// it has one; the first reading stands when the repaired text reads no better.
+fn read_again(feed: Feed, mut repairs: Repairs, text: &str, url: &url::Url) -> (Feed, Repairs) {
+    let Some(repair) = repair::repair_empty(text) else {
+        return (feed, repairs);
+    };
+    match feed_of_once(&repair.text, url, true) {
+        Ok((again, more)) if !again.entries.is_empty() => {
+            repairs.applied.push(repair.what);
+            repairs.applied.extend(more.applied);
+            repairs.lossy |= more.lossy;
+            repairs.worth_a_warning |= more.worth_a_warning;
+            (again, repairs)
+        }
+        other => {
+            tracing::debug!(%url, repair = %repair.what, read = ?other.err(), "a feed without entries reads no better repaired");
+            (feed, repairs)
+        }
     }
 }
 

@@ -53,7 +53,7 @@ pub(super) fn root_tag(text: &str) -> Option<RootTag<'_>> {
 }
 
 /// Length of a `<!DOCTYPE ...>` declaration, including an internal subset in brackets.
-fn doctype_len(rest: &str) -> Option<usize> {
+pub(super) fn doctype_len(rest: &str) -> Option<usize> {
     let close = rest.find('>')?;
     match rest.find('[') {
         Some(open) if open < close => {

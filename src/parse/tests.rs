@@ -284,3 +284,107 @@ fn a_byline_feed_rs_panics_on_is_repaired_not_the_whole_feed_lost() {
     let author = &feed.entries[0].authors[0];
     assert_eq!(author.email.as_deref(), Some("desk@wire.example"));
 }
+
+#[test]
+fn a_feed_that_parses_as_served_is_not_repaired() {
+    let text = decoded(&fixture("rss2.xml", None)).expect("decodes");
+    let (_, repairs) = feed_of(&text, &document(b"").url).expect("parses");
+    assert!(repairs.applied.is_empty(), "{:?}", repairs.applied);
+}
+
+#[test]
+fn a_bare_ampersand_in_one_title_keeps_every_item_and_reads_as_written() {
+    let feed = parse(&fixture("bare_ampersand.rss", None)).expect("repaired and parsed");
+    assert_eq!(feed.entries.len(), 15);
+    assert_eq!(entry_titles(&feed)[1], "Record, replay & measure");
+}
+
+#[test]
+fn html_entities_in_a_broken_feed_become_characters_never_markup() {
+    let feed = parse(&document(
+        b"<rss version=\"2.0\"><channel><title>Caf&eacute; &amp; Co</title>\
+          <item><title>&LT;script&GT; &mdash; R&D</title><link>https://x.example/1</link></item>\
+          </channel></rss>",
+    ))
+    .expect("repaired and parsed");
+    assert_eq!(title(&feed), "Caf\u{e9} & Co");
+    assert_eq!(entry_titles(&feed), ["<script> \u{2014} R&D"]);
+}
+
+#[test]
+fn control_characters_and_junk_before_the_xml_are_dropped() {
+    let feed = parse(&document(
+        b"Notice: session started\n<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T\x08</title>\
+          <item><title>A\x1cB & C</title><link>https://x.example/1</link></item></channel></rss>",
+    ))
+    .expect("repaired and parsed");
+    assert_eq!(title(&feed), "T");
+    assert_eq!(entry_titles(&feed), ["AB & C"]);
+}
+
+#[test]
+fn a_truncated_feed_keeps_its_complete_items_and_drops_the_cut_one() {
+    let feed = parse(&document(
+        b"<rss version=\"2.0\"><channel><title>Wire</title>\
+          <item><title>Whole</title><link>https://x.example/1</link></item>\
+          <item><title>Half a head",
+    ))
+    .expect("repaired and parsed");
+    assert_eq!(entry_titles(&feed), ["Whole"]);
+}
+
+#[test]
+fn an_undeclared_dublin_core_byline_is_read() {
+    let feed = parse(&document(
+        b"<rss version=\"2.0\"><channel><title>Wire & Co</title><item><title>t</title>\
+          <link>https://x.example/1</link><dc:creator>Desk</dc:creator></item></channel></rss>",
+    ))
+    .expect("repaired and parsed");
+    let authors: Vec<&str> = feed.entries[0]
+        .authors
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .collect();
+    assert_eq!(authors, ["Desk"]);
+}
+
+#[test]
+fn an_atom_03_feed_reads_its_entries() {
+    let feed = parse(&document(
+        b"<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>Old Atom</title>\
+          <entry><title>Entry</title><link rel=\"alternate\" href=\"https://x.example/1\"/>\
+          <id>tag:x,2004:1</id><issued>2004-01-01T00:00:00Z</issued></entry></feed>",
+    ))
+    .expect("parses");
+    assert_eq!(title(&feed), "Old Atom");
+    assert_eq!(entry_titles(&feed), ["Entry"]);
+    assert!(feed.entries[0].published.is_some());
+}
+
+#[test]
+fn items_straight_under_a_versionless_rss_root_are_read() {
+    let feed = parse(&document(
+        b"<rss>\n<item><title>Loose</title><link>https://x.example/1</link></item>\n</rss>",
+    ))
+    .expect("parses");
+    assert_eq!(entry_titles(&feed), ["Loose"]);
+}
+
+#[test]
+fn a_mismatched_end_tag_is_still_malformed() {
+    let error = parse(&document(
+        b"<rss version=\"2.0\"><channel><title>a & b</title><item><title>x</link></item></channel></rss>",
+    ))
+    .expect_err("not guessed at");
+    assert!(matches!(error, ParseError::Malformed { .. }), "{error:?}");
+}
+
+#[test]
+fn an_entity_bomb_with_a_bare_ampersand_is_still_refused_as_hostile() {
+    let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"lol\"><!ENTITY b \"&a;&a;\">]>\
+        <rss version=\"2.0\"><channel><title>&b; & more</title></channel></rss>";
+    assert!(matches!(
+        parse(&document(bomb)),
+        Err(ParseError::Hostile { .. })
+    ));
+}

@@ -1,23 +1,14 @@
-//! Repairs for feeds that feed-rs rejects but real publishers serve and feedparser reads.
-//!
-//! Each repair is applied only after feed-rs has rejected (or panicked on) the text, and only for the error
-//! it reported, so a feed that parses as published is never rewritten.
+//! Repairs keyed on what feed-rs reported: each is tried only for the error (or
+//! panic) it answers, and fixes one thing feed-rs cannot read in a document that is
+//! otherwise sound XML or JSON.
 
 use std::sync::LazyLock;
 
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use regex::Regex;
 
-use super::{json_shape, sniff};
-
-/// A repaired text and what was repaired, for the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Repair {
-    pub text: String,
-    pub what: &'static str,
-    /// Whether the repair threw something of the source away, which is worth a warning.
-    pub lossy: bool,
-}
+use super::Repair;
+use crate::parse::{json_shape, sniff};
 
 /// An e-mail address right after a non-ASCII letter ("Newsdesk –news@…").
 static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,7 +21,7 @@ static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
 /// when that byte is inside a multi-byte letter (found by the feed fuzz
 /// target), and the whole feed was lost over one byline. A space before the
 /// address changes nothing a reader sees.
-pub(super) fn repair_after_panic(text: &str) -> Option<Repair> {
+pub(in crate::parse) fn repair_after_panic(text: &str) -> Option<Repair> {
     if !EMAIL_AFTER_NON_ASCII.is_match(text) {
         return None;
     }
@@ -38,42 +29,74 @@ pub(super) fn repair_after_panic(text: &str) -> Option<Repair> {
         text: EMAIL_AFTER_NON_ASCII
             .replace_all(text, "$1 $2")
             .into_owned(),
-        what: "a space between a byline's last letter and its e-mail address",
+        what: "a space between a byline's last letter and its e-mail address".to_string(),
         lossy: false,
     })
 }
 
 /// The repair for the error feed-rs reported on `text`, if there is one.
-pub(super) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
+pub(in crate::parse) fn repair(text: &str, error: &ParseFeedError) -> Option<Repair> {
     match error {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             repaired_rss(text).map(|text| Repair {
                 text,
-                what: "<rss> root given a version or an empty <channel>",
+                what: "<rss> root given a version or an empty <channel>".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType { position, mime }) => {
             without_type_attribute(text, *position, mime).map(|text| Repair {
                 text,
-                what: "unknown type attribute removed, read as plain text",
+                what: "unknown type attribute removed, read as plain text".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::JsonUnsupportedVersion(version) => {
             with_json_feed_version_url(text, version).map(|text| Repair {
                 text,
-                what: "JSON Feed version given as its canonical URL",
+                what: "JSON Feed version given as its canonical URL".to_string(),
                 lossy: false,
             })
         }
         ParseFeedError::JsonSerde(_) => json_shape::reshaped(text).map(|text| Repair {
             text,
-            what: "JSON Feed members of the wrong type converted or removed",
+            what: "JSON Feed members of the wrong type converted or removed".to_string(),
             lossy: true,
         }),
         _ => None,
     }
+}
+
+/// The repair for a feed feed-rs read without a single entry, if there is one: an
+/// Atom 0.3 feed. feed-rs knows the elements (0.3 and 1.0 share most) but not the 0.3
+/// namespace, so it reads no entry, title or link of one. Declared as Atom 1.0, with
+/// 0.3's `issued` and `modified` under their 1.0 names, it reads as the publisher meant.
+pub(in crate::parse) fn repair_empty(text: &str) -> Option<Repair> {
+    static NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(xmlns(?::[\w.-]+)?\s*=\s*["'])http://purl\.org/atom/ns#(["'])"#)
+            .expect("static regex is valid")
+    });
+    static DATES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"<(/?(?:[\w.-]+:)?)(issued|modified)([\s/>])").expect("static regex is valid")
+    });
+    let root = sniff::root_tag(text)?;
+    if root.local_name != "feed" || !NAMESPACE.is_match(root.tag) {
+        return None;
+    }
+    let declared = NAMESPACE.replace_all(text, "${1}http://www.w3.org/2005/Atom${2}");
+    let renamed = DATES.replace_all(&declared, |found: &regex::Captures| {
+        let name = if &found[2] == "issued" {
+            "published"
+        } else {
+            "updated"
+        };
+        format!("<{}{name}{}", &found[1], &found[3])
+    });
+    Some(Repair {
+        text: renamed.into_owned(),
+        what: "Atom 0.3 read as Atom 1.0".to_string(),
+        lossy: false,
+    })
 }
 
 /// Rewrites a JSON Feed `version` that names JSON Feed 1.x without its canonical
@@ -102,8 +125,9 @@ const VERSIONS_FEED_RS_READS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
 ///
 /// - a root without a version feed-rs knows (none, `0.93`, `0.94`, `2.0.1` ...) gets
 ///   `version="2.0"`, whose reader also handles the older element sets;
-/// - a root without a `<channel>` (what some CMSs serve when there are no items) gets an
-///   empty one, so it reads as an empty feed rather than as no feed.
+/// - a root without a `<channel>` (what some CMSs serve when there are no items, or
+///   with their items straight under `<rss>`) gets one around its content, so it reads
+///   as a feed (empty, or with those items) rather than as no feed.
 ///
 /// Returns `None` when the root is not `<rss>` or there is nothing to repair.
 fn repaired_rss(text: &str) -> Option<String> {
@@ -117,14 +141,26 @@ fn repaired_rss(text: &str) -> Option<String> {
     if versioned.is_none() && has_channel {
         return None;
     }
-    let mut tag = versioned.unwrap_or_else(|| root.tag.to_string());
-    if !has_channel {
-        tag = match tag.strip_suffix("/>") {
-            Some(open) => format!("{}><channel></channel></rss>", open.trim_end()),
-            None => tag + "<channel></channel>",
-        };
+    let tag = versioned.unwrap_or_else(|| root.tag.to_string());
+    let before = &text[..root.offset];
+    if has_channel {
+        return Some(format!("{before}{tag}{rest}"));
     }
-    Some(format!("{}{}{}", &text[..root.offset], tag, rest))
+    if let Some(open) = tag.strip_suffix("/>") {
+        return Some(format!(
+            "{before}{}><channel></channel></rss>",
+            open.trim_end()
+        ));
+    }
+    // Items straight under <rss> (feedparser reads them) go into the channel.
+    Some(match rest.rfind("</rss") {
+        Some(end) => format!(
+            "{before}{tag}<channel>{}</channel>{}",
+            &rest[..end],
+            &rest[end..]
+        ),
+        None => format!("{before}{tag}<channel></channel>{rest}"),
+    })
 }
 
 /// Removes `type="<mime>"` from the start tag that ends at byte `position`, where feed-rs
@@ -199,7 +235,7 @@ mod tests {
     fn rss_without_channel_gets_an_empty_one() {
         assert_eq!(
             repaired_rss("<rss version=\"2.0\">\n</rss>").as_deref(),
-            Some("<rss version=\"2.0\"><channel></channel>\n</rss>")
+            Some("<rss version=\"2.0\"><channel>\n</channel></rss>")
         );
         assert_eq!(
             repaired_rss("<rss/>").as_deref(),
@@ -227,6 +263,30 @@ mod tests {
         assert_eq!(fixed["title"], "t");
         assert_eq!(
             with_json_feed_version_url(r#"{"version":"2.0"}"#, "2.0"),
+            None
+        );
+    }
+
+    #[test]
+    fn items_straight_under_rss_go_into_a_channel() {
+        assert_eq!(
+            repaired_rss("<rss>\n<item><title>t</title></item>\n</rss>").as_deref(),
+            Some("<rss version=\"2.0\"><channel>\n<item><title>t</title></item>\n</channel></rss>")
+        );
+    }
+
+    #[test]
+    fn an_atom_03_feed_is_declared_atom_10_with_its_dates_renamed() {
+        let text = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title>\
+                    <issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified></entry></feed>";
+        let repaired = repair_empty(text).expect("repaired");
+        assert_eq!(
+            repaired.text,
+            "<feed version=\"0.3\" xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title>\
+             <published>2004-01-01T00:00:00Z</published><updated>2004-01-02T00:00:00Z</updated></entry></feed>"
+        );
+        assert_eq!(
+            repair_empty("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>"),
             None
         );
     }

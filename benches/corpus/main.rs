@@ -1,0 +1,82 @@
+//! Prints `path<TAB>items` for every corpus file named on standard input (one per
+//! line, relative to the corpus folder given as the first argument): how many items
+//! `wirefeed::parse::read`, the cycle's reading of a document, finds in it, or 0
+//! when it does not read. The Rust half of `benches/corpus/compare`; a measurement,
+//! not a benchmark of speed.
+//!
+//! ```text
+//! find … | cargo bench --bench corpus -- ../shared/corpus
+//! ```
+//!
+//! A feedparser `http_*` case names the Content-Type to simulate in a `Header:`
+//! comment; it is passed as the document's Content-Type, as `tests/corpus.rs` does.
+//! Reasons for documents that do not read go to standard error.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use wirefeed::fetch::Document;
+use wirefeed::parse::{Parsed, read};
+
+fn main() {
+    let root = match std::env::args_os().nth(1) {
+        Some(dir) if Path::new(&dir).is_dir() => PathBuf::from(dir),
+        _ => {
+            eprintln!("usage: corpus <corpus folder>  (file paths on standard input)");
+            std::process::exit(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in std::io::stdin().lock().lines() {
+        let relative = line.expect("standard input is text");
+        if relative.is_empty() {
+            continue;
+        }
+        let items = match document(&root.join(&relative)) {
+            Ok(doc) => match read(&doc, None) {
+                Ok(Parsed::Feed(feed)) => feed.entries.len(),
+                Ok(Parsed::Agency(items)) => items.len(),
+                Err(error) => {
+                    eprintln!("{relative}: {error}");
+                    0
+                }
+            },
+            Err(error) => {
+                eprintln!("{relative}: {error}");
+                0
+            }
+        };
+        writeln!(out, "{relative}\t{items}").expect("standard output is writable");
+    }
+}
+
+fn document(path: &Path) -> std::io::Result<Document> {
+    let body = std::fs::read(path)?;
+    let is_http_case = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.contains("http_"));
+    let content_type = is_http_case
+        .then(|| simulated_content_type(&body))
+        .flatten();
+    let absolute = std::path::absolute(path)?;
+    Ok(Document {
+        url: url::Url::from_file_path(&absolute)
+            .map_err(|()| std::io::Error::other("not an absolute path"))?,
+        body,
+        content_type,
+    })
+}
+
+/// The Content-Type a feedparser `http_*` case asks to simulate
+/// (`Header: Content-type: text/xml; charset=...`).
+fn simulated_content_type(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
+    head.lines().find_map(|line| {
+        let header = line.trim().strip_prefix("Header:")?.trim();
+        let (name, value) = header.split_once(':')?;
+        name.eq_ignore_ascii_case("content-type")
+            .then(|| value.trim().to_string())
+    })
+}

@@ -169,14 +169,26 @@ impl Publication {
         let subscriptions = opml::render(config, &listing);
         report.count(output.put("feeds.opml", subscriptions.as_bytes())?);
 
-        tracing::info!(
-            output = %config.site.output_dir.display(),
-            channels = listing.len(),
-            rendered = rendered.len(),
-            written = report.written,
-            unchanged = report.unchanged,
-            "published"
-        );
+        // A publish that wrote nothing is routine: the operator's log keeps
+        // the ones that changed what readers get.
+        let level_info = report.written > 0;
+        macro_rules! published {
+            ($level:ident) => {
+                tracing::$level!(
+                    output = %config.site.output_dir.display(),
+                    channels = listing.len(),
+                    rendered = rendered.len(),
+                    written = report.written,
+                    unchanged = report.unchanged,
+                    "published"
+                )
+            };
+        }
+        if level_info {
+            published!(info);
+        } else {
+            published!(debug);
+        }
         Ok(report)
     }
 }

@@ -304,8 +304,8 @@ fn sniffing_tells_g2_items_from_other_documents() {
 // ---- the IPTC guideline listings ----
 
 fn listings_dir() -> Option<PathBuf> {
-    let dir = skip::shared_folder("WIREFEED_AGENCY_FORMATS", "agency-formats")
-        .join("newsml-g2/examples");
+    let dir =
+        skip::shared_folder("WIREFEED_AGENCY_FORMATS", "agency-formats").join("newsml-g2/examples");
     if dir.is_dir() {
         Some(dir)
     } else {

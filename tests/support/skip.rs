@@ -24,7 +24,9 @@ pub fn all_required() -> bool {
 #[track_caller]
 pub fn skip_or_fail(what: &str) {
     if all_required() {
-        panic!("skipped: {what} ({REQUIRE_ALL}=1: nothing may skip; .ci/run installs what tests need)");
+        panic!(
+            "skipped: {what} ({REQUIRE_ALL}=1: nothing may skip; .ci/run installs what tests need)"
+        );
     }
     eprintln!("skipped: {what}");
 }
@@ -35,6 +37,8 @@ pub fn skip_or_fail(what: &str) {
 pub fn shared_folder(env_var: &str, name: &str) -> PathBuf {
     match std::env::var_os(env_var) {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(name),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared")
+            .join(name),
     }
 }

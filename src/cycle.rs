@@ -544,7 +544,9 @@ fn drop_folder(feed: &FeedConfig) -> Option<PathBuf> {
 /// What normalize makes of every item of every document of one feed, in
 /// feed order (`wirefeed preview` shows it). One unreadable file of a spool
 /// folder is logged and skipped; the feed fails only when nothing parses.
-pub(crate) fn normalize_documents(
+/// Public for the `feed` fuzz target (`fuzz/checks.rs`), which must run
+/// exactly what a cycle runs on a fetched document.
+pub fn normalize_documents(
     config: &Config,
     feed: &FeedConfig,
     documents: &[Document],

@@ -8,6 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::newsroom::{Newsroom, item, titles};
+use support::skip;
 
 fn fixture(path: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -150,12 +151,12 @@ fn agency_items_over_http_are_published_with_pictures_urgency_and_rules() {
 /// Runs `tests/agency/validate_ninjs.py` (Python jsonschema) over `files`
 /// with IPTC's ninjs 2.0 schema from `../shared/agency-formats`; skips, saying
 /// why, without the schema (a user's clone) or without jsonschema, unless
-/// WIREFEED_REQUIRE_READERS=1 (CI) demands the validator.
+/// WIREFEED_REQUIRE_ALL=1 (CI) demands the validator.
 fn validate_against_ninjs_schema(files: &[PathBuf]) {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/agency-formats/ninjs/schema/ninjs-schema_2.0.json");
+    let schema = skip::shared_folder("WIREFEED_AGENCY_FORMATS", "agency-formats")
+        .join("ninjs/schema/ninjs-schema_2.0.json");
     if !schema.is_file() {
-        eprintln!("skipped: no ninjs schema at {}", schema.display());
+        skip::skip_or_fail(&format!("no ninjs schema at {}", schema.display()));
         return;
     }
     let python = std::env::var("WIREFEED_PYTHON").unwrap_or_else(|_| "python3".to_owned());
@@ -165,21 +166,20 @@ fn validate_against_ninjs_schema(files: &[PathBuf]) {
         .arg(&schema)
         .args(files)
         .output();
-    let required = std::env::var("WIREFEED_REQUIRE_READERS").is_ok_and(|v| v == "1");
     match output {
         Ok(output) => {
             let report = String::from_utf8_lossy(&output.stdout);
             match output.status.code() {
                 Some(0) => eprintln!("{report}"),
-                Some(77) if !required => eprintln!("skipped: {}", report.trim()),
+                // The script's "no jsonschema here".
+                Some(77) => skip::skip_or_fail(report.trim()),
                 _ => panic!(
                     "ninjs files fail the IPTC schema:\n{report}{}",
                     String::from_utf8_lossy(&output.stderr)
                 ),
             }
         }
-        Err(error) if !required => eprintln!("skipped: no {python}: {error}"),
-        Err(error) => panic!("{python}: {error}"),
+        Err(error) => skip::skip_or_fail(&format!("no {python}: {error}")),
     }
 }
 
@@ -511,11 +511,11 @@ fn a_delete_spool_removes_stored_files() {
 }
 
 /// IPTC's published examples, from `../shared/agency-formats` (absent in a
-/// user's clone: the test says so and passes).
+/// user's clone: the test says so and passes, unless WIREFEED_REQUIRE_ALL=1).
 fn shared_examples() -> Option<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/agency-formats");
+    let root = skip::shared_folder("WIREFEED_AGENCY_FORMATS", "agency-formats");
     if !root.is_dir() {
-        eprintln!("skipped: no {}", root.display());
+        skip::skip_or_fail(&format!("no IPTC examples at {}", root.display()));
         return None;
     }
     let mut files = Vec::new();

@@ -1,20 +1,24 @@
 //! IPTC's published ninjs examples (AP, dpa, NTB, TT, SIPA, Business Wire and
 //! the specification's own), from `../shared/agency-formats/ninjs/examples`:
 //! every text and picture item must read with a title and its content. A
-//! clone without `../shared` skips these tests, saying so.
+//! clone without `../shared` (or `WIREFEED_AGENCY_FORMATS`) skips these tests,
+//! saying so; under `WIREFEED_REQUIRE_ALL=1` (`.ci/run`) they fail instead.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use url::Url;
 use wirefeed::parse::agency::ninjs;
 
+#[path = "support/skip.rs"]
+mod skip;
+
 fn examples() -> Option<Vec<PathBuf>> {
     let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/agency-formats/ninjs/examples");
+        skip::shared_folder("WIREFEED_AGENCY_FORMATS", "agency-formats").join("ninjs/examples");
     if !root.is_dir() {
-        eprintln!(
-            "skipped: {} is not here (only in the development checkout)",
+        skip::skip_or_fail(&format!(
+            "{} is not here (only in the development checkout)",
             root.display()
-        );
+        ));
         return None;
     }
     let mut files = Vec::new();

@@ -260,7 +260,7 @@ fn once_shows_progress_on_a_terminal_and_plain_lines_when_piped() {
         .current_dir(dir.path())
         .output()
     else {
-        eprintln!("skipped: no `script` command to open a terminal");
+        support::skip::skip_or_fail("no `script` command (util-linux) to open a terminal");
         return;
     };
     let screen = String::from_utf8_lossy(&on_terminal.stdout);

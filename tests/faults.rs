@@ -290,7 +290,7 @@ fn no_panic(log: &str) {
 #[test]
 fn a_disk_full_mid_publish_keeps_previous_files_and_the_next_run_publishes_everything() {
     if !Path::new("/dev/full").exists() {
-        eprintln!("skipped: no /dev/full to stand in for a full disk");
+        support::skip::skip_or_fail("no /dev/full to stand in for a full disk");
         return;
     }
     let desk = Desk::new("*/5 * * * *");
@@ -400,7 +400,7 @@ fn a_read_only_output_folder_keeps_previous_files_and_publishing_resumes_when_wr
     let how = match make_read_only(&desk.output()) {
         Ok(how) => how,
         Err(why) => {
-            eprintln!("skipped: cannot make a folder read-only here: {why}");
+            support::skip::skip_or_fail(&format!("cannot make a folder read-only here: {why}"));
             return;
         }
     };
@@ -438,7 +438,7 @@ fn a_read_only_output_folder_keeps_previous_files_and_publishing_resumes_when_wr
 #[test]
 fn the_service_retries_a_failed_publish_and_resumes_when_space_returns() {
     if !Path::new("/dev/full").exists() {
-        eprintln!("skipped: no /dev/full to stand in for a full disk");
+        support::skip::skip_or_fail("no /dev/full to stand in for a full disk");
         return;
     }
     let desk = Desk::new("0 0 * * * *");

@@ -12,6 +12,9 @@ use wirefeed::config::{Config, Defaults, Schedule, Section, Site};
 use wirefeed::model::{Article, Attribution, Channel, ChannelFeed, Image, Label};
 use wirefeed::publish::{PublishError, publish};
 
+#[path = "support/skip.rs"]
+mod skip;
+
 /// A scratch output folder, removed when the test ends.
 struct Scratch(PathBuf);
 
@@ -687,8 +690,15 @@ fn empty_channel_has_a_fixed_date_not_the_current_time() {
     assert!(rss.items.is_empty());
 }
 
+/// Set, to the output folder, in the copy of this test binary that runs the
+/// failing publish for root (`rerun_with_read_only_mount`).
+const READ_ONLY_OUTPUT: &str = "WIREFEED_TEST_READ_ONLY_OUTPUT";
+
 #[test]
 fn unwritable_output_folder_is_an_error_naming_the_path_and_keeps_the_old_file() {
+    if let Some(folder) = std::env::var_os(READ_ONLY_OUTPUT) {
+        return an_update_fails_naming(Path::new(&folder));
+    }
     let out = Scratch::new("readonly");
     let config = config(&out.0);
     publish(&config, &newsroom(article("a", 12), article("b", 10))).unwrap();
@@ -697,27 +707,82 @@ fn unwritable_output_folder_is_an_error_naming_the_path_and_keeps_the_old_file()
     let mut permissions = fs::metadata(&out.0).unwrap().permissions();
     permissions.set_readonly(true);
     fs::set_permissions(&out.0, permissions).unwrap();
-    // Root (and some containers) ignore permissions; then there is nothing to test.
     let probe = out.0.join(".probe");
-    if fs::write(&probe, b"x").is_ok() {
+    if fs::write(&probe, b"x").is_err() {
+        an_update_fails_naming(&out.0);
+    } else {
+        // Root ignores permissions (as in CI), but not a read-only mount.
         let _ = fs::remove_file(probe);
-        eprintln!("skipping: the output folder stays writable (running as root?)");
-        return;
+        make_writable(&out.0);
+        if !rerun_with_read_only_mount(
+            &out.0,
+            "unwritable_output_folder_is_an_error_naming_the_path_and_keeps_the_old_file",
+        ) {
+            return;
+        }
     }
+    make_writable(&out.0);
+    assert_eq!(out.read("all.rss"), before);
+}
 
+/// Publishing an update into `folder`, which cannot be written, fails with
+/// an error naming a path in it.
+fn an_update_fails_naming(folder: &Path) {
     let mut newer = article("a", 12);
     newer.title = "Story a, updated".to_owned();
-    let error = publish(&config, &newsroom(newer, article("b", 10))).unwrap_err();
+    let error = publish(&config(folder), &newsroom(newer, article("b", 10))).unwrap_err();
     match &error {
-        PublishError::Io { path, .. } => assert!(path.starts_with(&out.0), "{}", path.display()),
+        PublishError::Io { path, .. } => assert!(path.starts_with(folder), "{}", path.display()),
         other => panic!("unexpected error {other}"),
     }
     assert!(
-        error.to_string().contains(&out.0.display().to_string()),
+        error.to_string().contains(&folder.display().to_string()),
         "{error}"
     );
-    make_writable(&out.0);
-    assert_eq!(out.read("all.rss"), before);
+}
+
+/// Runs `test` of this binary again in a private mount namespace where
+/// `folder` is bound read-only over itself, with `READ_ONLY_OUTPUT` naming
+/// it; the copy must pass. False, having said why (`skip_or_fail`), when
+/// this machine gives no such namespace.
+fn rerun_with_read_only_mount(folder: &Path, test: &str) -> bool {
+    use std::process::{Command, Stdio};
+    const BIND_READ_ONLY: &str =
+        "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" \"$0\"";
+    let mounted = Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(format!("{BIND_READ_ONLY} && ! touch \"$0/.probe\""))
+        .arg(folder)
+        .stderr(Stdio::null())
+        .status();
+    if !mounted.is_ok_and(|status| status.success()) {
+        skip::skip_or_fail(
+            "running as root, and no private mount namespace (unshare -m) \
+             to mount the output folder read-only",
+        );
+        return false;
+    }
+    let binary = std::env::current_exe().expect("the test binary's path");
+    let rerun = Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(format!("{BIND_READ_ONLY} && exec \"$@\""))
+        .arg(folder)
+        .arg(binary)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(READ_ONLY_OUTPUT, folder)
+        .output()
+        .expect("run unshare");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&rerun.stdout),
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    // "1 passed": the copy ran this very test, not zero tests.
+    assert!(
+        rerun.status.success() && report.contains("1 passed"),
+        "the publish into a read-only mount:\n{report}"
+    );
+    true
 }
 
 #[test]

@@ -4,9 +4,8 @@
 //!
 //! feedparser and xmllint are outside tools: when one is missing its test
 //! passes with a "skipped:" note, so a plain `cargo test` needs only Rust.
-//! With `WIREFEED_REQUIRE_READERS=1` (set by `.ci/run`) a missing tool fails;
-//! `WIREFEED_REQUIRE_XMLLINT`, when set, decides for xmllint alone (`.ci/run`
-//! sets it to 0 where apt could not install xmllint).
+//! With `WIREFEED_REQUIRE_ALL=1` (set by `.ci/run`, which installs both) a
+//! missing tool fails (`support::skip`).
 //! `WIREFEED_PYTHON` names the interpreter that has feedparser (default
 //! `python3`).
 
@@ -169,22 +168,9 @@ fn invalid(problem: String) -> Checked {
     }
 }
 
-/// Whether a missing tool fails its test: `override_var` when set (CI sets
-/// `WIREFEED_REQUIRE_XMLLINT=0` where it could not install xmllint), else
-/// `WIREFEED_REQUIRE_READERS`.
-fn required(override_var: Option<&'static str>) -> Option<&'static str> {
-    let name = override_var
-        .filter(|name| std::env::var_os(name).is_some())
-        .unwrap_or("WIREFEED_REQUIRE_READERS");
-    std::env::var(name).is_ok_and(|v| v == "1").then_some(name)
-}
-
-/// A missing tool skips the test, unless CI requires it.
-fn missing(tool: &str, why: &str, override_var: Option<&'static str>) {
-    if let Some(var) = required(override_var) {
-        panic!("{tool} not installed ({why}) and {var}=1: run the setup in .ci/run");
-    }
-    eprintln!("skipped: {tool} not installed ({why}) (see .ci/run)");
+/// A missing tool skips the test, unless CI requires every test to run.
+fn missing(tool: &str, why: &str) {
+    support::skip::skip_or_fail(&format!("{tool} not installed ({why}) (see .ci/run)"));
 }
 
 /// Runs `command`; `None` when its program is not installed.
@@ -285,12 +271,12 @@ fn every_published_file_is_read_cleanly_by_feedparser() {
     let mut command = Command::new(&python);
     command.arg(&script).arg(&manifest_path);
     let Some(result) = run(command) else {
-        return missing("feedparser", &format!("no interpreter {python}"), None);
+        return missing("feedparser", &format!("no interpreter {python}"));
     };
     let report = String::from_utf8_lossy(&result.stdout);
     match result.status.code() {
         Some(0) => eprintln!("{report}"),
-        Some(77) => missing("feedparser", report.trim(), None),
+        Some(77) => missing("feedparser", report.trim()),
         _ => panic!(
             "feedparser rejected published files:\n{report}{}",
             String::from_utf8_lossy(&result.stderr)
@@ -368,11 +354,7 @@ fn every_published_xml_file_is_well_formed_for_xmllint() {
     let mut command = Command::new("xmllint");
     command.args(["--noout", "--nonet"]).args(&xml);
     let Some(result) = run(command) else {
-        return missing(
-            "xmllint",
-            "no xmllint on PATH",
-            Some("WIREFEED_REQUIRE_XMLLINT"),
-        );
+        return missing("xmllint", "no xmllint on PATH");
     };
     assert!(
         result.status.success(),

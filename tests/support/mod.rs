@@ -4,3 +4,4 @@
 pub mod fetching;
 pub mod http_server;
 pub mod newsroom;
+pub mod skip;

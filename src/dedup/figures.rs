@@ -76,37 +76,39 @@ enum Word {
 }
 
 fn number_word(word: &str) -> Option<Word> {
-    const SMALL: [&str; 19] = [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    if let Some(i) = SMALL.iter().position(|w| *w == word) {
-        return Some(Word::Small(i as u32 + 1));
-    }
-    if let Some(i) = TENS.iter().position(|w| *w == word) {
-        return Some(Word::Tens(20 + 10 * i as u32));
-    }
-    (word == "hundred").then_some(Word::Hundred)
+    // A match on the words, not a search of a table: every word of both
+    // stories passes here on every comparison.
+    Some(match word {
+        "one" => Word::Small(1),
+        "two" => Word::Small(2),
+        "three" => Word::Small(3),
+        "four" => Word::Small(4),
+        "five" => Word::Small(5),
+        "six" => Word::Small(6),
+        "seven" => Word::Small(7),
+        "eight" => Word::Small(8),
+        "nine" => Word::Small(9),
+        "ten" => Word::Small(10),
+        "eleven" => Word::Small(11),
+        "twelve" => Word::Small(12),
+        "thirteen" => Word::Small(13),
+        "fourteen" => Word::Small(14),
+        "fifteen" => Word::Small(15),
+        "sixteen" => Word::Small(16),
+        "seventeen" => Word::Small(17),
+        "eighteen" => Word::Small(18),
+        "nineteen" => Word::Small(19),
+        "twenty" => Word::Tens(20),
+        "thirty" => Word::Tens(30),
+        "forty" => Word::Tens(40),
+        "fifty" => Word::Tens(50),
+        "sixty" => Word::Tens(60),
+        "seventy" => Word::Tens(70),
+        "eighty" => Word::Tens(80),
+        "ninety" => Word::Tens(90),
+        "hundred" => Word::Hundred,
+        _ => return None,
+    })
 }
 
 /// The figure spelled out at `start` ("seven", "twenty five", "two hundred

@@ -315,9 +315,8 @@ fn shingle_hashes(words: &[&str]) -> BTreeSet<u64> {
         .collect()
 }
 
-/// The shingle hash of one word pair, as the shingle sets hold it: for
-/// asking whether a pair of one text occurs in another.
-pub fn pair_hash(first: &str, second: &str) -> u64 {
+/// The shingle hash of one word pair.
+fn pair_hash(first: &str, second: &str) -> u64 {
     let first = fnv1a(first.as_bytes(), FNV_OFFSET);
     fnv1a(second.as_bytes(), fnv1a(b" ", first))
 }

@@ -220,8 +220,9 @@ pub fn compare(a: &Fingerprint, b: &Fingerprint) -> Comparison {
     // agree too: templated reports and follow-ups can share their opening
     // and differ only in a later paragraph's figures. Asked of the few pairs
     // found the same, not of every candidate.
-    let has_body = !a.body.is_empty() || !b.body.is_empty();
-    if comparison.verdict.is_same() && has_body && figures_conflict(&a_all, &b_all) {
+    // Equal bodies (a copy run whole) have no figure to disagree on.
+    let bodies_differ = a.body != b.body;
+    if comparison.verdict.is_same() && bodies_differ && figures_conflict(&a_all, &b_all) {
         comparison.verdict = Verdict::NumbersDiffer;
     }
     comparison
@@ -268,7 +269,7 @@ fn figures_conflict(a: &[&[String]], b: &[&[String]]) -> bool {
 }
 
 /// A figure of a run of words, with the run it stands in.
-type Located<'w> = (&'w [String], Figure);
+type Located<'w> = (&'w [String], Figure<'w>);
 
 fn located_figures<'w>(runs: &[&'w [String]]) -> Vec<Located<'w>> {
     runs.iter()
@@ -287,9 +288,9 @@ fn brings_a_new_figure(
     theirs: &[Located<'_>],
     their_text: &[&[String]],
 ) -> bool {
-    let their_values: BTreeSet<&str> = theirs.iter().map(|(_, f)| f.value.as_str()).collect();
+    let their_values: BTreeSet<&str> = theirs.iter().map(|(_, f)| f.value.as_ref()).collect();
     mine.iter().any(|(words, figure)| {
-        !their_values.contains(figure.value.as_str()) && in_shared_text(words, figure, their_text)
+        !their_values.contains(figure.value.as_ref()) && in_shared_text(words, figure, their_text)
     })
 }
 
@@ -556,7 +557,7 @@ mod tests {
             figures(&f.title)
                 .into_iter()
                 .chain(figures(&f.lead))
-                .map(|figure| figure.value)
+                .map(|figure| figure.value.into_owned())
                 .collect()
         };
         let (a, b) = (values(&agency), values(&excerpt));

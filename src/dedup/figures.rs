@@ -22,11 +22,14 @@
 //! story's language (the Spanish "once" is eleven, the English "once" no
 //! number), and a translation is another story anyway.
 
+use std::borrow::Cow;
+
 /// One figure among a run of words: its value, and the words it spans.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Figure {
-    /// The digits as written, or a spelled-out number's digits.
-    pub value: String,
+pub struct Figure<'w> {
+    /// The digits as written (borrowed: most figures are), or a
+    /// spelled-out number's digits.
+    pub value: Cow<'w, str>,
     /// Index of its first word.
     pub start: usize,
     /// Index after its last word.
@@ -35,13 +38,13 @@ pub struct Figure {
 
 /// The figures of `words` (normalized tokens, as
 /// [`crate::dedup::fingerprint::tokens`] makes them), in order.
-pub fn figures(words: &[String]) -> Vec<Figure> {
+pub fn figures(words: &[String]) -> Vec<Figure<'_>> {
     let mut found = Vec::new();
     let mut at = 0;
     while at < words.len() {
         let figure = if is_number(&words[at]) {
             Some(Figure {
-                value: words[at].clone(),
+                value: Cow::Borrowed(words[at].as_str()),
                 start: at,
                 end: at + 1,
             })
@@ -76,8 +79,16 @@ enum Word {
 }
 
 fn number_word(word: &str) -> Option<Word> {
-    // A match on the words, not a search of a table: every word of both
-    // stories passes here on every comparison.
+    // Every word of both stories passes here on every comparison: most are
+    // turned away by their length or first letter before any comparing.
+    if !(3..=9).contains(&word.len())
+        || !matches!(
+            word.as_bytes()[0],
+            b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'h'
+        )
+    {
+        return None;
+    }
     Some(match word {
         "one" => Word::Small(1),
         "two" => Word::Small(2),
@@ -115,7 +126,7 @@ fn number_word(word: &str) -> Option<Word> {
 /// and twelve"), if a number word starts there. A word that does not
 /// continue a number the way English writes one starts the next figure:
 /// "five to four" is 5 and 4, "four five" is 4 and 5.
-fn spelled_at(words: &[String], start: usize) -> Option<Figure> {
+fn spelled_at(words: &[String], start: usize) -> Option<Figure<'static>> {
     let mut value = 0;
     let mut last: Option<Word> = None;
     let mut end = start;
@@ -152,7 +163,7 @@ fn spelled_at(words: &[String], start: usize) -> Option<Figure> {
         end += 1;
     }
     (end > start).then(|| Figure {
-        value: value.to_string(),
+        value: Cow::Owned(value.to_string()),
         start,
         end,
     })
@@ -166,7 +177,7 @@ mod tests {
     fn values(text: &str) -> Vec<String> {
         figures(&tokens(text))
             .into_iter()
-            .map(|figure| figure.value)
+            .map(|figure| figure.value.into_owned())
             .collect()
     }
 
@@ -216,7 +227,7 @@ mod tests {
         assert_eq!(
             figures(&words),
             [Figure {
-                value: "200".to_owned(),
+                value: Cow::from("200"),
                 start: 2,
                 end: 4
             }]

@@ -72,11 +72,11 @@ pub const OPENING_WORDS: usize = 24;
 pub const ROWS: usize = HASHES / SIGNATURE_BANDS;
 /// Words of the body used as the lead when the item has no summary.
 pub const LEAD_WORDS: usize = 60;
-/// Words of the body kept for comparing bodies: the lead and about two
-/// paragraphs after it, enough that a lead cut by a third still leaves most
-/// of them shared. Bounded because every stored source version keeps them
-/// (about a kilobyte) and every candidate's are read and compared.
-pub const BODY_WORDS: usize = 150;
+/// Words of the body kept for comparing bodies: the lead and a paragraph
+/// after it, enough that a lead cut by a third still leaves most of them
+/// shared. Bounded because every stored source version keeps them
+/// (about 700 bytes) and every candidate's are read and compared.
+pub const BODY_WORDS: usize = 100;
 
 /// The comparable essence of one story: its normalized words. The MinHash
 /// signature is derived from them only where band keys are needed, so
@@ -97,13 +97,14 @@ impl Fingerprint {
     /// Fingerprints an article from its title, lead and body.
     pub fn of(article: &Article) -> Fingerprint {
         let title = tokens(&article.title);
+        // Only the opening is kept, so only the opening is read: a body is
+        // often ten times its first BODY_WORDS words.
         let body_text = article
             .content_html
             .as_deref()
-            .map(strip_html)
+            .map(|html| strip_html(html, BODY_WORDS * MAX_BYTES_PER_WORD))
             .unwrap_or_default();
-        let mut body = tokens(without_dateline(&body_text));
-        body.truncate(BODY_WORDS);
+        let body = tokens_up_to(without_dateline(&body_text), BODY_WORDS);
         let mut lead = match article.summary.as_deref() {
             Some(summary) if !summary.trim().is_empty() => tokens(without_dateline(summary)),
             _ => body.clone(),
@@ -177,7 +178,7 @@ impl Fingerprint {
             minhash(&shingle_hashes(&opening))
         };
         let body: [u64; BODY_BANDS * ROWS] = if self.body.len() >= MIN_BODY_WORDS {
-            minhash(&self.body_shingles())
+            one_permutation_minhash(&self.body_shingles())
         } else if self.lead.is_empty() {
             std::array::from_fn(|slot| story[slot])
         } else {
@@ -249,11 +250,30 @@ fn without_dateline(text: &str) -> &str {
 
 /// Lower-cased alphanumeric runs of `text`; everything else separates words.
 pub fn tokens(text: &str) -> Vec<String> {
+    tokens_up_to(text, usize::MAX)
+}
+
+/// The first `cap` of [`tokens`], without lower-casing the rest.
+fn tokens_up_to(text: &str, cap: usize) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
+        .take(cap)
+        .map(|word| {
+            // The same result for ASCII, without Unicode's case tables.
+            if word.is_ascii() {
+                word.to_ascii_lowercase()
+            } else {
+                word.to_lowercase()
+            }
+        })
         .collect()
 }
+
+/// Bytes of text read per body word kept: prose averages six to eleven
+/// (English to Arabic, with the space), so this reads the whole opening of
+/// a body written in words; text without spaces is cut there, the same way
+/// on both sides of a comparison.
+const MAX_BYTES_PER_WORD: usize = 16;
 
 /// Jaccard similarity of two sets; 0 when both are empty.
 pub fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
@@ -276,12 +296,15 @@ pub fn containment<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
 }
 
 /// Text of an HTML fragment, tags and entities replaced by spaces: enough for
-/// comparing words, not for display.
-fn strip_html(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
+/// comparing words, not for display. Stops once `limit` bytes of text are out.
+fn strip_html(html: &str, limit: usize) -> String {
+    let mut text = String::with_capacity(html.len().min(limit + 4));
     let mut in_tag = false;
     let mut in_entity = false;
     for c in html.chars() {
+        if text.len() >= limit {
+            break;
+        }
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
@@ -332,6 +355,37 @@ fn minhash<const N: usize>(shingles: &BTreeSet<u64>) -> [u64; N] {
     for &shingle in shingles {
         for (slot, seed) in signature.iter_mut().zip(&seeds) {
             *slot = (*slot).min(splitmix64(shingle ^ seed));
+        }
+    }
+    signature
+}
+
+/// A MinHash of `N` slots from one hash per shingle (one-permutation
+/// hashing): each shingle's hash picks a slot and competes there with the
+/// others that picked it. A body's hundred-odd shingles would cost `N`
+/// hashes each with a function per slot; here they cost one. A slot no
+/// shingle picked takes the next filled slot's value mixed with the
+/// distance to it, so two similar texts fill it alike (densification by
+/// rotation, after Shrivastava and Li, 2014).
+fn one_permutation_minhash<const N: usize>(shingles: &BTreeSet<u64>) -> [u64; N] {
+    // Its own seed, apart from the per-slot functions' (1..=HASHES).
+    const SEED: u64 = 0x6f6e_6570_6572_6d21;
+    let mut signature = [u64::MAX; N];
+    for &shingle in shingles {
+        let hash = splitmix64(shingle ^ SEED);
+        let slot = (hash % N as u64) as usize;
+        signature[slot] = signature[slot].min(hash / N as u64);
+    }
+    if signature.iter().all(|&value| value == u64::MAX) {
+        return signature;
+    }
+    let picked = signature;
+    for (slot, value) in signature.iter_mut().enumerate() {
+        if *value == u64::MAX {
+            let distance = (1..N)
+                .find(|distance| picked[(slot + distance) % N] != u64::MAX)
+                .unwrap_or(0);
+            *value = splitmix64(picked[(slot + distance) % N] ^ distance as u64);
         }
     }
     signature

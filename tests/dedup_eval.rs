@@ -5,18 +5,24 @@
 #[path = "support/dedup_eval.rs"]
 mod dedup_eval;
 
-/// Folding two different stories hides news: the stricter aim.
-const MIN_PRECISION: f64 = 0.99;
-/// A missed duplicate only shows a story twice.
-const MIN_RECALL: f64 = 0.95;
+/// Folding two different stories hides news: no look-alike of the set may
+/// fold (follow-ups with new figures, templated reports, translations,
+/// ticker lines).
+const MIN_PRECISION: f64 = 1.0;
+/// A missed duplicate only shows a story twice. 202 of the set's 204
+/// same-story pairs fold today (one excerpt is never a candidate); the
+/// floor leaves room for two more misses.
+const MIN_RECALL: f64 = 0.98;
 
 #[test]
 fn folding_the_evaluation_set_keeps_precision_and_recall() {
     let state = tempfile::tempdir().expect("temp dir");
     let evaluation = dedup_eval::evaluate(&dedup_eval::fixture_dir(), state.path())
         .unwrap_or_else(|error| panic!("evaluation failed: {error}"));
+    // Shown with `--nocapture`; `cargo bench --bench dedup` prints the same.
+    println!("{evaluation}");
     assert!(
-        evaluation.items >= 300 && evaluation.feeds >= 6,
+        evaluation.items >= 359 && evaluation.feeds >= 7,
         "the set shrank:\n{evaluation}"
     );
     assert!(

@@ -6,11 +6,13 @@
 //! retouched headline and a trimmed or re-punctuated lead. Comparing the
 //! words, not the bytes, catches that:
 //!
-//! 1. **Normalize** title and lead (the summary, or the first
-//!    [`LEAD_WORDS`] words of the body with HTML tags stripped, without an
-//!    agency dateline such as "TARSEL, Nov 17 (CPA) -"): lower-case, every
-//!    non-alphanumeric character a separator, so "Al-Nakhalah:" and
-//!    "al nakhalah" are the same tokens in any script.
+//! 1. **Normalize** title, lead (the summary, or the first [`LEAD_WORDS`]
+//!    words of the body) and the body's first [`BODY_WORDS`] words, HTML
+//!    tags stripped, without an agency dateline such as "TARSEL, Nov 17
+//!    (CPA) -": lower-case, every non-alphanumeric character a separator,
+//!    so "Al-Nakhalah:" and "al nakhalah" are the same tokens in any script.
+//!    The body is there for copies whose lead no longer matches: cut by a
+//!    third, or run on into the next paragraph.
 //! 2. **Shingle** the title followed by the lead into overlapping word pairs.
 //!    Pairs keep word order (a reordered sentence is a different sentence)
 //!    while staying robust to one changed word, which only breaks two pairs.
@@ -23,12 +25,16 @@
 //!    probability ≈ 0.89, a pair at 0.2 with ≈ 0.02. The store indexes the
 //!    keys, so finding candidates among 100,000 articles is a few index
 //!    lookups instead of a scan.
-//! 5. **A second signature over the lead alone** gives 16 more keys. A
+//! 5. **A second signature over the lead alone** gives [`LEAD_BANDS`] more keys. A
 //!    partner's new headline or trimmed lead pulls the title + lead overlap
 //!    down to 0.45–0.6, where the first bands find only half the copies;
 //!    over the lead alone the same copies stay at 0.55–1. On the evaluation
 //!    set (`cargo bench --bench dedup`) the expected share of same-story pairs
 //!    that are not even candidates falls from about 10 % to under 1 %.
+//! 6. **A third signature over the body's opening** (or the lead, for a
+//!    story without a body) gives [`BODY_BANDS`] more keys, for a copy
+//!    whose lead was cut under a new headline or opens with a sentence of
+//!    the partner's own: most of its body is still the agency's.
 //!
 //! Candidates are only suspects: [`crate::dedup::is_same_story`] verifies
 //! each with exact similarities of the tokens before anything is folded.
@@ -37,6 +43,7 @@
 //! from `std`, because band keys are stored on disk and must not change with
 //! the compiler version.
 
+use crate::dedup::decide::MIN_BODY_WORDS;
 use crate::model::Article;
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -52,14 +59,24 @@ pub const SIGNATURE_BANDS: usize = 16;
 /// nearly identical, so few bands find them, and every band is one more
 /// index row per stored version.
 pub const LEAD_BANDS: usize = 8;
-/// Band keys per story: the title + lead signature's, then the lead opening's.
-pub const BANDS: usize = SIGNATURE_BANDS + LEAD_BANDS;
+/// LSH bands of the body's opening ([`BODY_WORDS`]): a partner that cut the
+/// lead and rewrote the headline, or put a sentence of its own first, still
+/// runs most of the body.
+pub const BODY_BANDS: usize = 8;
+/// Band keys per story: the title + lead signature's, the lead opening's,
+/// then the body's.
+pub const BANDS: usize = SIGNATURE_BANDS + LEAD_BANDS + BODY_BANDS;
 /// Words of the lead's opening banded on their own: about its first sentence.
 pub const OPENING_WORDS: usize = 24;
 /// Slots per LSH band.
 pub const ROWS: usize = HASHES / SIGNATURE_BANDS;
 /// Words of the body used as the lead when the item has no summary.
 pub const LEAD_WORDS: usize = 60;
+/// Words of the body kept for comparing bodies: the lead and a paragraph
+/// after it, enough that a lead cut by a third still leaves most of them
+/// shared. Bounded because every stored source version keeps them
+/// (about 700 bytes) and every candidate's are read and compared.
+pub const BODY_WORDS: usize = 100;
 
 /// The comparable essence of one story: its normalized words. The MinHash
 /// signature is derived from them only where band keys are needed, so
@@ -70,63 +87,87 @@ pub struct Fingerprint {
     pub title: Vec<String>,
     /// Normalized lead words, in order, at most [`LEAD_WORDS`].
     pub lead: Vec<String>,
+    /// Normalized words of the body's opening, in order, at most
+    /// [`BODY_WORDS`]; empty when the item has no body, or when the
+    /// fingerprint was stored before bodies were kept.
+    pub body: Vec<String>,
 }
 
 impl Fingerprint {
-    /// Fingerprints an article from its title and lead.
+    /// Fingerprints an article from its title, lead and body.
     pub fn of(article: &Article) -> Fingerprint {
         let title = tokens(&article.title);
-        let lead_source = match article.summary.as_deref() {
-            Some(summary) if !summary.trim().is_empty() => summary.to_owned(),
-            _ => article
-                .content_html
-                .as_deref()
-                .map(strip_html)
-                .unwrap_or_default(),
+        // Only the opening is kept, so only the opening is read: a body is
+        // often ten times its first BODY_WORDS words.
+        let body_text = article
+            .content_html
+            .as_deref()
+            .map(|html| strip_html(html, BODY_WORDS * MAX_BYTES_PER_WORD))
+            .unwrap_or_default();
+        let body = tokens_up_to(without_dateline(&body_text), BODY_WORDS);
+        let mut lead = match article.summary.as_deref() {
+            Some(summary) if !summary.trim().is_empty() => tokens(without_dateline(summary)),
+            _ => body.clone(),
         };
-        let mut lead = tokens(without_dateline(&lead_source));
         lead.truncate(LEAD_WORDS);
-        Fingerprint { title, lead }
+        Fingerprint { title, lead, body }
     }
 
-    /// The words as one line of text, for storing: tokens never contain
-    /// whitespace, so spaces separate words and a newline ends the title.
+    /// The words as text, for storing: tokens never contain whitespace, so
+    /// spaces separate words and newlines end the title and the lead.
     pub fn to_stored(&self) -> String {
-        format!("{}\n{}", self.title.join(" "), self.lead.join(" "))
+        format!(
+            "{}\n{}\n{}",
+            self.title.join(" "),
+            self.lead.join(" "),
+            self.body.join(" ")
+        )
     }
 
-    /// The inverse of [`Fingerprint::to_stored`].
+    /// The inverse of [`Fingerprint::to_stored`]. Text stored before bodies
+    /// were kept ("title\nlead") reads with an empty body, which compares
+    /// as it did then: the body rule needs a body on both sides.
     pub fn from_stored(stored: &str) -> Fingerprint {
-        let (title, lead) = stored.split_once('\n').unwrap_or((stored, ""));
-        let words = |text: &str| {
-            text.split(' ')
+        let mut parts = stored.splitn(3, '\n');
+        let mut words = || {
+            parts
+                .next()
+                .unwrap_or("")
+                .split(' ')
                 .filter(|w| !w.is_empty())
                 .map(str::to_owned)
                 .collect()
         };
         Fingerprint {
-            title: words(title),
-            lead: words(lead),
+            title: words(),
+            lead: words(),
+            body: words(),
         }
     }
 
     /// One key per LSH band; two fingerprints sharing a key are candidates.
     /// The first [`SIGNATURE_BANDS`] keys band the MinHash of title + lead
-    /// (the keys stored before the lead keys existed, unchanged), the other
+    /// (the keys stored before the lead keys existed, unchanged), the next
     /// [`LEAD_BANDS`] the MinHash of the lead's first [`OPENING_WORDS`]
     /// words, so a copy under a new headline or with a trimmed lead is found
-    /// by its opening. The band index is mixed in so equal slots in different
-    /// bands differ. A story without a lead bands its title + lead signature
-    /// twice rather than the empty lead, which every lead-less story shares.
+    /// by its opening, and the last [`BODY_BANDS`] the MinHash of the body's
+    /// opening, so a copy whose lead was cut or preceded by a sentence of the
+    /// partner's own is found by the rest of its text. The band index is
+    /// mixed in so equal slots in different bands differ. A story without a
+    /// lead bands its title + lead signature twice rather than the empty
+    /// lead, which every lead-less story shares; a story without a body long
+    /// enough for the body rule ([`MIN_BODY_WORDS`]) bands its whole lead
+    /// there, the longest text it has. A version stored before the body
+    /// bands existed keeps the first keys it had, and is found by them.
     /// `None` for a story without words: it has nothing to compare, and
     /// indexing it would make every empty item a candidate of every other.
     pub fn band_keys(&self) -> Option<[i64; BANDS]> {
         if self.title.is_empty() && self.lead.is_empty() {
             return None;
         }
-        let story = minhash(&self.story_shingles());
-        let lead = if self.lead.is_empty() {
-            story
+        let story: [u64; HASHES] = minhash(&self.story_shingles());
+        let lead: [u64; LEAD_BANDS * ROWS] = if self.lead.is_empty() {
+            std::array::from_fn(|slot| story[slot])
         } else {
             let opening: Vec<&str> = self
                 .lead
@@ -136,20 +177,31 @@ impl Fingerprint {
                 .collect();
             minhash(&shingle_hashes(&opening))
         };
-        let mut keys = [0i64; BANDS];
-        for (band, key) in keys.iter_mut().enumerate() {
-            let signature = if band < SIGNATURE_BANDS {
-                &story
-            } else {
-                &lead
-            };
-            let first = (band % SIGNATURE_BANDS) * ROWS;
+        let body: [u64; BODY_BANDS * ROWS] = if self.body.len() >= MIN_BODY_WORDS {
+            one_permutation_minhash(&self.body_shingles())
+        } else if self.lead.is_empty() {
+            std::array::from_fn(|slot| story[slot])
+        } else {
+            minhash(&self.lead_shingles())
+        };
+        let key = |band: usize, slots: &[u64]| {
             let mut hash = fnv1a(&(band as u64).to_le_bytes(), FNV_OFFSET);
-            for slot in &signature[first..first + ROWS] {
+            for slot in slots {
                 hash = fnv1a(&slot.to_le_bytes(), hash);
             }
             // SQLite integers are signed; the bits are what matter.
-            *key = hash as i64;
+            hash as i64
+        };
+        let mut keys = [0i64; BANDS];
+        for (band, slots) in story.chunks(ROWS).enumerate() {
+            keys[band] = key(band, slots);
+        }
+        for (n, slots) in lead.chunks(ROWS).enumerate() {
+            keys[SIGNATURE_BANDS + n] = key(SIGNATURE_BANDS + n, slots);
+        }
+        for (n, slots) in body.chunks(ROWS).enumerate() {
+            let band = SIGNATURE_BANDS + LEAD_BANDS + n;
+            keys[band] = key(band, slots);
         }
         Some(keys)
     }
@@ -168,6 +220,12 @@ impl Fingerprint {
     /// Set of word pairs of the lead alone.
     pub fn lead_shingles(&self) -> BTreeSet<u64> {
         let words: Vec<&str> = self.lead.iter().map(String::as_str).collect();
+        shingle_hashes(&words)
+    }
+
+    /// Set of word pairs of the body's opening.
+    pub fn body_shingles(&self) -> BTreeSet<u64> {
+        let words: Vec<&str> = self.body.iter().map(String::as_str).collect();
         shingle_hashes(&words)
     }
 }
@@ -192,11 +250,30 @@ fn without_dateline(text: &str) -> &str {
 
 /// Lower-cased alphanumeric runs of `text`; everything else separates words.
 pub fn tokens(text: &str) -> Vec<String> {
+    tokens_up_to(text, usize::MAX)
+}
+
+/// The first `cap` of [`tokens`], without lower-casing the rest.
+fn tokens_up_to(text: &str, cap: usize) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
+        .take(cap)
+        .map(|word| {
+            // The same result for ASCII, without Unicode's case tables.
+            if word.is_ascii() {
+                word.to_ascii_lowercase()
+            } else {
+                word.to_lowercase()
+            }
+        })
         .collect()
 }
+
+/// Bytes of text read per body word kept: prose averages six to eleven
+/// (English to Arabic, with the space), so this reads the whole opening of
+/// a body written in words; text without spaces is cut there, the same way
+/// on both sides of a comparison.
+const MAX_BYTES_PER_WORD: usize = 16;
 
 /// Jaccard similarity of two sets; 0 when both are empty.
 pub fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
@@ -219,12 +296,15 @@ pub fn containment<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> f64 {
 }
 
 /// Text of an HTML fragment, tags and entities replaced by spaces: enough for
-/// comparing words, not for display.
-fn strip_html(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
+/// comparing words, not for display. Stops once `limit` bytes of text are out.
+fn strip_html(html: &str, limit: usize) -> String {
+    let mut text = String::with_capacity(html.len().min(limit + 4));
     let mut in_tag = false;
     let mut in_entity = false;
     for c in html.chars() {
+        if text.len() >= limit {
+            break;
+        }
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
@@ -254,21 +334,58 @@ fn shingle_hashes(words: &[&str]) -> BTreeSet<u64> {
     }
     words
         .windows(2)
-        .map(|pair| {
-            let first = fnv1a(pair[0].as_bytes(), FNV_OFFSET);
-            fnv1a(pair[1].as_bytes(), fnv1a(b" ", first))
-        })
+        .map(|pair| pair_hash(pair[0], pair[1]))
         .collect()
 }
 
-fn minhash(shingles: &BTreeSet<u64>) -> [u64; HASHES] {
+/// The shingle hash of one word pair.
+fn pair_hash(first: &str, second: &str) -> u64 {
+    let first = fnv1a(first.as_bytes(), FNV_OFFSET);
+    fnv1a(second.as_bytes(), fnv1a(b" ", first))
+}
+
+/// The first `N` slots of a MinHash signature ([`HASHES`] for the full one):
+/// slot `i` is the same whatever `N`, so a signature banded only in part is
+/// computed only as far as its bands reach.
+fn minhash<const N: usize>(shingles: &BTreeSet<u64>) -> [u64; N] {
     // The seeds' own mixes, once per signature instead of once per shingle
     // and slot: half the hashing of a cold cycle's fingerprints, same keys.
-    let seeds: [u64; HASHES] = std::array::from_fn(|seed| splitmix64(seed as u64 + 1));
-    let mut signature = [u64::MAX; HASHES];
+    let seeds: [u64; N] = std::array::from_fn(|seed| splitmix64(seed as u64 + 1));
+    let mut signature = [u64::MAX; N];
     for &shingle in shingles {
         for (slot, seed) in signature.iter_mut().zip(&seeds) {
             *slot = (*slot).min(splitmix64(shingle ^ seed));
+        }
+    }
+    signature
+}
+
+/// A MinHash of `N` slots from one hash per shingle (one-permutation
+/// hashing): each shingle's hash picks a slot and competes there with the
+/// others that picked it. A body's hundred-odd shingles would cost `N`
+/// hashes each with a function per slot; here they cost one. A slot no
+/// shingle picked takes the next filled slot's value mixed with the
+/// distance to it, so two similar texts fill it alike (densification by
+/// rotation, after Shrivastava and Li, 2014).
+fn one_permutation_minhash<const N: usize>(shingles: &BTreeSet<u64>) -> [u64; N] {
+    // Its own seed, apart from the per-slot functions' (1..=HASHES).
+    const SEED: u64 = 0x6f6e_6570_6572_6d21;
+    let mut signature = [u64::MAX; N];
+    for &shingle in shingles {
+        let hash = splitmix64(shingle ^ SEED);
+        let slot = (hash % N as u64) as usize;
+        signature[slot] = signature[slot].min(hash / N as u64);
+    }
+    if signature.iter().all(|&value| value == u64::MAX) {
+        return signature;
+    }
+    let picked = signature;
+    for (slot, value) in signature.iter_mut().enumerate() {
+        if *value == u64::MAX {
+            let distance = (1..N)
+                .find(|distance| picked[(slot + distance) % N] != u64::MAX)
+                .unwrap_or(0);
+            *value = splitmix64(picked[(slot + distance) % N] ^ distance as u64);
         }
     }
     signature
@@ -321,7 +438,8 @@ mod tests {
             Fingerprint::from_stored("\n"),
             Fingerprint {
                 title: vec![],
-                lead: vec![]
+                lead: vec![],
+                body: vec![]
             }
         );
     }
@@ -441,6 +559,110 @@ mod tests {
         let (a, b) = (agency.band_keys().unwrap(), partner.band_keys().unwrap());
         assert_eq!(a[SIGNATURE_BANDS..], b[SIGNATURE_BANDS..]);
         assert_ne!(a[..SIGNATURE_BANDS], b[..SIGNATURE_BANDS]);
+    }
+
+    #[test]
+    fn a_fingerprint_stored_before_bodies_were_kept_reads_with_no_body() {
+        let old = Fingerprint::from_stored("toll rises\nthe toll rose to 38");
+        assert_eq!(old.title, ["toll", "rises"]);
+        assert_eq!(old.lead, ["the", "toll", "rose", "to", "38"]);
+        assert!(old.body.is_empty());
+    }
+
+    #[test]
+    fn the_body_opening_is_kept_without_tags_or_dateline_and_capped() {
+        let paragraph = "word ".repeat(BODY_WORDS);
+        let story = article("a", "f")
+            .summary("A lead of its own.")
+            .body(&format!(
+                "<p>TARSEL, Nov 17 (CPA) - Rain fell.</p><p>{paragraph}</p>"
+            ))
+            .build();
+        let body = Fingerprint::of(&story).body;
+        assert_eq!(body[..3], ["rain", "fell", "word"]);
+        assert_eq!(body.len(), BODY_WORDS);
+        assert_eq!(
+            Fingerprint::of(&story).lead,
+            ["a", "lead", "of", "its", "own"]
+        );
+    }
+
+    #[test]
+    fn band_keys_stored_before_body_bands_existed_are_unchanged() {
+        // The keys of this story as the 24-band code computed them: versions
+        // stored then must still be found by the first 24 keys.
+        let stored: [i64; 24] = [
+            7332593872408334535,
+            6404898032712780533,
+            -1513726426208579018,
+            -6101474243692248465,
+            714269738346616614,
+            6227560749196237586,
+            5831150628596213562,
+            4742514897075144495,
+            4853779155220546856,
+            8849065472547209506,
+            3174267590955172669,
+            -2973163872724515833,
+            -6544276773099139979,
+            -1661762023615826017,
+            7670957626141647353,
+            -2464117203253267629,
+            -549940457093733831,
+            -9001346371729460699,
+            8450236936976854246,
+            5213765551137106536,
+            -2278511859062435141,
+            -5126314534659454206,
+            -438076374317533430,
+            -7593761538060624641,
+        ];
+        let fingerprint = Fingerprint::of(
+            &article("a", "f")
+                .title("National Bank raises interest rate")
+                .summary(
+                    "The National Bank raised its main interest rate by a quarter of a \
+                     percentage point on Thursday, its third increase this year.",
+                )
+                .build(),
+        );
+        let keys = fingerprint.band_keys().unwrap();
+        assert_eq!(keys[..SIGNATURE_BANDS + LEAD_BANDS], stored);
+    }
+
+    #[test]
+    fn a_copy_with_a_cut_lead_and_a_new_headline_shares_body_band_keys() {
+        let cut = "The National Bank raised its main interest rate by a quarter of a \
+                   percentage point on Thursday.";
+        let rest = "Its third increase this year came as inflation fell more slowly than \
+                    it had expected, the bank said.";
+        let more = "<p>Most economists polled last week had expected the bank to raise \
+                    rates, though a minority had forecast a pause. Mortgage lenders said \
+                    they would pass the increase on to borrowers on variable rates within \
+                    weeks, and savers could expect better rates on deposits.</p>";
+        let agency = Fingerprint::of(
+            &article("a", "f")
+                .title("National Bank raises interest rate")
+                .no_summary()
+                .body(&format!("<p>{cut} {rest}</p>{more}"))
+                .build(),
+        );
+        let partner = Fingerprint::of(
+            &article("b", "g")
+                .title("Borrowers brace for higher bills")
+                .no_summary()
+                .body(&format!(
+                    "<p>Homeowners will pay more from next month. {cut}</p>{more}"
+                ))
+                .build(),
+        );
+        let (a, b) = (agency.band_keys().unwrap(), partner.band_keys().unwrap());
+        let body_bands = SIGNATURE_BANDS + LEAD_BANDS..BANDS;
+        let shared = a[body_bands.clone()]
+            .iter()
+            .filter(|key| b[body_bands.clone()].contains(key))
+            .count();
+        assert!(shared >= 1, "no body band key shared");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - [`index`] is the in-memory candidate index of LSH band keys.
 //! - [`fingerprint`] reduces a story to normalized tokens and a MinHash
 //!   signature whose LSH band keys make near-duplicate lookup an index query.
+//! - [`figures`] reads the figures among a story's words ("seven" is 7).
 //! - [`decide`] says whether a revision of a known item is newer, and whether
 //!   two stories from different feeds are the same one.
 //! - [`merge`] builds the one published article from every source version of
@@ -19,6 +20,7 @@
 
 pub mod decide;
 pub mod facts;
+pub mod figures;
 pub mod fingerprint;
 pub mod fold;
 pub mod index;

@@ -4,8 +4,8 @@
 //! Asking the state for every band key of every new article was most of a
 //! cold cycle's writer time, and most keys are held by nothing. The index
 //! keeps every stored (band key, source row) pair in one sorted vector,
-//! 16 bytes a pair, so 384 bytes per stored version with a title and lead
-//! (24 bands), and a lookup is a binary search per key. Pairs added since
+//! 16 bytes a pair, so 512 bytes per stored version with a title, lead and
+//! body (32 bands), and a lookup is a binary search per key. Pairs added since
 //! the last merge sit in a small hash map until it is merged in.
 //!
 //! It is loaded from the state on first use, not at start: a cycle in which

@@ -12,7 +12,7 @@
 use crate::dedup::decide::{Comparison, Revision, compare, revision_of};
 use crate::dedup::facts::FoldFacts;
 use crate::dedup::fingerprint::{BANDS, Fingerprint};
-use crate::dedup::index::CandidateIndex;
+use crate::dedup::index::{CandidateIndex, MAX_CANDIDATES};
 use crate::model::{Article, PubStatus};
 use crate::normalize::article_id;
 
@@ -116,10 +116,16 @@ pub fn fold_target<F: FoldFacts>(
     let Some(keys) = incoming.band_keys else {
         return Ok(None);
     };
-    if index.needs_load() {
+    if index.worth_loading() {
         index.load(facts.band_key_pairs()?);
     }
-    for source_id in index.candidates(keys) {
+    let sources = if index.is_loaded() {
+        index.candidates(keys)
+    } else {
+        index.asked_state(keys.len());
+        facts.sources_with_keys(keys, MAX_CANDIDATES)?
+    };
+    for source_id in sources {
         let Some(candidate) = facts.candidate(source_id)? else {
             continue;
         };
@@ -267,6 +273,21 @@ mod tests {
             Ok(self.rows.iter().any(|row| row.article_id == article_id))
         }
 
+        fn sources_with_keys(&self, keys: &[i64], limit: usize) -> Result<Vec<i64>, Infallible> {
+            let mut found: Vec<i64> = (0..self.rows.len())
+                .filter(|&i| {
+                    self.rows[i]
+                        .fingerprint
+                        .band_keys()
+                        .is_some_and(|own| own.iter().any(|key| keys.contains(key)))
+                })
+                .map(|i| i as i64)
+                .rev()
+                .collect();
+            found.truncate(limit);
+            Ok(found)
+        }
+
         fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, Infallible> {
             self.loads.set(self.loads.get() + 1);
             let mut pairs = Vec::new();
@@ -393,14 +414,20 @@ mod tests {
     }
 
     #[test]
-    fn the_index_is_loaded_once_and_only_when_a_lookup_needs_it() {
+    fn the_index_is_loaded_once_enough_lookups_went_to_the_state() {
         let (mut state, mut index) = (Memory::default(), CandidateIndex::default());
         let story = article("a1", "ap").summary(LEAD).build();
         state.take(&mut index, story.clone());
-        assert_eq!(state.loads.get(), 1, "the first new article loads it");
+        assert_eq!(state.loads.get(), 0, "the first new article asks the state");
         state.take(&mut index, story);
-        assert_eq!(state.loads.get(), 1, "a redelivery asks no candidates");
-        state.take(&mut index, article("b1", "bbc").summary(LEAD).build());
+        assert_eq!(state.loads.get(), 0, "a redelivery asks no candidates");
+        let copy = article("b1", "bbc").summary(LEAD).build();
+        assert!(matches!(
+            state.take(&mut index, copy),
+            Decision::Fold { .. }
+        ));
+        assert_eq!(state.loads.get(), 1, "then the index is loaded, and folds");
+        state.take(&mut index, article("c1", "cnn").summary(LEAD).build());
         assert_eq!(state.loads.get(), 1, "later articles use the loaded index");
     }
 

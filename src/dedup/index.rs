@@ -8,11 +8,12 @@
 //! body (32 bands), and a lookup is a binary search per key. Pairs added since
 //! the last merge sit in a small hash map until it is merged in.
 //!
-//! It is loaded from the state on first use, not at start: a cycle in which
-//! nothing is new never pays for it. The owner keeps it in step with every
-//! version it stores ([`CandidateIndex::insert`]) and drops it
-//! ([`CandidateIndex::reset`]) when another process wrote to the state or a
-//! write was rolled back, so the next lookup loads it again. A stale pair
+//! It is loaded from the state once enough lookups were asked of the state
+//! instead, not at start: a cycle in which nothing is new never pays for it,
+//! and one with a few new articles asks the state for their keys. The owner
+//! keeps it in step with every version it stores ([`CandidateIndex::insert`])
+//! and drops it ([`CandidateIndex::reset`]) when another process wrote to the
+//! state or a write was rolled back, so lookups go to the state again. A stale pair
 //! (a version replaced or rolled back) only names a candidate that the exact
 //! comparison then rejects; a missing pair would miss a fold, so anything
 //! that could lose one resets the index.
@@ -31,10 +32,22 @@ pub const MAX_CANDIDATES: usize = 200;
 /// in the meantime.
 const MERGE_AT: usize = 1 << 16;
 
+/// Band keys a store looks up in the state before it pays for loading the
+/// index: a `once` or a daemon batch that adds a few hundred articles to a
+/// large state is faster asking the state for their keys; a cold cycle is
+/// faster with the index.
+#[cfg(not(test))]
+const LOAD_AFTER: u64 = 20_000;
+/// In tests, loaded after the first article, so folding runs through it.
+#[cfg(test)]
+const LOAD_AFTER: u64 = crate::dedup::fingerprint::BANDS as u64;
+
 #[derive(Debug, Default)]
 pub struct CandidateIndex {
     /// `None` until loaded (or after a reset).
     loaded: Option<Loaded>,
+    /// Keys asked of the state since the index was last dropped.
+    asked: u64,
 }
 
 #[derive(Debug, Default)]
@@ -47,9 +60,20 @@ struct Loaded {
 }
 
 impl CandidateIndex {
-    /// Whether the index must be loaded before its next lookup.
-    pub fn needs_load(&self) -> bool {
-        self.loaded.is_none()
+    /// Whether the index is loaded; until it is, lookups go to the state.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    /// Whether enough keys were asked of the state that loading the index
+    /// now pays.
+    pub fn worth_loading(&self) -> bool {
+        self.loaded.is_none() && self.asked >= LOAD_AFTER
+    }
+
+    /// Counts `keys` band keys asked of the state instead.
+    pub fn asked_state(&mut self, keys: usize) {
+        self.asked = self.asked.saturating_add(keys as u64);
     }
 
     /// Replaces the index with `pairs` (band key, source row), as the state
@@ -64,9 +88,10 @@ impl CandidateIndex {
         });
     }
 
-    /// Forgets everything: the next lookup loads the index again.
+    /// Forgets everything: lookups go to the state until loading pays again.
     pub fn reset(&mut self) {
         self.loaded = None;
+        self.asked = 0;
     }
 
     /// Records that source row `source` now holds `keys`. Ignored until the
@@ -146,7 +171,7 @@ mod tests {
     fn an_index_not_loaded_names_no_candidates_and_asks_to_be_loaded() {
         let mut index = CandidateIndex::default();
         index.insert(1, &keys(1));
-        assert!(index.needs_load());
+        assert!(!index.is_loaded());
         assert!(index.candidates(&keys(1)).is_empty());
     }
 
@@ -194,7 +219,27 @@ mod tests {
         let mut index = CandidateIndex::default();
         index.load(vec![(1, 1)]);
         index.reset();
-        assert!(index.needs_load());
+        assert!(!index.is_loaded());
         assert_eq!(index.len(), 0);
+    }
+
+    #[test]
+    fn loading_pays_once_enough_keys_went_to_the_state_and_a_reset_counts_again() {
+        let mut index = CandidateIndex::default();
+        assert!(
+            !index.worth_loading(),
+            "a store that asked nothing loads nothing"
+        );
+        index.asked_state(LOAD_AFTER as usize - 1);
+        assert!(!index.worth_loading());
+        index.asked_state(1);
+        assert!(index.worth_loading());
+        index.load(Vec::new());
+        assert!(!index.worth_loading(), "a loaded index is not loaded again");
+        index.reset();
+        assert!(
+            !index.worth_loading(),
+            "the count starts again after a reset"
+        );
     }
 }

@@ -7,11 +7,11 @@ use chrono::Utc;
 use super::{InspectError, field_origins, find_feed};
 use crate::config::{Config, FeedConfig};
 use crate::cycle::normalize_documents;
-use crate::store::state_path;
 use crate::dedup::Revision;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::Article;
 use crate::normalize::{Outcome, Provenance};
+use crate::store::state_path;
 use crate::store::{FoldEvidence, PreparedArticle, Store};
 
 /// What one feed's items would become.

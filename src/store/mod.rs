@@ -500,7 +500,7 @@ fn sync_index(
     let version: i64 = conn
         .query_row("PRAGMA data_version", [], |row| row.get(0))
         .context(conn, "read the state's data version")?;
-    if seen.is_some_and(|seen| seen != version) && !index.needs_load() {
+    if seen.is_some_and(|seen| seen != version) && index.is_loaded() {
         tracing::debug!("another process wrote to the state: candidate index dropped");
         index.reset();
     }

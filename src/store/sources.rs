@@ -187,6 +187,34 @@ pub(crate) fn candidate(
     }))
 }
 
+/// Source rows holding one of `keys`, newest first, at most `limit`: one
+/// point lookup per key, in key order (as one `IN (...)` query with
+/// DISTINCT, SQLite built two temporary b-trees per article).
+pub(crate) fn sources_with_keys(
+    conn: &Connection,
+    keys: &[i64],
+    limit: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut lookup = conn
+        .prepare_cached("SELECT source_id FROM lsh WHERE band_key = ?1")
+        .context(conn, "prepare the band key lookup")?;
+    let mut found = Vec::new();
+    for key in sorted {
+        let rows = lookup
+            .query_map([key], |row| row.get::<_, i64>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .context(conn, "find near-duplicate candidates")?;
+        found.extend(rows);
+    }
+    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.dedup();
+    found.truncate(limit);
+    Ok(found)
+}
+
 /// Every (band key, source row) pair of `lsh`, for dedup's candidate index.
 pub(crate) fn band_key_pairs(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let started = std::time::Instant::now();

@@ -535,7 +535,7 @@ fn a_copy_stored_by_another_process_is_found_through_the_candidate_index() {
         1,
         vec![article("f9", "regional").build()],
     );
-    assert!(!ours.index.needs_load(), "the test needs our index loaded");
+    assert!(ours.index.is_loaded(), "the test needs our index loaded");
     let agency = article("a1", "ap")
         .title("Israeli forces raid Jenin refugee camp before dawn")
         .summary(JENIN_LEAD)

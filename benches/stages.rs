@@ -32,6 +32,7 @@ use wirefeed::dedup::{Fingerprint, compare, is_same_story};
 use wirefeed::fetch::{Document, Validators};
 use wirefeed::model::{Article, Channel, ChannelFeed};
 use wirefeed::normalize::{Context, Outcome, normalize_feed};
+use wirefeed::parse::ParsedFeed;
 use wirefeed::store::{FeedIngest, Store};
 
 use corpus::{Corpus, EXTENSIONS};
@@ -108,13 +109,13 @@ impl Bench {
         Sample { ext, doc, feed }
     }
 
-    fn normalize(&self, sample: &Sample, parsed: &feed_rs::model::Feed) -> Vec<Outcome> {
+    fn normalize(&self, sample: &Sample, parsed: &ParsedFeed) -> Vec<Outcome> {
         let ctx = Context {
             site: &self.config.site,
             tag_aliases: &self.config.tag_aliases,
             now: self.now,
         };
-        normalize_feed(&sample.feed, &ctx, &sample.doc, parsed)
+        normalize_feed(&sample.feed, &ctx, parsed)
     }
 
     /// The kept articles of `sample`, parsed and normalized.

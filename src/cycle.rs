@@ -589,8 +589,8 @@ fn normalize_each(
             }
         };
         outcomes.extend(match &parsed {
-            Parsed::Feed(parsed) => normalize::normalize_feed(feed, &ctx, doc, parsed),
-            Parsed::Agency(items) => normalize::normalize_agency(feed, &ctx, doc, items),
+            Parsed::Feed(parsed) => normalize::normalize_feed(feed, &ctx, parsed),
+            Parsed::Agency(items) => normalize::normalize_agency(feed, &ctx, items),
         });
     }
     (outcomes, unreadable)

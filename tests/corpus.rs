@@ -258,7 +258,7 @@ fn known_feed_rs_hazards_parse() {
     );
     let euc_kr = parse(&document(&feedparser.join("encoding/euc-kr.xml")))
         .expect("EUC-KR declared in the prolog parses");
-    let title = euc_kr.title.map(|t| t.content);
+    let title = euc_kr.feed.title.map(|t| t.content);
     assert_eq!(title.as_deref(), Some("\u{b144}"), "EUC-KR title decoded");
 
     let versionless: Vec<PathBuf> = files_under(&feedparser)
@@ -315,7 +315,7 @@ fn feedparser_sanitizer_cases_leave_nothing_executable() {
         // An http base, so relative links resolve as they would for a real partner.
         doc.url = url::Url::parse("https://partner.example/feed.xml").expect("static url");
         let Ok(parsed) = parse(&doc) else { continue };
-        for outcome in wirefeed::normalize::normalize_feed(&config.feeds[0], &ctx, &doc, &parsed) {
+        for outcome in wirefeed::normalize::normalize_feed(&config.feeds[0], &ctx, &parsed) {
             let wirefeed::normalize::Outcome::Keep(article) = outcome else {
                 continue;
             };
@@ -400,8 +400,8 @@ fn every_illformed_case_feedparser_reads_wirefeed_reads_too() {
     for case in ILLFORMED_FEEDPARSER_READS {
         let doc = document(&dir.join(case));
         let items = match wirefeed::parse::read(&doc, None) {
-            Ok(wirefeed::parse::Parsed::Feed(feed)) => feed.entries.len(),
-            Ok(wirefeed::parse::Parsed::Agency(items)) => items.len(),
+            Ok(wirefeed::parse::Parsed::Feed(parsed)) => parsed.feed.entries.len(),
+            Ok(wirefeed::parse::Parsed::Agency(document)) => document.items.len(),
             Err(_) => 0,
         };
         let excepted = ILLFORMED_EXCEPTIONS.iter().any(|(name, _)| *name == case);

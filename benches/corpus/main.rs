@@ -35,8 +35,8 @@ fn main() {
         }
         let items = match document(&root.join(&relative)) {
             Ok(doc) => match read(&doc, None) {
-                Ok(Parsed::Feed(feed)) => feed.entries.len(),
-                Ok(Parsed::Agency(items)) => items.len(),
+                Ok(Parsed::Feed(parsed)) => parsed.feed.entries.len(),
+                Ok(Parsed::Agency(document)) => document.items.len(),
                 Err(error) => {
                     eprintln!("{relative}: {error}");
                     0

@@ -45,7 +45,7 @@ impl Prober {
     pub async fn probe(&self, url: &Url) -> Result<Probed, EditorError> {
         let document = self.fetch(url).await?;
         let reason = match parse(&document) {
-            Ok(feed) => return Ok(probed(url.clone(), &feed, Vec::new())),
+            Ok(parsed) => return Ok(probed(url.clone(), &parsed.feed, Vec::new())),
             Err(ParseError::NotAFeed { reason, .. }) => reason,
             Err(error) => return Err(EditorError::Parse(error)),
         };
@@ -61,7 +61,7 @@ impl Prober {
         tracing::debug!(page = %url, feed = %first.url, "following the page's first feed link");
         let feed_document = self.fetch(&first.url).await?;
         let feed = parse(&feed_document).map_err(EditorError::Parse)?;
-        Ok(probed(first.url, &feed, links.collect()))
+        Ok(probed(first.url, &feed.feed, links.collect()))
     }
 
     async fn fetch(&self, url: &Url) -> Result<Document, EditorError> {

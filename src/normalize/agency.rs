@@ -5,29 +5,29 @@ use std::collections::HashMap;
 
 use super::{Context, Outcome, article};
 use crate::config::FeedConfig;
-use crate::fetch::Document;
-use crate::parse::agency::AgencyItem;
+use crate::parse::AgencyDocument;
 
-/// Normalize every agency item of `doc`, fetched for `feed`, in order.
+/// Normalize every agency item of `document`, fetched for `feed`, in order.
 pub fn normalize_agency(
     feed: &FeedConfig,
     ctx: &Context<'_>,
-    doc: &Document,
-    items: &[AgencyItem],
+    document: &AgencyDocument,
 ) -> Vec<Outcome> {
+    let no_images = HashMap::new();
     // Agency items stand alone: no channel link, base, rights or authors
     // to inherit.
     let channel = article::Channel {
-        doc_url: &doc.url,
+        doc_url: &document.url,
         link: None,
         xml_base: None,
-        json_images: HashMap::new(),
+        json_images: &no_images,
         home_url: None,
         rights: None,
         language: None,
         authors: &[],
     };
-    items
+    document
+        .items
         .iter()
         .filter_map(|item| {
             let mut outcome = article::normalize_entry(feed, ctx, &channel, &item.entry)?;

@@ -31,7 +31,7 @@ pub(crate) struct Channel<'a> {
     /// The root element's `xml:base`, which every entry inherits.
     pub xml_base: Option<Url>,
     /// JSON Feed item images by item id (feed-rs drops them).
-    pub json_images: std::collections::HashMap<String, String>,
+    pub json_images: &'a std::collections::HashMap<String, String>,
     pub home_url: Option<String>,
     pub rights: Option<String>,
     pub language: Option<&'a str>,

@@ -6,7 +6,7 @@
 //! not expose JSON Feed `image`/`banner_image` or the Media RSS `medium`
 //! attribute, so images are recognised by MIME type or file extension.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use feed_rs::model::{Entry, MediaContent, MediaObject};
@@ -20,35 +20,6 @@ use crate::model::{Enclosure, Image};
 /// The first `<img src>` of sanitized HTML (ammonia writes double quotes).
 static FIRST_IMG_SRC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"<img\b[^>]*?\ssrc="([^"]+)""#).expect("static regex"));
-
-/// JSON Feed items' `image` (else `banner_image`) by item id. feed-rs does
-/// not map these fields, so they are read from the document itself; empty
-/// for anything that is not a JSON Feed.
-pub(crate) fn json_feed_images(body: &[u8]) -> HashMap<String, String> {
-    let starts_as_json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let Some(feed) = starts_as_json
-        .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
-        .flatten()
-    else {
-        return HashMap::new();
-    };
-    let items = feed.get("items").and_then(|items| items.as_array());
-    items
-        .into_iter()
-        .flatten()
-        .filter_map(|item| {
-            let id = match item.get("id")? {
-                serde_json::Value::String(id) => id.clone(),
-                serde_json::Value::Number(id) => id.to_string(),
-                _ => return None,
-            };
-            let image = ["image", "banner_image"]
-                .iter()
-                .find_map(|key| item.get(*key)?.as_str())?;
-            Some((id, image.to_owned()))
-        })
-        .collect()
-}
 
 /// Lead image, in order of preference: Media RSS / enclosure image content,
 /// the JSON Feed item's `image`, a media thumbnail, an image enclosure link or
@@ -259,20 +230,6 @@ fn kind_of(mime: Option<&str>, url: Option<&Url>) -> MediaKind {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn json_feed_item_images_are_read_by_id() {
-        let feed = br#" {"version": "https://jsonfeed.org/version/1.1", "items": [
-            {"id": "a", "image": "https://x.example/a.jpg", "banner_image": "https://x.example/b.jpg"},
-            {"id": 7, "banner_image": "https://x.example/7.jpg"},
-            {"id": "none"}, {"image": "https://x.example/no-id.jpg"}, {"id": ["bad"], "image": "x"}]}"#;
-        let images = json_feed_images(feed);
-        assert_eq!(images.len(), 2);
-        assert_eq!(images["a"], "https://x.example/a.jpg");
-        assert_eq!(images["7"], "https://x.example/7.jpg");
-        assert!(json_feed_images(b"<rss/>").is_empty());
-        assert!(json_feed_images(b"{ not json").is_empty());
-    }
 
     use super::*;
 

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::config::{FeedConfig, Site};
-use crate::fetch::Document;
 use crate::model::Article;
+use crate::parse::ParsedFeed;
 
 pub use agency::normalize_agency;
 pub use canonical::canonical_url;
@@ -72,22 +72,17 @@ pub enum Outcome {
     },
 }
 
-/// Normalize every entry of `parsed`, fetched as `doc` for `feed`, in feed
-/// order. Entries with no title, content or link are left out (logged at
-/// debug).
-pub fn normalize_feed(
-    feed: &FeedConfig,
-    ctx: &Context<'_>,
-    doc: &Document,
-    parsed: &feed_rs::model::Feed,
-) -> Vec<Outcome> {
-    let link = links::alternate(&parsed.links, &doc.url);
+/// Normalize every entry of `document`, fetched for `feed`, in feed order.
+/// Entries with no title, content or link are left out (logged at debug).
+pub fn normalize_feed(feed: &FeedConfig, ctx: &Context<'_>, document: &ParsedFeed) -> Vec<Outcome> {
+    let parsed = &document.feed;
+    let link = links::alternate(&parsed.links, &document.url);
     let channel = article::Channel {
-        doc_url: &doc.url,
+        doc_url: &document.url,
         home_url: link.as_ref().map(url::Url::to_string),
         link,
-        xml_base: links::root_xml_base(&doc.body, &doc.url),
-        json_images: image::json_feed_images(&doc.body),
+        xml_base: document.xml_base.clone(),
+        json_images: &document.item_images,
         rights: parsed
             .rights
             .as_ref()

@@ -9,7 +9,9 @@ use url::Url;
 
 use super::*;
 use crate::config::{Rule, RuleAction, RuleMatch, SourceLocation};
+use crate::fetch::Document;
 use crate::model::Label;
+use crate::parse::ParsedFeed;
 
 pub(crate) fn feed_config() -> FeedConfig {
     FeedConfig {
@@ -38,20 +40,17 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
 }
 
-fn doc(url: &str) -> Document {
-    Document {
-        url: Url::parse(url).unwrap(),
-        body: Vec::new(),
-        content_type: None,
-    }
-}
-
 /// Parse `xml` as `parse` would hand it over: entries the source gave no id
 /// get [`NO_SOURCE_ID`] instead of feed-rs's invented one.
-fn parse(xml: &str, ids_in_source: bool) -> feed_rs::model::Feed {
-    let mut parsed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+fn parse(xml: &str, ids_in_source: bool) -> ParsedFeed {
+    let doc = Document {
+        url: Url::parse("https://agency.example/world.rss").unwrap(),
+        body: xml.as_bytes().to_vec(),
+        content_type: None,
+    };
+    let mut parsed = crate::parse::parse(&doc).unwrap();
     if !ids_in_source {
-        for entry in &mut parsed.entries {
+        for entry in &mut parsed.feed.entries {
             entry.id = NO_SOURCE_ID.to_owned();
         }
     }
@@ -70,12 +69,7 @@ fn run_with(
         tag_aliases: aliases,
         now: now(),
     };
-    normalize_feed(
-        feed,
-        &ctx,
-        &doc("https://agency.example/world.rss"),
-        &parse(xml, ids_in_source),
-    )
+    normalize_feed(feed, &ctx, &parse(xml, ids_in_source))
 }
 
 fn articles(feed: &FeedConfig, xml: &str) -> Vec<Article> {

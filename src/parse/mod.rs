@@ -7,6 +7,10 @@
 //! `json_shape` for mistyped JSON Feeds), and containing feed-rs panics (`isolate`).
 //! RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 are read by feed-rs itself.
 //!
+//! What feed-rs leaves out is read here too, from the decoded text: the root element's
+//! `xml:base` (`xml_base`) and JSON Feed item images (`item_images`), so normalize
+//! works from a [`ParsedFeed`] and never sees the fetched bytes.
+//!
 //! The feed comes back unsanitized and with [`NO_SOURCE_ID`] wherever the source gave no
 //! id: sanitizing and stable ids belong to `normalize`.
 
@@ -15,16 +19,20 @@ mod charset;
 mod entities;
 mod error;
 mod isolate;
+mod item_images;
 mod json_shape;
 mod repair;
 mod sniff;
+mod xml_base;
 
 pub use error::ParseError;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use feed_rs::model::Feed;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+use url::Url;
 
 use crate::config::SourceFormat;
 use crate::fetch::Document;
@@ -45,8 +53,40 @@ const MAX_REPAIRS: usize = 8;
 // Feed is the common case; boxing it would allocate per document for nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Parsed {
-    Feed(Feed),
-    Agency(Vec<AgencyItem>),
+    Feed(ParsedFeed),
+    Agency(AgencyDocument),
+}
+
+/// One feed document, read: feed-rs's model and what feed-rs leaves out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    /// Where the document came from: the last resort for relative links.
+    pub url: Url,
+    pub feed: Feed,
+    /// The root element's `xml:base`, resolved: feed-rs applies it to the
+    /// links it maps, not to content.
+    pub xml_base: Option<Url>,
+    /// JSON Feed items' `image` (else `banner_image`) by item id.
+    pub item_images: HashMap<String, String>,
+}
+
+impl ParsedFeed {
+    /// `feed`, read from `text` fetched at `url`.
+    fn new(feed: Feed, text: &str, url: &Url) -> Self {
+        ParsedFeed {
+            url: url.clone(),
+            feed,
+            xml_base: xml_base::root_xml_base(text, url),
+            item_images: item_images::item_images(text),
+        }
+    }
+}
+
+/// One agency document's items and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgencyDocument {
+    pub url: Url,
+    pub items: Vec<AgencyItem>,
 }
 
 /// Reads one document of the feed `feed` as `format` says, or as it looks when
@@ -76,20 +116,26 @@ fn read_logged(
     let as_feed = |text: &str| {
         feed_of(text, url).map(|(parsed, repairs)| {
             repairs.log(feed, url);
-            Parsed::Feed(parsed)
+            Parsed::Feed(ParsedFeed::new(parsed, text, url))
+        })
+    };
+    let as_agency = |items| {
+        Parsed::Agency(AgencyDocument {
+            url: url.clone(),
+            items,
         })
     };
     match format {
         Some(SourceFormat::Feed) => as_feed(&text),
-        Some(SourceFormat::Ninjs) => agency::ninjs::read(&text, url).map(Parsed::Agency),
-        Some(SourceFormat::NewsmlG2) => agency::newsml::read(&text, url).map(Parsed::Agency),
+        Some(SourceFormat::Ninjs) => agency::ninjs::read(&text, url).map(as_agency),
+        Some(SourceFormat::NewsmlG2) => agency::newsml::read(&text, url).map(as_agency),
         None if agency::newsml::sniff_newsml(&text) => {
-            agency::newsml::read(&text, url).map(Parsed::Agency)
+            agency::newsml::read(&text, url).map(as_agency)
         }
         None if sniff::may_be_ninjs(&text) => match agency::ninjs::read(&text, url) {
             // Not ninjs after all: feed-rs says what else is wrong with it.
             Err(ParseError::NotAFeed { .. }) => as_feed(&text),
-            read => read.map(Parsed::Agency),
+            read => read.map(as_agency),
         },
         None => as_feed(&text),
     }
@@ -99,10 +145,11 @@ fn read_logged(
 ///
 /// Relative links resolve against `doc.url` unless the feed sets its own base (`xml:base`).
 /// Never panics on any input: a feed-rs panic becomes [`ParseError::Panicked`].
-pub fn parse(doc: &Document) -> Result<Feed, ParseError> {
-    let (feed, repairs) = feed_of(&decoded(doc)?, &doc.url)?;
+pub fn parse(doc: &Document) -> Result<ParsedFeed, ParseError> {
+    let text = decoded(doc)?;
+    let (feed, repairs) = feed_of(&text, &doc.url)?;
     repairs.log(None, &doc.url);
-    Ok(feed)
+    Ok(ParsedFeed::new(feed, &text, &doc.url))
 }
 
 /// The document's text, refused when it is empty, a web page or built to

@@ -16,6 +16,11 @@ fn fixture(name: &str, content_type: Option<&str>) -> Document {
     }
 }
 
+/// The feed-rs model of `doc`, as most tests here look at it.
+fn parse(doc: &Document) -> Result<Feed, ParseError> {
+    super::parse(doc).map(|parsed| parsed.feed)
+}
+
 fn document(body: &[u8]) -> Document {
     Document {
         url: url::Url::parse("https://feeds.example/feed.xml").expect("valid url"),
@@ -124,6 +129,39 @@ fn charset_given_only_in_content_type_is_used() {
 fn utf16be_with_bom_parses_without_panicking() {
     let feed = parse(&fixture("utf16be_bom.xml", None)).expect("parses");
     assert_eq!(title(&feed), "R\u{e9}gion UTF-16");
+}
+
+#[test]
+fn a_utf16_feed_keeps_its_root_xml_base() {
+    let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\
+        <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://cdn.example/m/\">\
+        <title>B</title><id>urn:b</id><updated>2026-11-25T10:00:00Z</updated>\
+        <entry><id>urn:b:1</id><title>One</title><updated>2026-11-25T10:00:00Z</updated></entry></feed>";
+    let mut body = vec![0xFF, 0xFE];
+    body.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let parsed = super::parse(&document(&body)).expect("parses");
+    assert_eq!(parsed.feed.entries.len(), 1);
+    assert_eq!(
+        parsed.xml_base.map(String::from).as_deref(),
+        Some("https://cdn.example/m/")
+    );
+}
+
+#[test]
+fn json_feed_item_images_come_with_the_feed() {
+    let doc = document(
+        br#"{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "j1", "title": "One", "content_text": "x", "image": "https://json.example/1.jpg"},
+        {"id": "j2", "title": "Two", "content_text": "y"}]}"#,
+    );
+    let Ok(Parsed::Feed(parsed)) = read(&doc, None) else {
+        panic!("a JSON Feed reads as a feed");
+    };
+    assert_eq!(parsed.feed.entries.len(), 2);
+    assert!(parsed.xml_base.is_none());
+    assert_eq!(parsed.url, doc.url);
+    assert_eq!(parsed.item_images.len(), 1);
+    assert_eq!(parsed.item_images["j1"], "https://json.example/1.jpg");
 }
 
 #[test]

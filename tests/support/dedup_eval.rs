@@ -310,7 +310,7 @@ fn read_feed(
         tag_aliases: &config.tag_aliases,
         now,
     };
-    Ok(normalize_feed(feed, &ctx, &doc, &parsed)
+    Ok(normalize_feed(feed, &ctx, &parsed)
         .into_iter()
         .filter_map(|outcome| match outcome {
             Outcome::Keep(article) => Some(article),

@@ -207,8 +207,8 @@ fn main() {
         }
     }
     print!("{table}");
-    for (feed, error) in first.failed.iter().chain(&third.failed).take(5) {
-        eprintln!("failed {feed}: {error}");
+    for failure in first.failed.iter().chain(&third.failed).take(5) {
+        eprintln!("failed {failure}");
     }
     if args.iter().any(|a| a == "--keep") {
         eprintln!("kept {}", dir.display());

@@ -18,10 +18,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
+use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
 use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
-use crate::parse::Parsed;
+use crate::parse::{ParseError, Parsed};
 use crate::publish::{Publication, PublishError, PublishReport};
 use crate::store::{
     ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError, state_path,
@@ -79,8 +80,8 @@ pub enum FeedOutcome {
 pub struct CycleReport {
     pub feeds: usize,
     pub not_modified: usize,
-    /// Feed id and the reason, for every feed that failed.
-    pub failed: Vec<(String, String)>,
+    /// Every feed that failed, and why.
+    pub failed: Vec<FeedFailure>,
     /// Every feed of the cycle and how its fetch went.
     pub outcomes: Vec<(String, FeedOutcome)>,
     pub new: usize,
@@ -110,9 +111,7 @@ enum FeedResult {
     },
     Failed {
         status: Option<u16>,
-        error: String,
-        transient: bool,
-        retry_after: Option<Duration>,
+        error: FeedError,
     },
     Items {
         status: Option<u16>,
@@ -439,26 +438,16 @@ async fn process_feed(
                     fresh_for,
                     spool: read.spool,
                 },
-                // A feed that does not parse will not parse a minute later.
-                Ok(Err(error)) => FeedResult::Failed {
-                    status,
-                    error,
-                    transient: false,
-                    retry_after: None,
-                },
+                Ok(Err(error)) => FeedResult::Failed { status, error },
                 Err(join) => FeedResult::Failed {
                     status,
-                    error: format!("internal error while reading the feed: {join}"),
-                    transient: false,
-                    retry_after: None,
+                    error: FeedError::Internal(join.to_string()),
                 },
             }
         }
         Err(error) => FeedResult::Failed {
             status: error.status(),
-            error: error.to_string(),
-            transient: error.is_transient(),
-            retry_after: error.retry_after(),
+            error: FeedError::Fetch(error),
         },
     }
 }
@@ -476,12 +465,12 @@ fn read_documents(
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
-) -> Result<ReadFeed, String> {
+) -> Result<ReadFeed, FeedError> {
     let (outcomes, unreadable) = normalize_each(config, feed, documents, now);
     let spool = drop_folder(feed).map(|folder| {
         let failed: Vec<(PathBuf, String)> = unreadable
             .iter()
-            .filter_map(|(url, error)| Some((url.to_file_path().ok()?, error.clone())))
+            .filter_map(|error| Some((error.url().to_file_path().ok()?, error.to_string())))
             .collect();
         let stored = documents
             .iter()
@@ -500,8 +489,8 @@ fn read_documents(
         if let Some(spool) = &spool {
             spool.settle(&feed.id);
         }
-        if let Some((_, error)) = unreadable.into_iter().next() {
-            return Err(error);
+        if let Some(error) = unreadable.into_iter().next() {
+            return Err(FeedError::Parse(error));
         }
     }
     let mut articles = Vec::new();
@@ -522,7 +511,7 @@ fn read_documents(
         .into_iter()
         .map(PreparedArticle::new)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| error.to_string())?;
+        .map_err(FeedError::Normalize)?;
     Ok(ReadFeed {
         articles: prepared,
         dropped,
@@ -551,11 +540,11 @@ pub fn normalize_documents(
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
-) -> Result<Vec<Outcome>, String> {
+) -> Result<Vec<Outcome>, ParseError> {
     let (outcomes, unreadable) = normalize_each(config, feed, documents, now);
     if !documents.is_empty()
         && unreadable.len() == documents.len()
-        && let Some((_, error)) = unreadable.into_iter().next()
+        && let Some(error) = unreadable.into_iter().next()
     {
         return Err(error);
     }
@@ -569,7 +558,7 @@ fn normalize_each(
     feed: &FeedConfig,
     documents: &[Document],
     now: DateTime<Utc>,
-) -> (Vec<Outcome>, Vec<(url::Url, String)>) {
+) -> (Vec<Outcome>, Vec<ParseError>) {
     let ctx = normalize::Context {
         site: &config.site,
         tag_aliases: &config.tag_aliases,
@@ -584,7 +573,7 @@ fn normalize_each(
                 if documents.len() > 1 {
                     warn!(feed = %feed.id, document = %doc.url, %error, "skipping a document that does not parse");
                 }
-                unreadable.push((doc.url.clone(), error.to_string()));
+                unreadable.push(error);
                 continue;
             }
         };
@@ -621,22 +610,18 @@ fn store_feed(
             ));
             store.record_not_modified(&feed_id, at, status)
         }
-        FeedResult::Failed {
-            status,
-            error,
-            transient,
-            retry_after,
-        } => {
+        FeedResult::Failed { status, error } => {
             // An Option records `status=404`, or no field when there was no
             // response; `?status` would print `Some(404)`.
-            warn!(feed = %feed_id, status, %error, "feed failed");
-            store.record_failure(&feed_id, at, &error, status)?;
+            let (stage, transient) = (error.stage(), error.is_transient());
+            warn!(feed = %feed_id, %stage, status, transient, %error, "feed failed");
+            store.record_failure(&feed_id, at, &error.to_string(), status)?;
             let outcome = FeedOutcome::Failed {
                 transient,
-                retry_after,
+                retry_after: error.retry_after(),
             };
             report.outcomes.push((feed_id.clone(), outcome));
-            report.failed.push((feed_id, error));
+            report.failed.push(FeedFailure { feed_id, error });
             Ok(())
         }
         FeedResult::Items {

@@ -19,7 +19,8 @@
 //! - [`store`] applies dedup's decisions and answers its questions; the only
 //!   module that touches SQLite.
 //! - [`publish`] is the only module that writes the output folder.
-//! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
+//! - [`cycle`] runs one pass over every feed; [`feed_error`] says why one feed
+//!   failed, typed to the edge; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
 //! - [`plural`] words the counts printed for people ("1 error", "2 errors").
@@ -33,6 +34,7 @@ pub mod cycle;
 pub mod daemon;
 pub mod dedup;
 pub mod editor;
+pub mod feed_error;
 pub mod fetch;
 pub mod inspect;
 pub mod model;

@@ -252,8 +252,8 @@ fn once(path: &Path, show_progress: bool) -> ExitCode {
                 report.publish.unchanged,
                 report.elapsed.as_secs_f64()
             );
-            for (feed, error) in &report.failed {
-                println!("  failed {feed}: {error}");
+            for failure in &report.failed {
+                println!("  failed {}: {}", failure.feed_id, failure.error);
             }
             ExitCode::SUCCESS
         }

@@ -189,9 +189,9 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
 
 /// The error `id` failed with, asserting it is the only feed that failed.
 fn failure(report: &CycleReport, id: &str) -> String {
-    let failed: Vec<&str> = report.failed.iter().map(|(f, _)| f.as_str()).collect();
+    let failed: Vec<&str> = report.failed.iter().map(|f| f.feed_id.as_str()).collect();
     assert_eq!(failed, [id], "exactly the hostile feed fails: {report:?}");
-    report.failed[0].1.clone()
+    report.failed[0].error.to_string()
 }
 
 /// How a refused feed's hostile cycle went.
@@ -668,7 +668,7 @@ fn a_latin1_header_on_a_utf8_body_follows_the_bytes() {
 /// test floods with 20,000, ten times the per-fetch cap, which exercises the
 /// same path: everything parses, the first `MAX_ITEMS_PER_FETCH` are kept.
 #[test]
-fn a_flood_of_20000_items_keeps_the_first_ones_quickly() {
+fn a_flood_of_20000_items_keeps_the_first_ones() {
     const ITEMS: usize = 20_000;
     let mut desk = Desk::new();
     let mut feed = String::from("<rss version=\"2.0\"><channel><title>Flood</title>");
@@ -681,9 +681,9 @@ fn a_flood_of_20000_items_keeps_the_first_ones_quickly() {
     desk.newsroom.serve("/flood.rss", feed.into_bytes(), RSS);
     let url = desk.newsroom.url("/flood.rss");
     desk.add_feed("flood", &url, "max_body = \"10MiB\"\ntimeout = \"20s\"");
-    let started = Instant::now();
+    // How fast is the stages bench's business; a wall-clock bound here
+    // failed on a loaded 2-core machine.
     let report = desk.once();
-    let elapsed = started.elapsed();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(
         report.new,
@@ -698,7 +698,6 @@ fn a_flood_of_20000_items_keeps_the_first_ones_quickly() {
             .any(|l| l.contains("WARN") && l.contains("too many items")),
         "{logged:?}"
     );
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod support;
 
 use support::newsroom::{AGENCY, Newsroom, PARTNER, item, titles};
+use wirefeed::feed_error::Stage;
 
 fn agency_and_partner() -> Newsroom {
     let mut newsroom = Newsroom::new();
@@ -302,17 +303,32 @@ fn a_broken_feed_is_reported_and_the_others_still_publish() {
     );
 
     let report = newsroom.once();
-    let mut failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
+    let mut failed: Vec<&str> = report.failed.iter().map(|f| f.feed_id.as_str()).collect();
     failed.sort_unstable();
     assert_eq!(failed, ["dead-host", "down", "homepage", "truncated"]);
-    let reason = |id: &str| {
-        report
+    let error = |id: &str| {
+        &report
             .failed
             .iter()
-            .find(|(f, _)| f == id)
-            .map(|(_, e)| e.clone())
-            .unwrap_or_default()
+            .find(|f| f.feed_id == id)
+            .expect("listed above")
+            .error
     };
+    let reason = |id: &str| error(id).to_string();
+    // The stage and whether a retry soon can help stay known to the edge.
+    for (id, stage, transient) in [
+        ("down", Stage::Fetch, true),
+        ("dead-host", Stage::Fetch, true),
+        ("homepage", Stage::Parse, false),
+        ("truncated", Stage::Parse, false),
+    ] {
+        assert_eq!(
+            (error(id).stage(), error(id).is_transient()),
+            (stage, transient),
+            "{id}: {}",
+            error(id)
+        );
+    }
     assert!(reason("down").contains("500"), "{}", reason("down"));
     assert!(
         reason("dead-host").contains("127.0.0.1:9"),

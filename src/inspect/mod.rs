@@ -54,7 +54,10 @@ pub enum InspectError {
         source: FetchError,
     },
     #[error("feed {feed_id}: {error}")]
-    Read { feed_id: String, error: String },
+    Read {
+        feed_id: String,
+        error: Box<crate::parse::ParseError>,
+    },
     #[error("feed {feed_id}: the source answered \"not modified\" to an unconditional fetch")]
     NotModified { feed_id: String },
 }

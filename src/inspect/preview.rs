@@ -101,7 +101,7 @@ pub async fn preview(config: &Config, feed_id: &str) -> Result<Preview, InspectE
     let outcomes = normalize_documents(config, feed, &documents, Utc::now()).map_err(|error| {
         InspectError::Read {
             feed_id: feed.id.clone(),
-            error,
+            error: Box::new(error),
         }
     })?;
 

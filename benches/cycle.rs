@@ -54,6 +54,9 @@ mod files;
 #[path = "support/memory.rs"]
 mod memory;
 
+#[path = "../src/allocator.rs"]
+mod allocator;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -61,7 +64,7 @@ use std::time::Instant;
 use corpus::{Corpus, EXTENSIONS};
 
 fn main() {
-    wirefeed::allocator::limit_arenas();
+    allocator::limit_arenas();
     if let Ok(dir) = std::env::var(server::SERVE_ENV) {
         server::serve(Path::new(&dir));
         return;

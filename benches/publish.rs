@@ -31,6 +31,9 @@ mod memory;
 #[path = "support/words.rs"]
 mod words;
 
+#[path = "../src/allocator.rs"]
+mod allocator;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -60,7 +63,7 @@ const CONFIG: &str = "feeds.toml";
 const BUILD_ENV: &str = "WIREFEED_BENCH_BUILD_STATE";
 
 fn main() {
-    wirefeed::allocator::limit_arenas();
+    allocator::limit_arenas();
     let articles = args::number("--articles", 100_000);
     if let Some(dir) = std::env::var_os(BUILD_ENV) {
         build_state(&load_config(Path::new(&dir)), articles);

@@ -22,13 +22,14 @@
 //! - [`cycle`] runs one pass over every feed; [`feed_error`] says why one feed
 //!   failed, typed to the edge; [`status`] reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
-//! - [`progress`] is the progress bar `once` shows on a terminal.
 //! - [`plural`] words the counts printed for people ("1 error", "2 errors").
-//! - [`allocator`] tunes the allocator for the binary and the benches.
 //! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.
 //! - [`inspect`] answers editors: `preview` of one feed, `explain` of one article.
+//!
+//! The binary (`main.rs`) adds what only a process needs: the progress bar
+//! `once` shows on a terminal (`progress`) and the allocator tuning
+//! (`allocator`, which the benches include by path to measure the same).
 
-pub mod allocator;
 pub mod config;
 pub mod cycle;
 pub mod daemon;
@@ -41,7 +42,6 @@ pub mod model;
 pub mod normalize;
 pub mod parse;
 pub mod plural;
-pub mod progress;
 pub mod publish;
 pub mod status;
 pub mod store;

@@ -6,6 +6,9 @@
 //! used (or, for `preview`, the feed cannot be fetched or read); 3 the feed
 //! or article asked for does not exist.
 
+mod allocator;
+mod progress;
+
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +19,7 @@ use tracing_subscriber::EnvFilter;
 
 use wirefeed::config::{self, Config};
 use wirefeed::plural::count;
-use wirefeed::progress::{FeedProgress, LogWriter};
+use progress::{FeedProgress, LogWriter};
 use wirefeed::{cycle, editor, inspect, status, store::Store};
 
 const EXIT_CONFIG: u8 = 1;
@@ -135,7 +138,7 @@ struct ExportArgs {
 }
 
 fn main() -> ExitCode {
-    wirefeed::allocator::limit_arenas();
+    allocator::limit_arenas();
     let cli = Cli::parse();
     let terminal = std::io::stderr().is_terminal();
     // With a progress bar, a line per feed would bury it: warnings and

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cycle::Progress;
+use wirefeed::cycle::Progress;
 
 /// The bar being shown, if any: log lines are written around it.
 static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);

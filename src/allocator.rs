@@ -5,8 +5,7 @@
 /// arenas of their own, up to eight per core, and memory freed in one arena
 /// never serves another: with a cycle's parsing spread over the blocking
 /// pool's threads, a fifth of the peak memory was memory freed but kept by
-/// idle arenas (`cargo bench --bench cycle`: VmHWM 279 MB with the default,
-/// 228 MB with two, the same time).
+/// idle arenas (figures in benches/README.md, "Decisions").
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes tuning parameters of glibc's allocator;

@@ -73,9 +73,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_CACHE: usize = 64;
 /// SQLite page size for new state files, in bytes.
 const PAGE_SIZE: i64 = 16 * 1024;
-/// SQLite page cache, in KiB. Half of the old 64 MiB: eight times as much
-/// saved only a tenth of a cold cycle's writer CPU, while the cache is a
-/// large share of the peak memory the issue caps at 200 MB.
+/// SQLite page cache, in KiB: a much larger cache saved little writer CPU,
+/// while the cache is a large share of a cycle's peak memory
+/// (benches/README.md, "Decisions").
 const CACHE_KIB: i64 = 32 * 1024;
 
 /// Removes the `-wal` and `-shm` files of a database file that is gone

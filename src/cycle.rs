@@ -20,13 +20,10 @@ use tracing::{debug, info, warn};
 use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
 use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
-use crate::model::{Channel, ChannelFeed};
 use crate::normalize::{self, Outcome};
 use crate::parse::{ParseError, Parsed};
 use crate::publish::{Publication, PublishError, PublishReport};
-use crate::store::{
-    ChangedChannels, FeedIngest, LabelKind, PreparedArticle, Store, StoreError, state_path,
-};
+use crate::store::{ChangedChannels, FeedIngest, PreparedArticle, Store, StoreError, state_path};
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
 /// that suddenly lists 100,000 items is a fault upstream, not news.
@@ -322,74 +319,18 @@ pub async fn release_embargoes(
     .map_err(|_| CycleError::Task("releasing embargoes"))?
 }
 
-/// Publishes the channels in `changed` (every channel when `None`), and every
-/// channel `publication` has not published yet (a new tag, the first
-/// publish of a process); index.html and feeds.opml always list them all.
+/// [`crate::publish::publish_changes`], for the daemon.
 pub async fn publish_changes(
     config: &Config,
     publication: &mut Publication,
     changed: Option<ChangedChannels>,
 ) -> Result<PublishReport, CycleError> {
-    publish(config, publication, Render::Changed(changed)).await
+    Ok(crate::publish::publish_changes(config, publication, changed).await?)
 }
 
-/// Publishes the channels whose files are not current, as the state records
-/// them: changed since any process published them, rendered under other
-/// settings, never published, or missing from the output folder. What
-/// `wirefeed once` does, so a cycle that changed one feed rewrites only
-/// that feed's channels.
+/// [`crate::publish::publish_stale`]: what `wirefeed once` publishes.
 pub async fn publish_stale(config: &Config) -> Result<PublishReport, CycleError> {
-    publish(config, &mut Publication::default(), Render::Stale).await
-}
-
-/// Which channels a publish renders besides those `publication` lacks.
-enum Render {
-    /// These (every channel when `None`).
-    Changed(Option<ChangedChannels>),
-    /// None: `publication` is first resumed from the state's record.
-    Stale,
-}
-
-async fn publish(
-    config: &Config,
-    publication: &mut Publication,
-    render: Render,
-) -> Result<PublishReport, CycleError> {
-    let config = config.clone();
-    let mut taken = std::mem::take(publication);
-    // Reading the channels back is SQLite work too: off the async workers.
-    // A publication lost to a panic only means the next publish renders all.
-    let (taken, report) = tokio::task::spawn_blocking(move || {
-        let mut store = Store::open(&state_path(&config))?;
-        // Read before the articles: marks added after this are left for the
-        // next publish, however this one turns out.
-        let state = store.published()?;
-        let settings = crate::publish::settings_fingerprint(&config);
-        let wanted = wanted_channels(&config, &store)?;
-        let channels: Vec<Channel> = wanted.iter().map(|(channel, _)| channel.clone()).collect();
-        let changed = match render {
-            Render::Changed(changed) => changed,
-            Render::Stale => {
-                taken = Publication::resume(&config, state.current(&settings), &channels);
-                Some(ChangedChannels::default())
-            }
-        };
-        let render: Vec<(Channel, String)> = wanted
-            .into_iter()
-            .filter(|(channel, _)| {
-                !taken.has(channel) || changed.as_ref().is_none_or(|c| c.contains(channel))
-            })
-            .collect();
-        let feeds = read_channels(&config, &store, render)?;
-        let report = taken.publish(&config, &feeds, &channels)?;
-        let rendered = feeds.iter().map(|feed| feed.channel.path_stem()).collect();
-        store.record_published(&settings, &taken.recorded(), &rendered, state.through)?;
-        Ok::<_, CycleError>((taken, report))
-    })
-    .await
-    .map_err(|_| CycleError::Task("publishing"))??;
-    *publication = taken;
-    Ok(report)
+    Ok(crate::publish::publish_stale(config).await?)
 }
 
 /// CPU time the calling thread has used.
@@ -668,55 +609,4 @@ fn store_feed(
             Ok(())
         }
     }
-}
-
-/// Every channel to publish with its label: all, breaking, every declared
-/// section (even empty, so subscriptions keep working), every tag and region
-/// in use, and languages when more than one is published.
-pub(crate) fn wanted_channels(
-    config: &Config,
-    store: &Store,
-) -> Result<Vec<(Channel, String)>, StoreError> {
-    let mut wanted: Vec<(Channel, String)> = vec![
-        (Channel::All, String::new()),
-        (Channel::Breaking, "Breaking".to_owned()),
-    ];
-    for section in &config.sections {
-        wanted.push((
-            Channel::Section(section.slug.clone()),
-            section.title.clone(),
-        ));
-    }
-    let labels = store.labels()?;
-    let languages = labels
-        .iter()
-        .filter(|l| l.kind == LabelKind::Language)
-        .count();
-    for label in labels {
-        if label.kind == LabelKind::Language && languages < 2 {
-            continue;
-        }
-        wanted.push((label.kind.channel(label.slug), label.label));
-    }
-    Ok(wanted)
-}
-
-/// The newest articles of each of `channels`.
-fn read_channels(
-    config: &Config,
-    store: &Store,
-    channels: Vec<(Channel, String)>,
-) -> Result<Vec<ChannelFeed>, StoreError> {
-    let limit = config.site.max_items;
-    channels
-        .into_iter()
-        .map(|(channel, label)| {
-            let articles = store.latest(&channel, limit)?;
-            Ok(ChannelFeed {
-                channel,
-                label,
-                articles,
-            })
-        })
-        .collect()
 }

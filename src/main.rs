@@ -17,9 +17,9 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use progress::{FeedProgress, LogWriter};
 use wirefeed::config::{self, Config};
 use wirefeed::plural::count;
-use progress::{FeedProgress, LogWriter};
 use wirefeed::{cycle, editor, inspect, status, store::Store};
 
 const EXIT_CONFIG: u8 = 1;

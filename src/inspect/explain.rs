@@ -3,10 +3,10 @@
 
 use super::{InspectError, field_origins};
 use crate::config::Config;
-use crate::cycle::wanted_channels;
 use crate::dedup::{Comparison, Fingerprint, compare};
 use crate::model::{Article, Channel};
 use crate::normalize::{Provenance, canonical_url};
+use crate::publish::wanted_channels;
 use crate::store::state_path;
 use crate::store::{FoldEvidence, SourceRecord, Store};
 

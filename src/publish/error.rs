@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-/// A failure to render or write one output file. Every variant names the
-/// file, so an operator knows which path to look at.
+/// A failure to publish: to render or write one output file (those variants
+/// name the file, so an operator knows which path to look at), or to read
+/// the state the publish plan needs.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     /// A file-system operation on the output folder failed.
@@ -25,4 +26,11 @@ pub enum PublishError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The state could not be read for the publish, or what was published
+    /// could not be recorded (the next publish renders those channels again).
+    #[error("the state database failed: {0}")]
+    State(#[from] crate::store::StoreError),
+    /// The publishing task died; nothing it rendered was recorded.
+    #[error("the publishing task stopped unexpectedly")]
+    Task,
 }

@@ -1,5 +1,8 @@
 //! Publishing: the only module that writes the output folder.
 //!
+//! `plan` decides which channels to render from the state; everything else
+//! here works on plain data.
+//!
 //! Input is plain data, one [`ChannelFeed`] per published channel, articles
 //! newest first and already capped at `max_items`. Each channel becomes
 //! `<stem>.rss`, `<stem>.atom` and `<stem>.json` (layout in DESIGN.md,
@@ -18,11 +21,14 @@ mod html_index;
 mod json_feed;
 mod ninjs;
 mod opml;
+mod plan;
 mod rss;
 mod write;
 
 pub use error::PublishError;
 pub use escape::escape_markup;
+pub(crate) use plan::wanted_channels;
+pub use plan::{publish_changes, publish_stale};
 pub use write::{OutputDir, WriteOutcome};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use wirefeed::fetch::Document;
 use wirefeed::parse::{ParseError, parse};
 
+#[path = "support/corpus_document.rs"]
+mod corpus_document;
 #[path = "support/skip.rs"]
 mod skip;
 
@@ -46,32 +48,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The Content-Type a feedparser `http_*` case asks to simulate, from its header comment
-/// (`Header: Content-type: text/xml; charset=...`).
-fn simulated_content_type(body: &[u8]) -> Option<String> {
-    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-    head.lines().find_map(|line| {
-        let header = line.trim().strip_prefix("Header:")?.trim();
-        let (name, value) = header.split_once(':')?;
-        name.eq_ignore_ascii_case("content-type")
-            .then(|| value.trim().to_string())
-    })
-}
-
 fn document(path: &Path) -> Document {
-    let body = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let is_http_case = path
-        .file_name()
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.contains("http_"));
-    let content_type = is_http_case
-        .then(|| simulated_content_type(&body))
-        .flatten();
-    Document {
-        url: url::Url::from_file_path(path).expect("absolute corpus path"),
-        body,
-        content_type,
-    }
+    corpus_document::document(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[derive(Default)]

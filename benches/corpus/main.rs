@@ -12,10 +12,12 @@
 //! comment; it is passed as the document's Content-Type, as `tests/corpus.rs` does.
 //! Reasons for documents that do not read go to standard error.
 
+#[path = "../../tests/support/corpus_document.rs"]
+mod corpus_document;
+
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use wirefeed::fetch::Document;
 use wirefeed::parse::{Parsed, read};
 
 fn main() {
@@ -33,7 +35,7 @@ fn main() {
         if relative.is_empty() {
             continue;
         }
-        let items = match document(&root.join(&relative)) {
+        let items = match corpus_document::document(&root.join(&relative)) {
             Ok(doc) => match read(&doc, None) {
                 Ok(Parsed::Feed(parsed)) => parsed.feed.entries.len(),
                 Ok(Parsed::Agency(document)) => document.items.len(),
@@ -49,34 +51,4 @@ fn main() {
         };
         writeln!(out, "{relative}\t{items}").expect("standard output is writable");
     }
-}
-
-fn document(path: &Path) -> std::io::Result<Document> {
-    let body = std::fs::read(path)?;
-    let is_http_case = path
-        .file_name()
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.contains("http_"));
-    let content_type = is_http_case
-        .then(|| simulated_content_type(&body))
-        .flatten();
-    let absolute = std::path::absolute(path)?;
-    Ok(Document {
-        url: url::Url::from_file_path(&absolute)
-            .map_err(|()| std::io::Error::other("not an absolute path"))?,
-        body,
-        content_type,
-    })
-}
-
-/// The Content-Type a feedparser `http_*` case asks to simulate
-/// (`Header: Content-type: text/xml; charset=...`).
-fn simulated_content_type(body: &[u8]) -> Option<String> {
-    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-    head.lines().find_map(|line| {
-        let header = line.trim().strip_prefix("Header:")?.trim();
-        let (name, value) = header.split_once(':')?;
-        name.eq_ignore_ascii_case("content-type")
-            .then(|| value.trim().to_string())
-    })
 }

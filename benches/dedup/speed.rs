@@ -75,7 +75,7 @@ impl fmt::Display for Speed {
         )?;
         writeln!(
             f,
-            "first feed after opening the state  {:.1} ms (its band keys asked of the state: the index loads later)",
+            "first feed after opening the state  {:.1} ms (loads the candidate index)",
             ms(self.first_after_open)
         )
     }

@@ -52,10 +52,6 @@ pub trait FoldFacts {
     /// Whether an article with this id is stored.
     fn article_exists(&self, article_id: &str) -> Result<bool, Self::Error>;
 
-    /// Source rows holding at least one of `keys`, newest first, at most
-    /// `limit`: the lookup while the candidate index is not loaded.
-    fn sources_with_keys(&self, keys: &[i64], limit: usize) -> Result<Vec<i64>, Self::Error>;
-
     /// Every (LSH band key, source row) pair stored, to load the
     /// [`CandidateIndex`](crate::dedup::CandidateIndex).
     fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, Self::Error>;

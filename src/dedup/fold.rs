@@ -12,7 +12,7 @@
 use crate::dedup::decide::{Comparison, Revision, compare, revision_of};
 use crate::dedup::facts::FoldFacts;
 use crate::dedup::fingerprint::{BANDS, Fingerprint};
-use crate::dedup::index::{CandidateIndex, MAX_CANDIDATES};
+use crate::dedup::index::CandidateIndex;
 use crate::model::{Article, PubStatus};
 use crate::normalize::article_id;
 
@@ -116,16 +116,10 @@ pub fn fold_target<F: FoldFacts>(
     let Some(keys) = incoming.band_keys else {
         return Ok(None);
     };
-    if index.worth_loading() {
+    if !index.is_loaded() {
         index.load(facts.band_key_pairs()?);
     }
-    let sources = if index.is_loaded() {
-        index.candidates(keys)
-    } else {
-        index.asked_state(keys.len());
-        facts.sources_with_keys(keys, MAX_CANDIDATES)?
-    };
-    for source_id in sources {
+    for source_id in index.candidates(keys) {
         let Some(candidate) = facts.candidate(source_id)? else {
             continue;
         };
@@ -273,21 +267,6 @@ mod tests {
             Ok(self.rows.iter().any(|row| row.article_id == article_id))
         }
 
-        fn sources_with_keys(&self, keys: &[i64], limit: usize) -> Result<Vec<i64>, Infallible> {
-            let mut found: Vec<i64> = (0..self.rows.len())
-                .filter(|&i| {
-                    self.rows[i]
-                        .fingerprint
-                        .band_keys()
-                        .is_some_and(|own| own.iter().any(|key| keys.contains(key)))
-                })
-                .map(|i| i as i64)
-                .rev()
-                .collect();
-            found.truncate(limit);
-            Ok(found)
-        }
-
         fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, Infallible> {
             self.loads.set(self.loads.get() + 1);
             let mut pairs = Vec::new();
@@ -414,20 +393,18 @@ mod tests {
     }
 
     #[test]
-    fn the_index_is_loaded_once_enough_lookups_went_to_the_state() {
+    fn the_index_is_loaded_once_and_only_when_a_lookup_needs_it() {
         let (mut state, mut index) = (Memory::default(), CandidateIndex::default());
         let story = article("a1", "ap").summary(LEAD).build();
         state.take(&mut index, story.clone());
-        assert_eq!(state.loads.get(), 0, "the first new article asks the state");
+        assert_eq!(state.loads.get(), 1, "the first new article loads it");
         state.take(&mut index, story);
-        assert_eq!(state.loads.get(), 0, "a redelivery asks no candidates");
+        assert_eq!(state.loads.get(), 1, "a redelivery asks no candidates");
         let copy = article("b1", "bbc").summary(LEAD).build();
         assert!(matches!(
             state.take(&mut index, copy),
             Decision::Fold { .. }
         ));
-        assert_eq!(state.loads.get(), 1, "then the index is loaded, and folds");
-        state.take(&mut index, article("c1", "cnn").summary(LEAD).build());
         assert_eq!(state.loads.get(), 1, "later articles use the loaded index");
     }
 

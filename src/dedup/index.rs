@@ -8,12 +8,11 @@
 //! body (32 bands), and a lookup is a binary search per key. Pairs added since
 //! the last merge sit in a small hash map until it is merged in.
 //!
-//! It is loaded from the state once enough lookups were asked of the state
-//! instead, not at start: a cycle in which nothing is new never pays for it,
-//! and one with a few new articles asks the state for their keys. The owner
-//! keeps it in step with every version it stores ([`CandidateIndex::insert`])
-//! and drops it ([`CandidateIndex::reset`]) when another process wrote to the
-//! state or a write was rolled back, so lookups go to the state again. A stale pair
+//! It is loaded from the state on the first lookup, not at start: a cycle in
+//! which nothing is new never pays for it. The owner keeps it in step with
+//! every version it stores ([`CandidateIndex::insert`]) and drops it
+//! ([`CandidateIndex::reset`]) when another process wrote to the state or a
+//! write was rolled back, so the next lookup loads it again. A stale pair
 //! (a version replaced or rolled back) only names a candidate that the exact
 //! comparison then rejects; a missing pair would miss a fold, so anything
 //! that could lose one resets the index.
@@ -32,22 +31,10 @@ pub const MAX_CANDIDATES: usize = 200;
 /// in the meantime.
 const MERGE_AT: usize = 1 << 16;
 
-/// Band keys a store looks up in the state before it pays for loading the
-/// index: a `once` or a daemon batch that adds a few hundred articles to a
-/// large state is faster asking the state for their keys; a cold cycle is
-/// faster with the index.
-#[cfg(not(test))]
-const LOAD_AFTER: u64 = 20_000;
-/// In tests, loaded after the first article, so folding runs through it.
-#[cfg(test)]
-const LOAD_AFTER: u64 = crate::dedup::fingerprint::BANDS as u64;
-
 #[derive(Debug, Default)]
 pub struct CandidateIndex {
     /// `None` until loaded (or after a reset).
     loaded: Option<Loaded>,
-    /// Keys asked of the state since the index was last dropped.
-    asked: u64,
 }
 
 #[derive(Debug, Default)]
@@ -60,20 +47,9 @@ struct Loaded {
 }
 
 impl CandidateIndex {
-    /// Whether the index is loaded; until it is, lookups go to the state.
+    /// Whether the index is loaded; the first lookup loads it.
     pub fn is_loaded(&self) -> bool {
         self.loaded.is_some()
-    }
-
-    /// Whether enough keys were asked of the state that loading the index
-    /// now pays.
-    pub fn worth_loading(&self) -> bool {
-        self.loaded.is_none() && self.asked >= LOAD_AFTER
-    }
-
-    /// Counts `keys` band keys asked of the state instead.
-    pub fn asked_state(&mut self, keys: usize) {
-        self.asked = self.asked.saturating_add(keys as u64);
     }
 
     /// Replaces the index with `pairs` (band key, source row), as the state
@@ -88,10 +64,9 @@ impl CandidateIndex {
         });
     }
 
-    /// Forgets everything: lookups go to the state until loading pays again.
+    /// Forgets everything: the next lookup loads the index again.
     pub fn reset(&mut self) {
         self.loaded = None;
-        self.asked = 0;
     }
 
     /// Records that source row `source` now holds `keys`. Ignored until the
@@ -221,25 +196,5 @@ mod tests {
         index.reset();
         assert!(!index.is_loaded());
         assert_eq!(index.len(), 0);
-    }
-
-    #[test]
-    fn loading_pays_once_enough_keys_went_to_the_state_and_a_reset_counts_again() {
-        let mut index = CandidateIndex::default();
-        assert!(
-            !index.worth_loading(),
-            "a store that asked nothing loads nothing"
-        );
-        index.asked_state(LOAD_AFTER as usize - 1);
-        assert!(!index.worth_loading());
-        index.asked_state(1);
-        assert!(index.worth_loading());
-        index.load(Vec::new());
-        assert!(!index.worth_loading(), "a loaded index is not loaded again");
-        index.reset();
-        assert!(
-            !index.worth_loading(),
-            "the count starts again after a reset"
-        );
     }
 }

@@ -187,10 +187,6 @@ impl FoldFacts for SqlFacts<'_> {
         articles::exists(self.0, article_id)
     }
 
-    fn sources_with_keys(&self, keys: &[i64], limit: usize) -> Result<Vec<i64>, StoreError> {
-        sources::sources_with_keys(self.0, keys, limit)
-    }
-
     fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, StoreError> {
         sources::band_key_pairs(self.0)
     }

@@ -144,7 +144,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (feed_id, hour)
     ) WITHOUT ROWID;
     "#,
+    // 7: band keys as one row per version, for dedup's in-memory index.
+    r#"
+    -- The version's LSH band keys (dedup::fingerprint), 8 bytes each,
+    -- little-endian; no row when it has none. Read whole to load dedup's
+    -- candidate index, which answers every lookup: one appended row per new
+    -- version instead of 32 inserts all over an index by key. Filled from
+    -- each version's stored words when this migration runs
+    -- (schema::fill_source_keys).
+    CREATE TABLE source_keys (
+        source_id INTEGER PRIMARY KEY,   -- sources.id
+        keys      BLOB NOT NULL
+    );
+    DROP TABLE lsh;
+    "#,
 ];
+
+/// The first schema version with `source_keys`.
+const SOURCE_KEYS: i64 = 7;
 
 /// The schema version this build writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -171,10 +188,45 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             source,
         })?;
         tx.execute_batch(sql).context(&tx, "apply a migration")?;
+        if version == SOURCE_KEYS {
+            fill_source_keys(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)
             .context(&tx, "record the schema version")?;
         tx.commit().context(conn, "commit a migration")?;
         tracing::info!(version, "state database migrated");
     }
+    Ok(())
+}
+
+/// Computes every stored version's band keys from its stored words, once,
+/// when `source_keys` replaces the table of keys by key.
+fn fill_source_keys(conn: &Connection) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT id, words FROM sources WHERE words IS NOT NULL")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .context(conn, "read the stored words")?;
+    let mut insert = conn
+        .prepare("INSERT INTO source_keys (source_id, keys) VALUES (?1, ?2)")
+        .context(conn, "prepare the band keys")?;
+    let mut filled = 0;
+    for (id, words) in &rows {
+        if let Some(keys) = crate::dedup::Fingerprint::from_stored(words).band_keys() {
+            insert
+                .execute(rusqlite::params![id, super::sources::keys_blob(&keys)])
+                .context(conn, "store the band keys")?;
+            filled += 1;
+        }
+    }
+    tracing::info!(
+        versions = filled,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "band keys stored per version"
+    );
     Ok(())
 }

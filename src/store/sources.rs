@@ -1,5 +1,6 @@
 //! Each feed's own version of a story, keyed by (feed id, item id), and the
-//! LSH band keys that find near-duplicates among them.
+//! LSH band keys that find near-duplicates among them (`source_keys`, read
+//! whole into dedup's candidate index).
 
 use crate::dedup::{CandidateIndex, Fingerprint, StoredCandidate, StoredItem};
 use crate::model::{Article, PubStatus};
@@ -187,51 +188,41 @@ pub(crate) fn candidate(
     }))
 }
 
-/// Source rows holding one of `keys`, newest first, at most `limit`: one
-/// point lookup per key, in key order (as one `IN (...)` query with
-/// DISTINCT, SQLite built two temporary b-trees per article).
-pub(crate) fn sources_with_keys(
-    conn: &Connection,
-    keys: &[i64],
-    limit: usize,
-) -> Result<Vec<i64>, StoreError> {
-    let mut sorted = keys.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut lookup = conn
-        .prepare_cached("SELECT source_id FROM lsh WHERE band_key = ?1")
-        .context(conn, "prepare the band key lookup")?;
-    let mut found = Vec::new();
-    for key in sorted {
-        let rows = lookup
-            .query_map([key], |row| row.get::<_, i64>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .context(conn, "find near-duplicate candidates")?;
-        found.extend(rows);
-    }
-    found.sort_unstable_by(|a, b| b.cmp(a));
-    found.dedup();
-    found.truncate(limit);
-    Ok(found)
-}
-
-/// Every (band key, source row) pair of `lsh`, for dedup's candidate index.
+/// Every (band key, source row) pair stored, for dedup's candidate index.
 pub(crate) fn band_key_pairs(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let started = std::time::Instant::now();
-    let pairs = conn
-        .prepare("SELECT band_key, source_id FROM lsh")
+    let mut pairs = Vec::new();
+    conn.prepare("SELECT source_id, keys FROM source_keys")
         .and_then(|mut statement| {
-            statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<Vec<(i64, i64)>, _>>()
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let source: i64 = row.get(0)?;
+                let keys = row.get_ref(1)?.as_blob()?;
+                pairs.extend(keys_of_blob(keys).map(|key| (key, source)));
+            }
+            Ok(())
         })
         .context(conn, "read the band keys")?;
     tracing::debug!(
         pairs = pairs.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "candidate index loaded"
+        "band keys read for the candidate index"
     );
     Ok(pairs)
+}
+
+/// `keys` as stored in `source_keys`: 8 bytes each, little-endian.
+pub(crate) fn keys_blob(keys: &[i64]) -> Vec<u8> {
+    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
+}
+
+/// The keys of a `source_keys` blob; a trailing partial key is ignored.
+fn keys_of_blob(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    blob.chunks_exact(8).map(|bytes| {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(bytes);
+        i64::from_le_bytes(key)
+    })
 }
 
 /// How a new version's JSON is stored.
@@ -304,11 +295,6 @@ pub(crate) fn replace(
     index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let article = &version.article;
-    let old_words: String = conn
-        .prepare_cached("SELECT words FROM sources WHERE id = ?1")
-        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
-        .context(conn, "read a source item's words")?;
-    let old_keys = Fingerprint::from_stored(&old_words).band_keys();
     conn.prepare_cached(
         "UPDATE sources SET priority = ?2, dated = ?3, digest = ?4, version = ?5, url = ?6, words = ?7
          WHERE id = ?1",
@@ -325,12 +311,11 @@ pub(crate) fn replace(
         ])
     })
     .context(conn, "update a source item")?;
-    // The old keys, from the words stored before this update.
-    for key in old_keys.iter().flatten() {
-        conn.prepare_cached("DELETE FROM lsh WHERE band_key = ?1 AND source_id = ?2")
-            .and_then(|mut statement| statement.execute([*key, id]))
-            .context(conn, "clear a source item's band keys")?;
-    }
+    // The old keys' pairs stay in the loaded index until it is loaded
+    // again: a stale pair only names a candidate the exact check rejects.
+    conn.prepare_cached("DELETE FROM source_keys WHERE source_id = ?1")
+        .and_then(|mut statement| statement.execute([id]))
+        .context(conn, "clear a source item's band keys")?;
     index_keys(conn, id, version, index)
 }
 
@@ -344,15 +329,8 @@ fn index_keys(
         return Ok(());
     };
     index.insert(source_id, keys);
-    // One statement for all the bands: per-statement overhead is most of the
-    // cost of such small inserts.
-    let sql = format!(
-        "INSERT OR IGNORE INTO lsh (band_key, source_id) VALUES {}",
-        vec!["(?, ?)"; keys.len()].join(", ")
-    );
-    let params = keys.iter().flat_map(|key| [*key, source_id]);
-    conn.prepare_cached(&sql)
-        .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(params)))
+    conn.prepare_cached("INSERT INTO source_keys (source_id, keys) VALUES (?1, ?2)")
+        .and_then(|mut statement| statement.execute(params![source_id, keys_blob(keys)]))
         .context(conn, "store the band keys")?;
     Ok(())
 }

@@ -500,9 +500,22 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
         .updated(at(20))
         .build();
     ingest(&mut store, "ap", 10, vec![corrected]);
+    let keys: Vec<u8> = store
+        .conn
+        .query_row("SELECT keys FROM source_keys", [], |row| row.get(0))
+        .unwrap();
+    let expected = PreparedArticle::new(
+        article("a1", "ap")
+            .title("Israeli forces raid Jenin refugee camp before dawn")
+            .summary(JENIN_LEAD)
+            .build(),
+    )
+    .unwrap()
+    .band_keys
+    .expect("the correction has band keys");
     assert_eq!(
-        count(&store, "lsh"),
-        crate::dedup::fingerprint::BANDS as i64,
+        (count(&store, "source_keys"), keys),
+        (1, super::sources::keys_blob(&expected)),
         "the placeholder's band keys are gone, the correction's are in"
     );
     let copy = article("p1", "partner")
@@ -771,7 +784,7 @@ fn failed_ingest_leaves_nothing_of_the_feed_written() {
     let batch = vec![article("1", "ap").build(), article("2", "ap").build()];
     let error = store.ingest(&feed("ap", 10), batch.clone()).unwrap_err();
     assert!(matches!(&error, StoreError::Ingest { feed_id, .. } if feed_id == "ap"));
-    for table in ["articles", "sources", "labels", "lsh", "feed_state"] {
+    for table in ["articles", "sources", "labels", "source_keys", "feed_state"] {
         assert_eq!(count(&store, table), 0, "{table} was written");
     }
 
@@ -1253,7 +1266,9 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
         store
             .conn
             .execute_batch(
-                "DROP TABLE fetch_hours; DROP TABLE published; DROP TABLE stale_channels;
+                "DROP TABLE source_keys; CREATE TABLE lsh (band_key INTEGER NOT NULL,
+                 source_id INTEGER NOT NULL, PRIMARY KEY (band_key, source_id)) WITHOUT ROWID;
+                 DROP TABLE fetch_hours; DROP TABLE published; DROP TABLE stale_channels;
                  DROP INDEX articles_hidden; ALTER TABLE articles DROP COLUMN hidden_until;
                  ALTER TABLE sources DROP COLUMN fold_evidence; PRAGMA user_version = 2;",
             )
@@ -1270,6 +1285,54 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
     assert_eq!(feeds, ["ap", "partner"]);
     assert!(records.iter().all(|r| r.fold_evidence.is_none()));
     assert_eq!(store.article("ap:a1").unwrap().unwrap().also_via.len(), 1);
+}
+
+#[test]
+fn a_version_6_state_gets_its_band_keys_from_the_stored_words_and_still_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wirefeed.db");
+    {
+        // What a schema-6 wirefeed stored: band keys in `lsh` by key.
+        let mut store = Store::open(&path).unwrap();
+        let agency = article("a1", "ap")
+            .title("Israeli forces raid Jenin refugee camp before dawn")
+            .summary(JENIN_LEAD)
+            .build();
+        ingest(&mut store, "ap", 10, vec![agency]);
+        store
+            .conn
+            .execute_batch(
+                "DROP TABLE source_keys; CREATE TABLE lsh (band_key INTEGER NOT NULL,
+                 source_id INTEGER NOT NULL, PRIMARY KEY (band_key, source_id)) WITHOUT ROWID;
+                 PRAGMA user_version = 6;",
+            )
+            .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(count(&store, "source_keys"), 1, "filled from the words");
+    let lsh_left: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'lsh'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(lsh_left, 0, "the table of keys by key is gone");
+    let partner = article("p1", "partner")
+        .title("Israeli Forces Raid Jenin Refugee Camp")
+        .summary(&JENIN_LEAD.replace("on Tuesday", "Tuesday"))
+        .build();
+    let report = ingest(&mut store, "partner", 1, vec![partner]);
+    assert_eq!(report.folded, 1, "the migrated keys find the copy");
+    let records = store.source_records("ap:a1").unwrap();
+    assert!(
+        matches!(
+            records.get(1).and_then(|r| r.fold_evidence.as_ref()),
+            Some(FoldEvidence::Similar { .. })
+        ),
+        "folded by its text, not its URL: {records:?}"
+    );
 }
 
 #[test]

@@ -85,9 +85,9 @@ fn main() {
             .collect();
         intervals.extend(times.windows(2).map(|pair| pair[1] - pair[0]));
     }
-    let slow_fetches = arrivals
-        .get("slow")
-        .map_or(0, |times| times.iter().filter(|&&t| t >= from && t <= to).count());
+    let slow_fetches = arrivals.get("slow").map_or(0, |times| {
+        times.iter().filter(|&&t| t >= from && t <= to).count()
+    });
     intervals.sort();
     println!(
         "\n{feeds} fast feeds + one {} s feed, schedule {SCHEDULE}, {seconds} s watched",

@@ -316,12 +316,16 @@ impl FeedTasks {
 /// Publishes the channels in `changed` (every channel when `None`), and every
 /// channel `publication` has not published yet (a new tag, the first
 /// publish of a process); index.html and feeds.opml always list them all.
+/// With `writer`, what was published is recorded in the state through it
+/// rather than a connection of its own: a write from another connection
+/// would make the writer drop dedup's candidate index.
 pub async fn publish_changes(
     config: &Config,
     publication: &mut Publication,
     changed: Option<ChangedChannels>,
+    writer: Option<&WriterHandle>,
 ) -> Result<PublishReport, CycleError> {
-    publish(config, publication, Render::Changed(changed)).await
+    publish(config, publication, Render::Changed(changed), writer).await
 }
 
 /// Publishes the channels whose files are not current, as the state records
@@ -330,7 +334,7 @@ pub async fn publish_changes(
 /// `wirefeed once` does, so a cycle that changed one feed rewrites only
 /// that feed's channels.
 pub async fn publish_stale(config: &Config) -> Result<PublishReport, CycleError> {
-    publish(config, &mut Publication::default(), Render::Stale).await
+    publish(config, &mut Publication::default(), Render::Stale, None).await
 }
 
 /// Which channels a publish renders besides those `publication` lacks.
@@ -345,12 +349,14 @@ async fn publish(
     config: &Config,
     publication: &mut Publication,
     render: Render,
+    writer: Option<&WriterHandle>,
 ) -> Result<PublishReport, CycleError> {
     let config = config.clone();
     let mut taken = std::mem::take(publication);
+    let record_here = writer.is_none();
     // Reading the channels back is SQLite work too: off the async workers.
     // A publication lost to a panic only means the next publish renders all.
-    let (taken, report) = tokio::task::spawn_blocking(move || {
+    let (taken, report, record) = tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&state_path(&config))?;
         // Read before the articles: marks added after this are left for the
         // next publish, however this one turns out.
@@ -373,14 +379,40 @@ async fn publish(
             .collect();
         let feeds = read_channels(&config, &store, render)?;
         let report = taken.publish(&config, &feeds, &channels)?;
-        let rendered = feeds.iter().map(|feed| feed.channel.path_stem()).collect();
-        store.record_published(&settings, &taken.recorded(), &rendered, state.through)?;
-        Ok::<_, CycleError>((taken, report))
+        let record = PublishedRecord {
+            settings,
+            listed: taken.recorded(),
+            rendered: feeds.iter().map(|feed| feed.channel.path_stem()).collect(),
+            through: state.through,
+        };
+        if record_here {
+            record.write(&mut store)?;
+            return Ok::<_, CycleError>((taken, report, None));
+        }
+        Ok((taken, report, Some(record)))
     })
     .await
     .map_err(|_| CycleError::Task("publishing"))??;
+    if let (Some(writer), Some(record)) = (writer, record) {
+        writer.record_published(record).await?;
+    }
     *publication = taken;
     Ok(report)
+}
+
+/// What a publish wrote, recorded in the state once the files are in place.
+pub(crate) struct PublishedRecord {
+    settings: String,
+    listed: Vec<(String, String)>,
+    rendered: std::collections::BTreeSet<String>,
+    /// The last stale mark the publish read: later ones stay for the next.
+    through: i64,
+}
+
+impl PublishedRecord {
+    fn write(&self, store: &mut Store) -> Result<(), StoreError> {
+        store.record_published(&self.settings, &self.listed, &self.rendered, self.through)
+    }
 }
 
 /// CPU time the calling thread has used.

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
-use super::{CycleError, CycleReport, FeedMessage, FeedResult, store_feed};
+use super::{CycleError, CycleReport, FeedMessage, FeedResult, PublishedRecord, store_feed};
 use crate::fetch::{SpoolFiles, Validators};
 use crate::store::{ChangedChannels, PlannedFetch, Store, StoreError};
 
@@ -115,6 +115,10 @@ enum Command {
     UsePath(PathBuf),
     Release(oneshot::Sender<Result<Released, StoreError>>),
     SavePlans(Vec<OwnedPlan>),
+    RecordPublished(
+        Box<PublishedRecord>,
+        oneshot::Sender<Result<(), StoreError>>,
+    ),
 }
 
 /// Articles whose embargo passed, published in the state.
@@ -292,6 +296,13 @@ impl WriterHandle {
         Ok(answer.await.map_err(|_| stopped)??)
     }
 
+    /// Records in the state what a publish wrote.
+    pub(crate) async fn record_published(&self, record: PublishedRecord) -> Result<(), CycleError> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(Command::RecordPublished(Box::new(record), reply), answer)
+            .await
+    }
+
     /// Queues the daemon's plan to be saved, for `wirefeed status`;
     /// failures are logged. False when the writer's queue is full: the
     /// caller tries again later rather than wait.
@@ -348,6 +359,10 @@ impl Thread {
                         self.close();
                     }
                     let _ = reply.send(released);
+                }
+                Command::RecordPublished(record, reply) => {
+                    let recorded = self.store().and_then(|store| record.write(store));
+                    let _ = reply.send(recorded);
                 }
                 Command::SavePlans(plans) => {
                     if let Err(error) = self.save_plans(&plans) {

@@ -160,6 +160,7 @@ pub async fn run(
             })
             .min(MAX_SLEEP);
         let publish_at = service.pending.due.map(|due| service.startup.hold(due));
+        let plans_at = service.plans_due();
         let embargo_at = service
             .embargo
             .map(|at| Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
@@ -190,6 +191,7 @@ pub async fn run(
                 let release = service.release_embargoes();
                 stopping = finish(release, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
+            () = sleep_until_some(plans_at) => service.save_plans(false),
             () = sleep_until_some(publish_at) => {
                 stopping = finish(service.publish(), &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
@@ -201,7 +203,6 @@ pub async fn run(
                 service.start_feeds(&due);
             }
         }
-        service.save_plans(false);
         // The first line follows the start-up publish, as systemd's status
         // of a service that has just started should.
         if service.health.published_once {
@@ -549,6 +550,18 @@ impl Service {
         }
     }
 
+    /// When the plan is next to be saved: [`PLAN_SAVE_EVERY`] after the
+    /// last save, once it changed.
+    fn plans_due(&self) -> Option<Instant> {
+        if !self.plans_dirty {
+            return None;
+        }
+        Some(
+            self.plans_saved
+                .map_or_else(Instant::now, |at| at + PLAN_SAVE_EVERY),
+        )
+    }
+
     /// Hands the plan to the writer for `wirefeed status` (another process
     /// reads it there) when it changed, at most every [`PLAN_SAVE_EVERY`]
     /// unless `now`. Only the status output depends on it.
@@ -568,10 +581,9 @@ impl Service {
                 backoff_until: plan.backoff_until,
             })
             .collect();
-        if self.writer.handle().save_plans(plans) {
-            self.plans_dirty = false;
-            self.plans_saved = Some(Instant::now());
-        }
+        // A full queue leaves it for the next turn rather than wait.
+        self.plans_dirty = !self.writer.handle().save_plans(plans);
+        self.plans_saved = Some(Instant::now());
     }
 
     /// Publishes what is pending. On failure it stays pending and is tried
@@ -579,8 +591,13 @@ impl Service {
     async fn publish(&mut self) {
         let Pending { channels, .. } = std::mem::take(&mut self.pending);
         let started = std::time::Instant::now();
-        let result =
-            cycle::publish_changes(&self.config, &mut self.publication, channels.clone()).await;
+        let result = cycle::publish_changes(
+            &self.config,
+            &mut self.publication,
+            channels.clone(),
+            Some(self.writer.handle()),
+        )
+        .await;
         let now = Utc::now();
         self.health.published_once = true;
         self.startup.waiting.clear();

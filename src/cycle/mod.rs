@@ -240,7 +240,7 @@ pub async fn ingest_feeds(
 
 impl CycleReport {
     /// Adds one feed's report (from [`Stored`]) to this one.
-    fn absorb(&mut self, feed: CycleReport) {
+    pub(crate) fn absorb(&mut self, feed: CycleReport) {
         self.not_modified += feed.not_modified;
         self.failed.extend(feed.failed);
         self.outcomes.extend(feed.outcomes);
@@ -394,7 +394,7 @@ async fn publish(
     .await
     .map_err(|_| CycleError::Task("publishing"))??;
     if let (Some(writer), Some(record)) = (writer, record) {
-        writer.record_published(record).await?;
+        writer.record_published(record);
     }
     *publication = taken;
     Ok(report)

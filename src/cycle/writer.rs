@@ -115,10 +115,8 @@ enum Command {
     UsePath(PathBuf),
     Release(oneshot::Sender<Result<Released, StoreError>>),
     SavePlans(Vec<OwnedPlan>),
-    RecordPublished(
-        Box<PublishedRecord>,
-        oneshot::Sender<Result<(), StoreError>>,
-    ),
+    /// Look at the published record's slot.
+    Wake,
 }
 
 /// Articles whose embargo passed, published in the state.
@@ -148,6 +146,8 @@ struct Shared {
     replaced: AtomicBool,
     /// Time spent storing, and the writer thread's CPU time over it.
     storing: Mutex<(Duration, Duration)>,
+    /// The last publish's record, until the writer writes it.
+    published: Mutex<Option<PublishedRecord>>,
 }
 
 /// A handle on the writer: feed tasks submit through clones of it.
@@ -297,10 +297,19 @@ impl WriterHandle {
     }
 
     /// Records in the state what a publish wrote.
-    pub(crate) async fn record_published(&self, record: PublishedRecord) -> Result<(), CycleError> {
-        let (reply, answer) = oneshot::channel();
-        self.ask(Command::RecordPublished(Box::new(record), reply), answer)
-            .await
+    /// Leaves what a publish wrote to be recorded in the state, without
+    /// waiting: the loop must not wait behind a write group (or a lock the
+    /// writer waits out). A newer record replaces one not yet written; the
+    /// older one's channels then stay marked stale and are rendered again
+    /// by a later publish, which is safe.
+    pub(crate) fn record_published(&self, record: PublishedRecord) {
+        *self
+            .shared
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(record);
+        // A full queue means a busy writer: it looks after its next group.
+        let _ = self.commands.try_send(Command::Wake);
     }
 
     /// Queues the daemon's plan to be saved, for `wirefeed status`;
@@ -338,6 +347,7 @@ impl Thread {
                     None => break,
                 },
             };
+            self.record_published();
             match command {
                 Command::Store(first) => {
                     let group = gather(*first, &mut commands, &mut backlog);
@@ -360,10 +370,7 @@ impl Thread {
                     }
                     let _ = reply.send(released);
                 }
-                Command::RecordPublished(record, reply) => {
-                    let recorded = self.store().and_then(|store| record.write(store));
-                    let _ = reply.send(recorded);
-                }
+                Command::Wake => {}
                 Command::SavePlans(plans) => {
                     if let Err(error) = self.save_plans(&plans) {
                         warn!(%error, "cannot save the plan for `wirefeed status`");
@@ -376,11 +383,19 @@ impl Thread {
     /// The open state, (re)opened when there is none or when the file it
     /// had open is no longer the one at its path.
     fn store(&mut self) -> Result<&mut Store, StoreError> {
-        if self.store.is_some() && file_identity(&self.path) != self.identity {
-            warn!(
-                path = %self.path.display(),
-                "the state database was removed or replaced; opening it again (a new one means every feed is fetched in full again)"
-            );
+        let identity = file_identity(&self.path);
+        if self.store.is_some() && identity != self.identity {
+            let path = self.path.display();
+            match identity {
+                None => warn!(
+                    path = %path,
+                    "the state database is missing; starting a new one (every feed is fetched in full again)"
+                ),
+                Some(_) => warn!(
+                    path = %path,
+                    "the state database was replaced by another file; opening that one"
+                ),
+            }
             self.close();
             self.shared.replaced.store(true, Ordering::Relaxed);
         }
@@ -400,6 +415,22 @@ impl Thread {
             }
         };
         Ok(self.store.insert(store))
+    }
+
+    /// Writes the last publish's record, if one is waiting.
+    fn record_published(&mut self) {
+        let record = self
+            .shared
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(record) = record else {
+            return;
+        };
+        if let Err(error) = self.store().and_then(|store| record.write(store)) {
+            warn!(%error, "cannot record what was published; its channels are published again later");
+        }
     }
 
     /// Drops the open state: the next command opens it again.
@@ -555,4 +586,99 @@ fn file_identity(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path)
         .ok()
         .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::Semaphore;
+
+    /// Hands the writer a "not modified" fetch of `feed_id`.
+    async fn submit(handle: &WriterHandle, feed_id: &str) {
+        let permit = Arc::new(Semaphore::new(1))
+            .acquire_owned()
+            .await
+            .expect("permit");
+        let message = FeedMessage {
+            feed_id: feed_id.to_owned(),
+            priority: 0,
+            at: Utc::now(),
+            result: FeedResult::NotModified {
+                status: Some(304),
+                fresh_for: None,
+            },
+            _in_flight: permit,
+        };
+        let report = handle.guard(feed_id);
+        handle.submit(Submitted { message, report }).await;
+    }
+
+    async fn next(reports: &mut mpsc::UnboundedReceiver<FeedReport>) -> FeedReport {
+        tokio::time::timeout(Duration::from_secs(10), reports.recv())
+            .await
+            .expect("a report within 10 s")
+            .expect("the writer runs")
+    }
+
+    fn recorded(path: &Path, feed_id: &str) -> bool {
+        let store = Store::open(path).expect("open the state");
+        store.feed_state(feed_id).expect("read").is_some()
+    }
+
+    #[tokio::test]
+    async fn a_state_file_deleted_under_the_writer_is_started_again_not_written_into_the_void() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state/wirefeed.db");
+        let (writer, mut reports) = Writer::start(path.clone());
+        let handle = writer.handle();
+        handle.open().await.expect("open");
+        submit(handle, "first").await;
+        let report = next(&mut reports).await;
+        assert!(matches!(report.reported, Reported::Stored(_)), "{report:?}");
+        assert!(!handle.take_replaced());
+
+        std::fs::remove_file(&path).expect("delete the state");
+        submit(handle, "second").await;
+        let report = next(&mut reports).await;
+        assert!(matches!(report.reported, Reported::Stored(_)), "{report:?}");
+        assert!(handle.take_replaced(), "the service is told");
+        assert!(recorded(&path, "second"), "stored in the file at the path");
+        assert!(!recorded(&path, "first"), "a new state");
+    }
+
+    #[tokio::test]
+    async fn a_group_that_cannot_be_stored_is_reported_failed_and_a_new_state_dir_is_used() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A file where the state's folder should be: the state cannot open.
+        std::fs::write(dir.path().join("blocked"), "not a folder").expect("file");
+        let (writer, mut reports) = Writer::start(dir.path().join("blocked/wirefeed.db"));
+        let handle = writer.handle();
+        assert!(handle.open().await.is_err());
+        submit(handle, "desk").await;
+        let report = next(&mut reports).await;
+        assert_eq!(report.feed_id, "desk");
+        assert!(
+            matches!(report.reported, Reported::StoreFailed(_)),
+            "{report:?}"
+        );
+
+        // A reload moved state_dir: the writer opens the new one.
+        let moved = dir.path().join("moved/wirefeed.db");
+        handle.use_path(moved.clone()).await;
+        submit(handle, "desk").await;
+        let report = next(&mut reports).await;
+        assert!(matches!(report.reported, Reported::Stored(_)), "{report:?}");
+        assert!(recorded(&moved, "desk"));
+    }
+
+    #[tokio::test]
+    async fn a_feed_whose_task_died_is_reported_lost() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writer, mut reports) = Writer::start(dir.path().join("wirefeed.db"));
+        drop(writer.handle().guard("desk"));
+        let report = next(&mut reports).await;
+        assert_eq!(report.feed_id, "desk");
+        assert!(matches!(report.reported, Reported::Lost), "{report:?}");
+        writer.close().await;
+    }
 }

@@ -118,7 +118,9 @@ pub async fn run(
         tasks,
         running: 0,
         plans_saved: None,
-        plans_dirty: true,
+        // Nothing worth saving until the start-up fetches report: every
+        // feed is running, none has a next fetch.
+        plans_dirty: false,
         health: Health::default(),
         metrics,
         publication: Publication::default(),
@@ -127,6 +129,7 @@ pub async fn run(
         embargo: None,
         publish_failures: 0,
         startup: Startup::default(),
+        waves: Vec::new(),
         served_config,
     };
     service.follow_hub();
@@ -238,8 +241,6 @@ pub async fn run(
         }
     }
     service.save_plans(true);
-    // Bounded: a group abandoned above may still hold the writer.
-    let _ = tokio::time::timeout(Duration::from_secs(2), service.writer.handle().flush()).await;
     if service.pending.due.is_some() {
         // What was stored is published before exit, within the same bound.
         if tokio::time::timeout(STOP_GRACE, service.publish())
@@ -252,6 +253,9 @@ pub async fn run(
             );
         }
     }
+    // The plan and the publish's record are written before exit. Bounded:
+    // a group abandoned above may still hold the writer.
+    let _ = tokio::time::timeout(Duration::from_secs(2), service.writer.handle().flush()).await;
     if let Some(hub) = service.hub.take()
         && !hub.drain(HUB_DRAIN).await
     {
@@ -432,6 +436,8 @@ struct Service {
     /// Publishes failed in a row, for the retry's backoff.
     publish_failures: u32,
     startup: Startup,
+    /// Waves of feeds started together and not all stored yet.
+    waves: Vec<Wave>,
     /// Where a reload that takes effect is announced to the server.
     served_config: watch::Sender<Arc<Config>>,
 }
@@ -439,6 +445,7 @@ struct Service {
 impl Service {
     /// Starts each of `due` (marked running by the planner) as a task.
     fn start_feeds(&mut self, due: &[String]) {
+        let mut waiting = std::collections::HashSet::new();
         for feed_id in due {
             let feed = self
                 .config
@@ -449,6 +456,7 @@ impl Service {
                 Some(feed) => {
                     self.tasks.start(&self.config, feed.clone());
                     self.running += 1;
+                    waiting.insert(feed_id.clone());
                 }
                 None => {
                     // The planner and the configuration change together;
@@ -459,8 +467,20 @@ impl Service {
                 }
             }
         }
-        if !due.is_empty() {
-            debug!(started = due.len(), running = self.running, "feeds started");
+        if !waiting.is_empty() {
+            debug!(
+                started = waiting.len(),
+                running = self.running,
+                "feeds started"
+            );
+            self.waves.push(Wave {
+                report: CycleReport {
+                    feeds: waiting.len(),
+                    ..CycleReport::default()
+                },
+                waiting,
+                started: Instant::now(),
+            });
         }
     }
 
@@ -472,8 +492,10 @@ impl Service {
         let FeedReport { feed_id, reported } = report;
         self.startup.waiting.remove(&feed_id);
         let outcome = match reported {
-            Reported::Stored(stored) => {
+            Reported::Stored(mut stored) => {
                 record_metrics(&self.metrics, &stored.report);
+                let outcome = stored.report.outcomes.first().map(|(_, o)| o.clone());
+                self.wave_done(&feed_id, Some(std::mem::take(&mut stored.report)));
                 self.embargo = stored.next_embargo;
                 if self.publish_failures == 0 {
                     self.health.last_error = None;
@@ -485,8 +507,8 @@ impl Service {
                     self.health.last_publish = Some(now);
                     self.metrics.record_current(now);
                 }
-                match stored.report.outcomes.into_iter().next() {
-                    Some((_, outcome)) => planner_outcome(outcome, now),
+                match outcome {
+                    Some(outcome) => planner_outcome(outcome, now),
                     None => TRANSIENT_FAILURE,
                 }
             }
@@ -495,7 +517,10 @@ impl Service {
                 // failure, retried with backoff, and everything is published
                 // again in case the state was replaced.
                 let error = CycleError::Group(error);
-                error!(feed = %feed_id, %error, "storing the feed failed");
+                // "cycle failed", as when feeds were stored in batches:
+                // operators' alerts look for it.
+                error!(feed = %feed_id, %error, "cycle failed");
+                self.wave_done(&feed_id, None);
                 self.health.last_error = Some(error_summary(&error));
                 self.pending.add(None);
                 TRANSIENT_FAILURE
@@ -504,6 +529,7 @@ impl Service {
             // (and so never due) for good: it is retried like a transient failure.
             Reported::Lost => {
                 warn!(feed = %feed_id, "no outcome reported for a running feed; retrying it");
+                self.wave_done(&feed_id, None);
                 TRANSIENT_FAILURE
             }
         };
@@ -515,6 +541,32 @@ impl Service {
         log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
         self.plans_dirty = true;
         self.notice_new_state();
+    }
+
+    /// Adds `feed_id`'s report to its wave (`None`: it was not stored), and
+    /// logs the wave once it is complete.
+    fn wave_done(&mut self, feed_id: &str, report: Option<CycleReport>) {
+        let Some(at) = self
+            .waves
+            .iter()
+            .position(|wave| wave.waiting.contains(feed_id))
+        else {
+            return;
+        };
+        let wave = &mut self.waves[at];
+        wave.waiting.remove(feed_id);
+        match report {
+            Some(report) => wave.report.absorb(report),
+            None => wave
+                .report
+                .failed
+                .push((feed_id.to_owned(), "not stored".to_owned())),
+        }
+        if wave.waiting.is_empty() {
+            let mut wave = self.waves.swap_remove(at);
+            wave.report.elapsed = wave.started.elapsed();
+            log_report(&wave.report);
+        }
     }
 
     /// Releases the articles whose embargo passed and queues their channels
@@ -810,6 +862,28 @@ fn max_publish_age(config: &Config) -> Duration {
         .min()
         .unwrap_or(MAX_SLEEP);
     (fastest * 3).max(Duration::from_secs(300))
+}
+
+/// One line per wave of feeds that came due together, once the last of
+/// them is stored: at info when something failed or was stored, at debug
+/// for a wave of 304s and unchanged feeds (most of them).
+fn log_report(report: &CycleReport) {
+    let elapsed_ms = report.elapsed.as_millis() as u64;
+    let (feeds, failed) = (report.feeds, report.failed.len());
+    let (new, updated, folded) = (report.new, report.updated, report.folded);
+    if failed + new + updated + folded > 0 {
+        info!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    } else {
+        debug!(feeds, failed, new, updated, folded, elapsed_ms, "cycle");
+    }
+}
+
+/// Feeds that came due together, summed up in one `cycle` line when the
+/// last of them is stored.
+struct Wave {
+    waiting: std::collections::HashSet<String>,
+    report: CycleReport,
+    started: Instant,
 }
 
 /// What the planner made of a finished feed, when an operator should know:

@@ -19,7 +19,9 @@
 //! - [`store`] applies dedup's decisions and answers its questions; the only
 //!   module that touches SQLite.
 //! - [`publish`] is the only module that writes the output folder.
-//! - [`cycle`] runs one pass over every feed; [`status`] reports feed health.
+//! - [`cycle`] runs feeds, one task each, into the state's one writer: all of
+//!   them once for `once`, each as it comes due for the daemon; [`status`]
+//!   reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`progress`] is the progress bar `once` shows on a terminal.
 //! - [`plural`] words the counts printed for people ("1 error", "2 errors").

@@ -126,6 +126,7 @@ fn publish_all(runtime: &tokio::runtime::Runtime, config: &Config) -> (f64, Publ
             config,
             &mut Publication::default(),
             None,
+            None,
         ))
         .expect("publish");
     (started.elapsed().as_secs_f64(), report)

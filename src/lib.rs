@@ -19,8 +19,10 @@
 //! - [`store`] applies dedup's decisions and answers its questions; the only
 //!   module that touches SQLite.
 //! - [`publish`] is the only module that writes the output folder.
-//! - [`cycle`] runs one pass over every feed; [`feed_error`] says why one feed
-//!   failed, typed to the edge; [`status`] reports feed health.
+//! - [`cycle`] runs feeds, one task each, into the state's one writer: all of
+//!   them once for `once`, each as it comes due for the daemon;
+//!   [`feed_error`] says why one feed failed, typed to the edge; [`status`]
+//!   reports feed health.
 //! - [`daemon`] is the long-running service: schedules, systemd, reload.
 //! - [`plural`] words the counts printed for people ("1 error", "2 errors").
 //! - [`editor`] edits feeds.toml for editors: `add`, `import`, `export-opml`.

@@ -392,3 +392,62 @@ fn the_service_serves_its_output_health_and_metrics() {
     let status = child.wait().expect("reap");
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_hanging_host_does_not_hold_back_another_feed() {
+    let server = support::http_server::TestServer::start();
+    let hanging = support::http_server::Route::ok(item("h", "Late story"), "application/rss+xml")
+        .with_delay(Duration::from_secs(15));
+    server.set("/hanging.rss", hanging);
+    let quick = |items: &[(&str, &str)]| {
+        let items: String = items
+            .iter()
+            .map(|(id, title)| {
+                format!(
+                    "<item><title>{title}</title><link>https://agency.example/{id}</link><guid isPermaLink=\"false\">{id}</guid><pubDate>Wed, 25 Nov 2026 08:00:00 GMT</pubDate><description>{title}.</description></item>"
+                )
+            })
+            .collect();
+        let xml = format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Agency</title><link>https://agency.example/</link><description>d</description>{items}</channel></rss>"#
+        );
+        support::http_server::Route::ok(xml, "application/rss+xml")
+    };
+    server.set("/quick.rss", quick(&[("a", "Ceasefire talks resume")]));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("feeds.toml");
+    let text = format!(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.org/\"\n\n\
+         [defaults]\nschedule = \"* * * * * *\"\ntimeout = \"1m\"\nallow_private = true\n\n\
+         [[feed]]\nid = \"hanging\"\nurl = \"{}\"\n\n\
+         [[feed]]\nid = \"quick\"\nurl = \"{}\"\n",
+        server.url("/hanging.rss"),
+        server.url("/quick.rss")
+    );
+    std::fs::write(&config, text).expect("config");
+    let _systemd = Systemd::listen(&dir.path().join("notify.sock"));
+    let mut child = start_service(&config, dir.path());
+    let all = dir.path().join("output/all.json");
+    let published =
+        |needle: &str| std::fs::read_to_string(&all).is_ok_and(|text| text.contains(needle));
+
+    assert!(
+        wait_until(Duration::from_secs(10), || published("Ceasefire")),
+        "the quick feed is published while the other host hangs"
+    );
+    server.set(
+        "/quick.rss",
+        quick(&[
+            ("b", "Storm warning for the coast"),
+            ("a", "Ceasefire talks resume"),
+        ]),
+    );
+    let changed = wait_until(Duration::from_secs(10), || published("Storm warning"));
+    let late = published("Late story");
+    let hanging_requests = server.requests("/hanging.rss").len();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(changed, "the quick feed's new story is published");
+    assert!(!late, "before the hanging host answered");
+    assert_eq!(hanging_requests, 1, "the hanging feed is not started twice");
+}

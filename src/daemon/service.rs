@@ -1,17 +1,21 @@
 //! `wirefeed run`: the scheduler loop that keeps every feed fresh.
 //!
 //! One loop owns the state of the service. It sleeps until the planner says
-//! a feed is due (or a signal, a changed feeds.toml or a watchdog tick wakes
-//! it), runs the due feeds through [`crate::cycle::ingest_feeds`], tells the
-//! planner how each went, and reports to systemd. Shutdown is a parameter,
-//! so tests and `main` each bring their own.
+//! a feed is due (or a signal, a changed feeds.toml, a stored feed or a
+//! watchdog tick wakes it), starts each due feed as a task of its own
+//! ([`crate::cycle::FeedTasks`]), and goes back to waiting. The tasks hand
+//! their results to the one [`Writer`], which keeps the state open for the
+//! life of the service and reports each feed as soon as it is committed; the
+//! loop then tells the planner how it went and reports to systemd. A slow or
+//! hanging host delays its own feeds and nothing else. Shutdown is a
+//! parameter, so tests and `main` each bring their own.
 //!
-//! Publishing follows storing, debounced: the channels each batch changed
-//! wait until no batch has changed anything for a second (five at most),
-//! then only those channels are rendered again.
+//! Publishing follows storing, debounced: the channels the stored feeds
+//! changed wait until nothing has changed for a second (five at most), then
+//! only those channels are rendered again. While publishes fail, the retry
+//! waits out its backoff whatever changes meanwhile.
 //!
-//! A batch of due feeds runs to the end before the loop takes the next
-//! event, except a stop: that gives the batch ten seconds, then exits.
+//! A stop gives the running feeds ten seconds to be stored, then exits.
 //! Every feed is stored whole or not at all, so nothing committed is lost
 //! either way (tests/crash.rs kills the service at random moments).
 
@@ -33,16 +37,19 @@ use super::planner::{Outcome, Plan, Planner};
 use super::server::{self, Metrics};
 use super::websub::HubNotifier;
 use crate::config::{self, Config, Problems};
-use crate::cycle::{self, CycleError, CycleReport, FeedOutcome};
+use crate::cycle::{
+    self, CycleError, CycleReport, FeedOutcome, FeedReport, FeedTasks, OwnedPlan, Reported, Writer,
+};
+use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{FetchError, Fetcher};
 use crate::publish::Publication;
-use crate::store::{ChangedChannels, PlannedFetch, Store};
+use crate::store::{ChangedChannels, state_path};
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
 /// How often feeds.toml is checked for edits.
 const CONFIG_POLL: Duration = Duration::from_secs(2);
-/// How long running fetches may take to finish once a stop is requested.
+/// How long running feeds may take to be stored once a stop is requested.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 /// The longest the loop sleeps without looking around.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -60,6 +67,9 @@ const HUB_DRAIN: Duration = Duration::from_secs(3);
 const PUBLISH_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between two tries of a failing publish.
 const PUBLISH_RETRY_CAP: Duration = Duration::from_secs(5 * 60);
+/// The plan is saved for `wirefeed status` at most this often: feeds finish
+/// one by one now, and each save is a write to the state.
+const PLAN_SAVE_EVERY: Duration = Duration::from_secs(5);
 
 /// Why the service could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +95,13 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup()).map_err(ServiceError::Signals)?;
     let mut config_seen = modified(config_path);
     let metrics = Metrics::default();
+    // One writer for the life of the service: the state stays open, and
+    // with it dedup's candidate index.
+    let (writer, mut reports) = Writer::start(state_path(&config));
+    if let Err(error) = writer.handle().open().await {
+        error!(%error, "cannot open the state database; trying again as feeds come in");
+    }
+    let tasks = FeedTasks::new(&config, Arc::clone(&fetcher), writer.handle().clone());
     // /status lists the feeds of the configuration running now.
     let (served_config, running_config) = watch::channel(Arc::new(config.clone()));
     let server = match &config.server {
@@ -96,8 +113,15 @@ pub async fn run(
     };
     let mut service = Service {
         planner: Planner::new(MAX_JITTER),
-        config,
+        config: Arc::new(config),
         fetcher,
+        writer,
+        tasks,
+        running: 0,
+        plans_saved: None,
+        // Nothing worth saving until the start-up fetches report: every
+        // feed is running, none has a next fetch.
+        plans_dirty: false,
         health: Health::default(),
         metrics,
         publication: Publication::default(),
@@ -105,7 +129,8 @@ pub async fn run(
         hub: None,
         embargo: None,
         publish_failures: 0,
-        state_seen: false,
+        startup: Startup::default(),
+        waves: Vec::new(),
         served_config,
     };
     service.follow_hub();
@@ -117,35 +142,18 @@ pub async fn run(
     notifier.ready();
     info!(config = %config_path.display(), feeds = service.config.feeds.len(), "service started");
 
-    // Everything once at start, published at once: a restart should not
-    // wait a schedule's length for fresh output.
-    let everything: Vec<String> = service
-        .config
-        .feeds
-        .iter()
-        .filter(|f| f.enabled)
-        .map(|f| f.id.clone())
-        .collect();
+    // Everything once at start, published as it comes in: a restart should
+    // not wait a schedule's length for fresh output.
+    let everything = service.planner.take_all();
+    service.start_feeds(&everything);
+    service.startup = Startup {
+        waiting: everything.into_iter().collect(),
+        until: Some(Instant::now() + PUBLISH_MAX_DELAY),
+    };
     let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
     let mut config_poll = tokio::time::interval(CONFIG_POLL);
     tokio::pin!(shutdown);
-    let mut stopping = finish(
-        service.run_batch(&everything),
-        &mut watchdog,
-        &notifier,
-        shutdown.as_mut(),
-    )
-    .await;
-    if !stopping {
-        stopping = finish(
-            service.publish(),
-            &mut watchdog,
-            &notifier,
-            shutdown.as_mut(),
-        )
-        .await;
-    }
-    notifier.status(&service.health.line(&service.planner));
+    let mut stopping = false;
 
     while !stopping {
         let wait = service
@@ -155,12 +163,14 @@ pub async fn run(
                 (due - Utc::now()).to_std().unwrap_or(Duration::ZERO)
             })
             .min(MAX_SLEEP);
-        let publish_at = service.pending.due;
+        let publish_at = service.pending.due.map(|due| service.startup.hold(due));
+        let plans_at = service.plans_due();
         let embargo_at = service
             .embargo
             .map(|at| Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
         tokio::select! {
             () = &mut shutdown => stopping = true,
+            Some(report) = reports.recv() => service.feed_reported(report),
             _ = watchdog.tick() => {
                 // Only a loop that still turns pings; a stuck loop gets restarted.
                 notifier.watchdog();
@@ -168,7 +178,7 @@ pub async fn run(
             }
             _ = hangup.recv() => {
                 info!(config = %config_path.display(), "reload requested");
-                service.reload(config_path, &notifier);
+                service.reload(config_path, &notifier).await;
                 config_seen = modified(config_path);
             }
             _ = config_poll.tick() => {
@@ -179,12 +189,13 @@ pub async fn run(
                 }
                 config_seen = now_seen;
                 info!(config = %config_path.display(), "feeds.toml changed on disk");
-                service.reload(config_path, &notifier);
+                service.reload(config_path, &notifier).await;
             }
             () = sleep_until_some(embargo_at) => {
                 let release = service.release_embargoes();
                 stopping = finish(release, &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
+            () = sleep_until_some(plans_at) => service.save_plans(false),
             () = sleep_until_some(publish_at) => {
                 stopping = finish(service.publish(), &mut watchdog, &notifier, shutdown.as_mut()).await;
             }
@@ -193,17 +204,44 @@ pub async fn run(
                 if due.is_empty() {
                     continue;
                 }
-                let batch = service.run_batch(&due);
-                stopping = finish(batch, &mut watchdog, &notifier, shutdown.as_mut()).await;
+                service.start_feeds(&due);
             }
         }
-        notifier.status(&service.health.line(&service.planner));
+        // The first line follows the start-up publish, as systemd's status
+        // of a service that has just started should.
+        if service.health.published_once {
+            notifier.status(&service.health.line(&service.planner));
+        }
         if let Some(hub) = &service.hub {
             service.metrics.record_websub(hub.stats());
         }
     }
 
     notifier.stopping();
+    if service.running > 0 {
+        // Reports still come in while the feeds finish; the rest are
+        // abandoned, stored whole or not at all, and run after a restart.
+        info!(
+            running = service.running,
+            "stop requested: letting the running feeds finish"
+        );
+        let deadline = Instant::now() + STOP_GRACE;
+        while service.running > 0 {
+            tokio::select! {
+                Some(report) = reports.recv() => service.feed_reported(report),
+                _ = watchdog.tick() => notifier.watchdog(),
+                () = tokio::time::sleep_until(deadline) => {
+                    warn!(
+                        grace_s = STOP_GRACE.as_secs(),
+                        running = service.running,
+                        "stopping with feeds unfinished; they run again after a restart"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    service.save_plans(true);
     if service.pending.due.is_some() {
         // What was stored is published before exit, within the same bound.
         if tokio::time::timeout(STOP_GRACE, service.publish())
@@ -216,6 +254,9 @@ pub async fn run(
             );
         }
     }
+    // The plan and the publish's record are written before exit. Bounded:
+    // a group abandoned above may still hold the writer.
+    let _ = tokio::time::timeout(Duration::from_secs(2), service.writer.handle().flush()).await;
     if let Some(hub) = service.hub.take()
         && !hub.drain(HUB_DRAIN).await
     {
@@ -240,8 +281,8 @@ async fn sleep_until_some(at: Option<Instant>) {
     }
 }
 
-/// Awaits a batch of fetches or a publish, pinging the watchdog meanwhile
-/// (a long batch is progress, not a hang). When `shutdown` completes first,
+/// Awaits a publish or an embargo release, pinging the watchdog meanwhile
+/// (a long publish is progress, not a hang). When `shutdown` completes first,
 /// the work gets [`STOP_GRACE`] more to finish and is then abandoned: every
 /// feed is stored whole or not at all, and every file is replaced whole, so
 /// abandoned work is simply done again after the restart. Returns whether to
@@ -273,6 +314,8 @@ async fn finish(
 /// What `STATUS=` reports beyond the planner's counts.
 #[derive(Default)]
 struct Health {
+    /// Whether a publish has run (or failed) since the start.
+    published_once: bool,
     last_publish: Option<DateTime<Utc>>,
     /// Set when a reload was refused, until a good one.
     refused_reload: Option<String>,
@@ -303,15 +346,39 @@ impl Health {
     }
 }
 
+/// The feeds started with the service: the start-up publish waits for them
+/// (every feed published at once, as a restart should), but for at most
+/// [`PUBLISH_MAX_DELAY`], so a hanging host does not hold it back.
+#[derive(Default)]
+struct Startup {
+    waiting: std::collections::HashSet<String>,
+    until: Option<Instant>,
+}
+
+impl Startup {
+    /// When a publish due at `due` may run.
+    fn hold(&self, due: Instant) -> Instant {
+        match self.until {
+            Some(until) if !self.waiting.is_empty() => due.max(until),
+            _ => due,
+        }
+    }
+}
+
 /// Stored changes not yet published.
 #[derive(Default)]
 struct Pending {
     /// Channels to render; `None` with `due` set means every channel.
     channels: Option<ChangedChannels>,
     /// When to publish: [`PUBLISH_QUIET`] after the last change, but no later
-    /// than [`PUBLISH_MAX_DELAY`] after the first. `None`: nothing to publish.
+    /// than [`PUBLISH_MAX_DELAY`] after the first; while publishes fail, the
+    /// retry time. `None`: nothing to publish.
     due: Option<Instant>,
     first: Option<Instant>,
+    /// Set while publishes fail: the retry logged with the failure. Changes
+    /// made meanwhile join the publish but do not bring it forward, so the
+    /// backoff means what the log says.
+    retry: Option<Instant>,
 }
 
 impl Pending {
@@ -327,14 +394,35 @@ impl Pending {
             (_, Some(changed)) if self.due.is_none() => Some(changed),
             _ => None,
         };
-        self.due = Some((now + PUBLISH_QUIET).min(first + PUBLISH_MAX_DELAY));
+        let soon = (now + PUBLISH_QUIET).min(first + PUBLISH_MAX_DELAY);
+        self.due = Some(self.retry.unwrap_or(soon));
+    }
+
+    /// Keeps `channels` (every channel when `None`) waiting after a failed
+    /// publish, to be tried again in `wait` and not before.
+    fn retry_after(channels: Option<ChangedChannels>, wait: Duration) -> Pending {
+        let at = Instant::now() + wait;
+        Pending {
+            channels,
+            due: Some(at),
+            first: None,
+            retry: Some(at),
+        }
     }
 }
 
 /// Everything the service loop owns.
 struct Service {
-    config: Config,
+    config: Arc<Config>,
     fetcher: Arc<Fetcher>,
+    /// Stores what the feed tasks fetched, and reports each feed.
+    writer: Writer,
+    tasks: FeedTasks,
+    /// Feeds started and not yet reported.
+    running: usize,
+    /// When the plan was last handed to the writer, and whether it changed since.
+    plans_saved: Option<Instant>,
+    plans_dirty: bool,
     planner: Planner,
     health: Health,
     metrics: Metrics,
@@ -348,78 +436,154 @@ struct Service {
     embargo: Option<DateTime<Utc>>,
     /// Publishes failed in a row, for the retry's backoff.
     publish_failures: u32,
-    /// Whether the state file existed when last looked at, to notice it
-    /// going missing under the running service.
-    state_seen: bool,
+    startup: Startup,
+    /// Waves of feeds started together and not all stored yet.
+    waves: Vec<Wave>,
     /// Where a reload that takes effect is announced to the server.
     served_config: watch::Sender<Arc<Config>>,
 }
 
 impl Service {
-    /// Runs `due` feeds, hands each outcome to the planner, and queues a
-    /// publish of the channels they changed.
-    async fn run_batch(&mut self, due: &[String]) {
-        self.notice_missing_state();
-        let result = cycle::ingest_feeds(&self.config, &self.fetcher, Some(due), None).await;
+    /// Starts each of `due` (marked running by the planner) as a task.
+    fn start_feeds(&mut self, due: &[String]) {
+        let mut waiting = std::collections::HashSet::new();
+        for feed_id in due {
+            let feed = self
+                .config
+                .feeds
+                .iter()
+                .find(|feed| feed.enabled && &feed.id == feed_id);
+            match feed {
+                Some(feed) => {
+                    self.tasks.start(&self.config, feed.clone());
+                    self.running += 1;
+                    waiting.insert(feed_id.clone());
+                }
+                None => {
+                    // The planner and the configuration change together;
+                    // this only guards against a feed staying "running".
+                    warn!(feed = %feed_id, "a due feed is not in the configuration");
+                    self.planner
+                        .finished(feed_id, TRANSIENT_FAILURE, Utc::now());
+                }
+            }
+        }
+        if !waiting.is_empty() {
+            debug!(
+                started = waiting.len(),
+                running = self.running,
+                "feeds started"
+            );
+            self.waves.push(Wave {
+                report: CycleReport {
+                    feeds: waiting.len(),
+                    ..CycleReport::default()
+                },
+                waiting,
+                started: Instant::now(),
+            });
+        }
+    }
+
+    /// Takes one feed's report from the writer: tells the planner how it
+    /// went and queues a publish of the channels it changed.
+    fn feed_reported(&mut self, report: FeedReport) {
+        self.running = self.running.saturating_sub(1);
         let now = Utc::now();
-        match result {
-            Ok((report, changed)) => {
-                log_report(&report);
-                self.embargo = report.next_embargo;
-                record_metrics(&self.metrics, &report);
-                self.health.last_error = None;
-                let mut reported = std::collections::HashSet::new();
-                for (feed_id, outcome) in report.outcomes {
-                    let failures_before = self
-                        .planner
-                        .plan(&feed_id)
-                        .map_or(0, |plan| plan.consecutive_failures);
-                    let outcome = planner_outcome(outcome, now);
-                    self.planner.finished(&feed_id, outcome, now);
-                    log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
-                    reported.insert(feed_id);
+        let FeedReport { feed_id, reported } = report;
+        self.startup.waiting.remove(&feed_id);
+        let outcome = match reported {
+            Reported::Stored(mut stored) => {
+                record_metrics(&self.metrics, &stored.report);
+                let outcome = stored.report.outcomes.first().map(|(_, o)| o.clone());
+                self.wave_done(&feed_id, Ok(std::mem::take(&mut stored.report)));
+                self.embargo = stored.next_embargo;
+                if self.publish_failures == 0 {
+                    self.health.last_error = None;
                 }
-                // A feed whose task died without a word must not stay "running"
-                // (and so never due) for good: it is retried like a transient failure.
-                for feed_id in due.iter().filter(|id| !reported.contains(*id)) {
-                    warn!(feed = %feed_id, "no outcome reported for a due feed; retrying it");
-                    self.planner.finished(feed_id, TRANSIENT_FAILURE, now);
-                }
-                if !changed.is_empty() {
-                    self.pending.add(Some(changed));
+                if !stored.changed.is_empty() {
+                    self.pending.add(Some(stored.changed));
                 } else if self.pending.due.is_none() {
                     // Nothing new and nothing waiting: the output is current.
                     self.health.last_publish = Some(now);
                     self.metrics.record_current(now);
                 }
-            }
-            Err(error) => {
-                // The state is unusable: every feed of the batch counts as a
-                // transient failure, retried with backoff. Feeds stored before
-                // the error may have changed channels: publish them all.
-                error!(%error, "cycle failed");
-                self.health.last_error = Some(error_summary(&error));
-                for feed_id in due {
-                    self.planner.finished(feed_id, TRANSIENT_FAILURE, now);
+                match outcome {
+                    Some(outcome) => planner_outcome(outcome, now),
+                    None => TRANSIENT_FAILURE,
                 }
-                self.pending.add(None);
             }
+            Reported::StoreFailed(error) => {
+                // Nothing of the feed was stored: it counts as a transient
+                // failure, retried with backoff, and everything is published
+                // again in case the state was replaced.
+                let error = CycleError::Group(error);
+                // "cycle failed", as when feeds were stored in batches:
+                // operators' alerts look for it.
+                error!(feed = %feed_id, %error, "cycle failed");
+                self.wave_done(&feed_id, Err(FeedError::Store(error.to_string())));
+                self.health.last_error = Some(error_summary(&error));
+                self.pending.add(None);
+                TRANSIENT_FAILURE
+            }
+            // A feed whose task died without a word must not stay "running"
+            // (and so never due) for good: it is retried like a transient failure.
+            Reported::Lost => {
+                warn!(feed = %feed_id, "no outcome reported for a running feed; retrying it");
+                let lost = "its task stopped before it was stored".to_owned();
+                self.wave_done(&feed_id, Err(FeedError::Internal(lost)));
+                TRANSIENT_FAILURE
+            }
+        };
+        let failures_before = self
+            .planner
+            .plan(&feed_id)
+            .map_or(0, |plan| plan.consecutive_failures);
+        self.planner.finished(&feed_id, outcome, now);
+        log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
+        self.plans_dirty = true;
+        self.notice_new_state();
+    }
+
+    /// Adds `feed_id`'s report to its wave (or why it was not stored), and
+    /// logs the wave once it is complete.
+    fn wave_done(&mut self, feed_id: &str, report: Result<CycleReport, FeedError>) {
+        let Some(at) = self
+            .waves
+            .iter()
+            .position(|wave| wave.waiting.contains(feed_id))
+        else {
+            return;
+        };
+        let wave = &mut self.waves[at];
+        wave.waiting.remove(feed_id);
+        match report {
+            Ok(report) => wave.report.absorb(report),
+            Err(error) => wave.report.failed.push(FeedFailure {
+                feed_id: feed_id.to_owned(),
+                error,
+            }),
         }
-        // Before the plans are saved: saving them would make a new file.
-        self.notice_missing_state();
-        save_plans(&self.config, &self.planner);
+        if wave.waiting.is_empty() {
+            let mut wave = self.waves.swap_remove(at);
+            wave.report.elapsed = wave.started.elapsed();
+            log_report(&wave.report);
+        }
     }
 
     /// Releases the articles whose embargo passed and queues their channels
     /// for the publish. On failure the release is tried again after
     /// [`PUBLISH_RETRY`].
     async fn release_embargoes(&mut self) {
-        match cycle::release_embargoes(&self.config).await {
-            Ok((released, changed, next)) => {
-                self.embargo = next;
-                if released > 0 {
-                    info!(released, "embargo passed: articles published");
-                    self.pending.add(Some(changed));
+        match self.writer.handle().release_embargoes().await {
+            Ok(released) => {
+                self.embargo = released.next_embargo;
+                if released.count > 0 {
+                    info!(
+                        released = released.count,
+                        "embargo passed: articles published"
+                    );
+                    self.pending.add(Some(released.changed));
                 }
             }
             Err(error) => {
@@ -428,25 +592,52 @@ impl Service {
                 self.embargo = Some(Utc::now() + PUBLISH_RETRY);
             }
         }
+        self.notice_new_state();
     }
 
-    /// Warns when the state file that was there has gone (deleted by hand,
-    /// a cleanup job): the next open starts an empty one, so every feed is
-    /// fetched in full again and published stories no longer in any feed
-    /// drop out of the output. The service goes on; SQLite keeps writing to
-    /// a file that is already open until it is closed.
-    fn notice_missing_state(&mut self) {
-        let path = crate::store::state_path(&self.config);
-        let exists = path.exists();
-        if self.state_seen && !exists {
-            warn!(
-                path = %path.display(),
-                "the state database is missing; starting a new one (every feed is fetched in full again)"
-            );
-            // Everything is published again from the new state.
+    /// After the writer found the state file removed or replaced (it warns)
+    /// and opened a new one: everything is published again from it.
+    fn notice_new_state(&mut self) {
+        if self.writer.handle().take_replaced() {
             self.publication = Publication::default();
+            self.pending.add(None);
         }
-        self.state_seen = exists;
+    }
+
+    /// When the plan is next to be saved: [`PLAN_SAVE_EVERY`] after the
+    /// last save, once it changed.
+    fn plans_due(&self) -> Option<Instant> {
+        if !self.plans_dirty {
+            return None;
+        }
+        Some(
+            self.plans_saved
+                .map_or_else(Instant::now, |at| at + PLAN_SAVE_EVERY),
+        )
+    }
+
+    /// Hands the plan to the writer for `wirefeed status` (another process
+    /// reads it there) when it changed, at most every [`PLAN_SAVE_EVERY`]
+    /// unless `now`. Only the status output depends on it.
+    fn save_plans(&mut self, now: bool) {
+        let recent = self
+            .plans_saved
+            .is_some_and(|at| at.elapsed() < PLAN_SAVE_EVERY);
+        if !self.plans_dirty || (recent && !now) {
+            return;
+        }
+        let plans = self
+            .planner
+            .plans()
+            .map(|(feed_id, plan)| OwnedPlan {
+                feed_id: feed_id.to_owned(),
+                next_fetch: plan.next_run,
+                backoff_until: plan.backoff_until,
+            })
+            .collect();
+        // A full queue leaves it for the next turn rather than wait.
+        self.plans_dirty = !self.writer.handle().save_plans(plans);
+        self.plans_saved = Some(Instant::now());
     }
 
     /// Publishes what is pending. On failure it stays pending and is tried
@@ -454,9 +645,16 @@ impl Service {
     async fn publish(&mut self) {
         let Pending { channels, .. } = std::mem::take(&mut self.pending);
         let started = std::time::Instant::now();
-        let result =
-            cycle::publish_changes(&self.config, &mut self.publication, channels.clone()).await;
+        let result = cycle::publish_changes(
+            &self.config,
+            &mut self.publication,
+            channels.clone(),
+            Some(self.writer.handle()),
+        )
+        .await;
         let now = Utc::now();
+        self.health.published_once = true;
+        self.startup.waiting.clear();
         match result {
             Ok(report) => {
                 if let Some(hub) = &self.hub {
@@ -491,11 +689,7 @@ impl Service {
                 // Files of a failed publish may be half-way: render everything
                 // it was to render again, from scratch.
                 self.publication = Publication::default();
-                self.pending = Pending {
-                    channels,
-                    due: Some(Instant::now() + retry),
-                    first: None,
-                };
+                self.pending = Pending::retry_after(channels, retry);
             }
         }
     }
@@ -525,7 +719,7 @@ impl Service {
     /// (added feeds start, removed ones stop, changed schedules apply) and
     /// everything is published under it; an invalid one is refused with every
     /// problem logged, and the last good one stays.
-    fn reload(&mut self, path: &Path, notifier: &Notifier) {
+    async fn reload(&mut self, path: &Path, notifier: &Notifier) {
         notifier.reloading();
         match load(path) {
             Ok(new) => {
@@ -541,9 +735,13 @@ impl Service {
                     warn!("[server] changes take effect at the next restart");
                 }
                 info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
-                self.config = new;
-                self.served_config
-                    .send_replace(Arc::new(self.config.clone()));
+                let state = state_path(&new);
+                if state != state_path(&self.config) {
+                    // Feeds queued before go to the old state, the rest to the new.
+                    self.writer.handle().use_path(state).await;
+                }
+                self.config = Arc::new(new);
+                self.served_config.send_replace(Arc::clone(&self.config));
                 self.follow_hub();
                 self.health.refused_reload = None;
                 // Titles, sections and URLs are in every file.
@@ -567,26 +765,9 @@ impl Service {
                 self.health.refused_reload = Some(error.to_string());
             }
         }
-        save_plans(&self.config, &self.planner);
+        self.plans_dirty = true;
+        self.save_plans(true);
         notifier.ready();
-    }
-}
-
-/// Saves the plan to the state, where `wirefeed status` (another process)
-/// reads it. Only the status output depends on it, so a failure is logged
-/// and the service goes on.
-fn save_plans(config: &Config, planner: &Planner) {
-    let plans: Vec<PlannedFetch<'_>> = planner
-        .plans()
-        .map(|(feed_id, plan)| PlannedFetch {
-            feed_id,
-            next_fetch: plan.next_run,
-            backoff_until: plan.backoff_until,
-        })
-        .collect();
-    let path = crate::store::state_path(config);
-    if let Err(error) = Store::open(&path).and_then(|mut store| store.record_plans(&plans)) {
-        warn!(%error, "cannot save the plan for `wirefeed status`");
     }
 }
 
@@ -671,7 +852,8 @@ async fn start_server(
 }
 
 /// How old the last publish may be before /healthz says unhealthy: three
-/// times the fastest feed's interval (a publish follows every batch), and
+/// times the fastest feed's interval (a feed that stores nothing new counts
+/// as current output), and
 /// never under five minutes.
 fn max_publish_age(config: &Config) -> Duration {
     let fastest = config
@@ -684,8 +866,9 @@ fn max_publish_age(config: &Config) -> Duration {
     (fastest * 3).max(Duration::from_secs(300))
 }
 
-/// One line per batch: at info when something failed or was stored, at
-/// debug for a batch of 304s and unchanged feeds (most of them).
+/// One line per wave of feeds that came due together, once the last of
+/// them is stored: at info when something failed or was stored, at debug
+/// for a wave of 304s and unchanged feeds (most of them).
 fn log_report(report: &CycleReport) {
     let elapsed_ms = report.elapsed.as_millis() as u64;
     let (feeds, failed) = (report.feeds, report.failed.len());
@@ -697,8 +880,16 @@ fn log_report(report: &CycleReport) {
     }
 }
 
+/// Feeds that came due together, summed up in one `cycle` line when the
+/// last of them is stored.
+struct Wave {
+    waiting: std::collections::HashSet<String>,
+    report: CycleReport,
+    started: Instant,
+}
+
 /// What the planner made of a finished feed, when an operator should know:
-/// a failed feed's retry (the cycle already logged why it failed), and a
+/// a failed feed's retry (the writer already logged why it failed), and a
 /// feed that succeeds again after failing.
 fn log_plan(feed_id: &str, failures_before: u32, plan: Option<Plan>, now: DateTime<Utc>) {
     let Some(plan) = plan else {
@@ -781,6 +972,27 @@ mod tests {
         assert_eq!(publish_retry(4), PUBLISH_RETRY * 8);
         assert_eq!(publish_retry(7), PUBLISH_RETRY_CAP);
         assert_eq!(publish_retry(u32::MAX), PUBLISH_RETRY_CAP);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_during_a_publish_backoff_does_not_bring_the_retry_forward() {
+        let mut pending = Pending::retry_after(Some(channels(&["politics"])), publish_retry(3));
+        let retry_at = Instant::now() + publish_retry(3);
+        assert_eq!(pending.due, Some(retry_at));
+
+        tokio::time::advance(Duration::from_secs(2)).await;
+        pending.add(Some(channels(&["sports"])));
+        assert_eq!(pending.due, Some(retry_at), "the logged retry time holds");
+        assert_eq!(
+            pending.channels,
+            Some(channels(&["politics", "sports"])),
+            "the change joins the publish"
+        );
+
+        // A success takes what is pending: the next change is quick again.
+        let _ = std::mem::take(&mut pending);
+        pending.add(Some(channels(&["sports"])));
+        assert_eq!(pending.due, Some(Instant::now() + PUBLISH_QUIET));
     }
 
     #[tokio::test(start_paused = true)]

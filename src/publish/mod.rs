@@ -28,7 +28,7 @@ mod write;
 pub use error::PublishError;
 pub use escape::escape_markup;
 pub(crate) use plan::wanted_channels;
-pub use plan::{publish_changes, publish_stale};
+pub use plan::{PublishedRecord, Record, publish_changes, publish_stale};
 pub use write::{OutputDir, WriteOutcome};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -9,21 +9,53 @@
 //! (`wirefeed once` after the daemon, or a restart) publishes only what is
 //! stale.
 
+use std::collections::BTreeSet;
+
 use crate::config::Config;
 use crate::model::{Channel, ChannelFeed};
 use crate::store::{ChangedChannels, LabelKind, Store, StoreError, state_path};
 
 use super::{Publication, PublishError, PublishReport};
 
+/// Where a publish records what it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Through a connection of its own, before it returns.
+    Here,
+    /// Not at all: the [`PublishedRecord`] goes back to the caller, which
+    /// records it through its own connection (the daemon's writer: a write
+    /// from another connection would make it drop dedup's candidate index).
+    ByCaller,
+}
+
+/// What a publish wrote, to be recorded in the state once the files are in
+/// place.
+#[derive(Debug)]
+pub struct PublishedRecord {
+    settings: String,
+    listed: Vec<(String, String)>,
+    rendered: BTreeSet<String>,
+    /// The last stale mark the publish read: later ones stay for the next.
+    through: i64,
+}
+
+impl PublishedRecord {
+    pub fn write(&self, store: &mut Store) -> Result<(), StoreError> {
+        store.record_published(&self.settings, &self.listed, &self.rendered, self.through)
+    }
+}
+
 /// Publishes the channels in `changed` (every channel when `None`), and every
 /// channel `publication` has not published yet (a new tag, the first
 /// publish of a process); index.html and feeds.opml always list them all.
+/// Returns the record when `record` leaves it to the caller.
 pub async fn publish_changes(
     config: &Config,
     publication: &mut Publication,
     changed: Option<ChangedChannels>,
-) -> Result<PublishReport, PublishError> {
-    publish(config, publication, Render::Changed(changed)).await
+    record: Record,
+) -> Result<(PublishReport, Option<PublishedRecord>), PublishError> {
+    publish(config, publication, Render::Changed(changed), record).await
 }
 
 /// Publishes the channels whose files are not current, as the state records
@@ -32,7 +64,14 @@ pub async fn publish_changes(
 /// `wirefeed once` does, so a cycle that changed one feed rewrites only
 /// that feed's channels.
 pub async fn publish_stale(config: &Config) -> Result<PublishReport, PublishError> {
-    publish(config, &mut Publication::default(), Render::Stale).await
+    let (report, _) = publish(
+        config,
+        &mut Publication::default(),
+        Render::Stale,
+        Record::Here,
+    )
+    .await?;
+    Ok(report)
 }
 
 /// Which channels a publish renders besides those `publication` lacks.
@@ -47,12 +86,13 @@ async fn publish(
     config: &Config,
     publication: &mut Publication,
     render: Render,
-) -> Result<PublishReport, PublishError> {
+    record: Record,
+) -> Result<(PublishReport, Option<PublishedRecord>), PublishError> {
     let config = config.clone();
     let mut taken = std::mem::take(publication);
     // Reading the channels back is SQLite work too: off the async workers.
     // A publication lost to a panic only means the next publish renders all.
-    let (taken, report) = tokio::task::spawn_blocking(move || {
+    let (taken, report, left) = tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&state_path(&config))?;
         // Read before the articles: marks added after this are left for the
         // next publish, however this one turns out.
@@ -75,14 +115,22 @@ async fn publish(
             .collect();
         let feeds = read_channels(&config, &store, render)?;
         let report = taken.publish(&config, &feeds, &channels)?;
-        let rendered = feeds.iter().map(|feed| feed.channel.path_stem()).collect();
-        store.record_published(&settings, &taken.recorded(), &rendered, state.through)?;
-        Ok::<_, PublishError>((taken, report))
+        let published = PublishedRecord {
+            settings,
+            listed: taken.recorded(),
+            rendered: feeds.iter().map(|feed| feed.channel.path_stem()).collect(),
+            through: state.through,
+        };
+        if record == Record::Here {
+            published.write(&mut store)?;
+            return Ok::<_, PublishError>((taken, report, None));
+        }
+        Ok((taken, report, Some(published)))
     })
     .await
     .map_err(|_| PublishError::Task)??;
     *publication = taken;
-    Ok(report)
+    Ok((report, left))
 }
 
 /// Every channel to publish with its label: all, breaking, every declared

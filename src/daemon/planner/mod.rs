@@ -201,6 +201,22 @@ impl Planner {
         ids
     }
 
+    /// Every planned feed not already running, due or not, marked running:
+    /// what the service fetches once when it starts.
+    pub fn take_all(&mut self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for (id, plan) in &mut self.feeds {
+            if plan.running || plan.retired {
+                continue;
+            }
+            plan.running = true;
+            plan.next_run = None;
+            plan.backoff_until = None;
+            ids.push(id.clone());
+        }
+        ids
+    }
+
     /// Record a finished fetch and plan the next one. A feed the current
     /// config no longer has is forgotten here.
     pub fn finished(&mut self, feed_id: &str, outcome: Outcome, now: DateTime<Utc>) {

@@ -1,20 +1,23 @@
 //! One cycle over every feed: fetch, parse, normalize, then dedup and store
 //! feed by feed, then publish. `wirefeed once` runs exactly one; the daemon
-//! will run them per schedule.
+//! starts each feed on its own schedule through the same parts.
 //!
 //! Fetching and the CPU work of parsing and normalizing run concurrently, one
-//! task per feed; the SQLite writes run on one blocking thread, in arrival
-//! order, one transaction per feed. A feed that fails is recorded in the state
-//! and reported; it never stops the others.
+//! task per feed ([`FeedTasks`]); the SQLite writes run on one thread, the
+//! [`Writer`], in arrival order, in groups of one transaction each. A feed
+//! that fails is recorded in the state and reported; it never stops the
+//! others.
 
-use std::collections::HashMap;
+mod writer;
+
+pub use writer::{FeedReport, OwnedPlan, Released, Reported, Stored, Writer, WriterHandle};
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, FeedConfig, SourceLocation, SpoolMode};
@@ -22,30 +25,22 @@ use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validators};
 use crate::normalize::{self, Outcome};
 use crate::parse::{ParseError, Parsed};
-use crate::publish::{Publication, PublishError, PublishReport};
+use crate::publish::{Publication, PublishError, PublishReport, Record};
 use crate::store::{ChangedChannels, FeedIngest, PreparedArticle, Store, StoreError, state_path};
+use writer::Submitted;
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
 /// that suddenly lists 100,000 items is a fault upstream, not news.
 pub const MAX_ITEMS_PER_FETCH: usize = 2_000;
-
-/// At most this many feeds are written in one SQLite transaction. Groups
-/// only grow while the writer is behind (a cold cycle); each commit writes
-/// every page its feeds touched, so fewer, larger commits write less: 128
-/// instead of 32 took 8-16 % off the writer's CPU in back-to-back runs. A
-/// group waits for at most the feeds the fetch channel holds.
-const MAX_WRITE_GROUP: usize = 128;
-
-/// How long the writer waits for more feeds to join a write group: long
-/// enough for a burst of fetches finishing together, short beside the
-/// publish debounce readers wait for anyway.
-const GATHER: Duration = Duration::from_millis(20);
 
 /// What went wrong for the cycle as a whole (single feeds failing are not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum CycleError {
     #[error("the state database failed: {0}")]
     Store(#[from] StoreError),
+    /// A write group failed; every feed of the group carries the error.
+    #[error("the state database failed: {0}")]
+    Group(Arc<StoreError>),
     #[error("cannot set up fetching: {0}")]
     Fetcher(#[from] FetchError),
     #[error("cannot publish: {0}")]
@@ -101,7 +96,7 @@ pub struct CycleReport {
 }
 
 /// One result per feed, sent from the fetch tasks to the storage thread.
-enum FeedResult {
+pub(crate) enum FeedResult {
     NotModified {
         status: Option<u16>,
         fresh_for: Option<Duration>,
@@ -121,7 +116,7 @@ enum FeedResult {
     },
 }
 
-struct FeedMessage {
+pub(crate) struct FeedMessage {
     feed_id: String,
     priority: i64,
     at: DateTime<Utc>,
@@ -170,8 +165,7 @@ pub async fn run_feeds(
 /// A cycle without the publish: fetches, parses and stores the enabled
 /// feeds named in `only` (every enabled feed when `None`). Returns the
 /// report (its publish fields empty) and the channels the new articles
-/// changed, for [`publish_changes`]. The daemon calls this with the feeds
-/// due, and publishes once a burst of them is over.
+/// changed, for [`publish_changes`].
 pub async fn ingest_feeds(
     config: &Config,
     fetcher: &Arc<Fetcher>,
@@ -179,47 +173,131 @@ pub async fn ingest_feeds(
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
-    let mut store = Store::open(&state_path(config))?;
+    let (writer, mut reports) = Writer::start(state_path(config));
+    // Opened before the fetches start, so they carry the stored validators.
+    writer.handle().open().await?;
     // Embargoes that passed since the last cycle: their channels go out
     // with this cycle's publish.
-    let released = store.release_embargoes(Utc::now())?;
-    if released > 0 {
-        tracing::info!(released, "embargoed articles published");
+    let released = writer.handle().release_embargoes().await?;
+    if released.count > 0 {
+        info!(released = released.count, "embargoed articles published");
     }
-    let previous: HashMap<String, Validators> = store.validators()?.into_iter().collect();
+    let mut changed = released.changed;
     let config = Arc::new(config.clone());
-
-    let (sender, mut receiver) = mpsc::channel::<FeedMessage>(64);
+    let tasks = FeedTasks::new(&config, Arc::clone(fetcher), writer.handle().clone());
     let feeds: Vec<FeedConfig> = config
         .feeds
         .iter()
         .filter(|f| f.enabled && only.is_none_or(|ids| ids.contains(&f.id)))
         .cloned()
         .collect();
-    let feed_count = feeds.len();
-    // Fetching and parsing outpace the single SQLite writer; without a bound
-    // every feed of a cold cycle would sit parsed in memory waiting for it.
-    let in_flight = Arc::new(Semaphore::new(config.defaults.concurrency.max(1) * 2));
-    // Parsing and sanitizing are CPU work: one feed per core at a time, a
-    // core left to the SQLite writer, the one serial stage (it spent a
-    // quarter of a cold cycle waiting for a core: 10 % faster this way). As
-    // many at once as fetches in flight, they only took turns on the cores,
-    // each thread with its own allocator arena (324 -> 279 MB peak).
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let cpu = Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)));
+    let mut report = CycleReport {
+        feeds: feeds.len(),
+        next_embargo: released.next_embargo,
+        ..CycleReport::default()
+    };
+    let mut waiting = feeds.len();
     for feed in feeds {
-        let in_flight = Arc::clone(&in_flight);
-        let cpu = Arc::clone(&cpu);
-        let validators = previous.get(&feed.id).cloned().unwrap_or_default();
-        let fetcher = Arc::clone(fetcher);
-        let config = Arc::clone(&config);
-        let sender = sender.clone();
+        tasks.start(&config, feed);
+    }
+    // The writer holds a sender as long as `tasks` lives: count the reports
+    // rather than wait for the channel to close.
+    while waiting > 0 {
+        let Some(FeedReport { feed_id, reported }) = reports.recv().await else {
+            return Err(CycleError::Task("storing"));
+        };
+        waiting -= 1;
+        match reported {
+            Reported::Stored(stored) => {
+                if let Some(progress) = &progress {
+                    progress.feed_done(&feed_id, !stored.report.failed.is_empty());
+                }
+                report.next_embargo = stored.next_embargo;
+                changed.merge(stored.changed);
+                report.absorb(stored.report);
+            }
+            Reported::StoreFailed(error) => return Err(CycleError::Group(error)),
+            // Its task died (a panic, logged by the runtime): the rest of the
+            // cycle goes on, as it would for a feed that failed.
+            Reported::Lost => {
+                warn!(feed = %feed_id, "the feed's task stopped without a result");
+                if let Some(progress) = &progress {
+                    progress.feed_done(&feed_id, true);
+                }
+            }
+        }
+    }
+    drop(tasks);
+    (report.storing, report.storing_cpu) = writer.storing();
+    writer.close().await;
+    report.elapsed = started.elapsed();
+    Ok((report, changed))
+}
+
+impl CycleReport {
+    /// Adds one feed's report (from [`Stored`]) to this one.
+    pub(crate) fn absorb(&mut self, feed: CycleReport) {
+        self.not_modified += feed.not_modified;
+        self.failed.extend(feed.failed);
+        self.outcomes.extend(feed.outcomes);
+        self.new += feed.new;
+        self.updated += feed.updated;
+        self.folded += feed.folded;
+        self.unchanged += feed.unchanged;
+        self.dropped += feed.dropped;
+    }
+}
+
+/// Starts feeds as tasks that fetch, parse and normalize, and hand the
+/// result to a [`Writer`], which reports each feed once it is stored.
+/// Clones share their bounds, so they hold across every feed of a process.
+#[derive(Clone)]
+pub struct FeedTasks {
+    fetcher: Arc<Fetcher>,
+    writer: WriterHandle,
+    /// Fetched and parsed but not yet stored, or on the way there.
+    in_flight: Arc<Semaphore>,
+    /// Parsing and normalizing at once.
+    cpu: Arc<Semaphore>,
+}
+
+impl FeedTasks {
+    pub fn new(config: &Config, fetcher: Arc<Fetcher>, writer: WriterHandle) -> FeedTasks {
+        // Fetching and parsing outpace the single SQLite writer; without a
+        // bound every feed of a cold cycle would sit parsed in memory
+        // waiting for it.
+        let in_flight = Arc::new(Semaphore::new(config.defaults.concurrency.max(1) * 2));
+        // Parsing and sanitizing are CPU work: one feed per core at a time, a
+        // core left to the SQLite writer, the one serial stage, which had
+        // spent much of a cold cycle waiting for a core. As many at once as
+        // fetches in flight, they only took turns on the cores, each thread
+        // with its own allocator arena (figures: benches/README.md,
+        // "Decisions").
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cpu = Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)));
+        FeedTasks {
+            fetcher,
+            writer,
+            in_flight,
+            cpu,
+        }
+    }
+
+    /// Starts `feed` under `config`. Its one [`FeedReport`] comes from the
+    /// writer once it is stored, or says it was lost.
+    pub fn start(&self, config: &Arc<Config>, feed: FeedConfig) {
+        let tasks = self.clone();
+        let config = Arc::clone(config);
+        // Made before the task: a task that dies still reports its feed.
+        let report = self.writer.guard(&feed.id);
         tokio::spawn(async move {
-            let Ok(permit) = in_flight.acquire_owned().await else {
-                return; // closed only when the cycle is abandoned
+            let Ok(permit) = Arc::clone(&tasks.in_flight).acquire_owned().await else {
+                return; // never closed
             };
+            let validators = tasks.writer.validators(&feed.id);
             let at = Utc::now();
-            let result = process_feed(&fetcher, &config, &feed, &validators, at, &cpu).await;
+            let result =
+                process_feed(&tasks.fetcher, &config, &feed, &validators, at, &tasks.cpu).await;
             let message = FeedMessage {
                 feed_id: feed.id.clone(),
                 priority: feed.priority,
@@ -227,105 +305,31 @@ pub async fn ingest_feeds(
                 result,
                 _in_flight: permit,
             };
-            // The receiver only goes away when the cycle is abandoned.
-            let _ = sender.send(message).await;
+            tasks.writer.submit(Submitted { message, report }).await;
         });
     }
-    drop(sender);
-
-    // SQLite work is blocking: it gets its own thread, fed in arrival order.
-    let writer = tokio::task::spawn_blocking(move || {
-        let mut report = CycleReport {
-            feeds: feed_count,
-            ..CycleReport::default()
-        };
-        while let Some(first) = receiver.blocking_recv() {
-            // Whatever queued while the last group was written goes in one
-            // group: large when the writer is behind, a single feed when not.
-            let mut group = vec![first];
-            let gathering = Instant::now();
-            while group.len() < MAX_WRITE_GROUP {
-                match receiver.try_recv() {
-                    Ok(message) => group.push(message),
-                    // Feeds finishing within a few milliseconds of each
-                    // other share one commit: each commit writes every page
-                    // its feeds touched (LSH keys touch pages all over), so
-                    // a commit per feed wrote most pages many times over.
-                    Err(TryRecvError::Empty) if gathering.elapsed() < GATHER => {
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                    Err(_) => break,
-                }
-            }
-            let done: Vec<(String, bool)> = group
-                .iter()
-                .map(|m| {
-                    (
-                        m.feed_id.clone(),
-                        matches!(m.result, FeedResult::Failed { .. }),
-                    )
-                })
-                .collect();
-            // A drop folder's files move only once their articles are
-            // committed: a crash before leaves them to be read again.
-            let spools: Vec<(String, SpoolFiles)> = group
-                .iter_mut()
-                .filter_map(|message| match &mut message.result {
-                    FeedResult::Items { spool, .. } => {
-                        Some((message.feed_id.clone(), spool.take()?))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let started = Instant::now();
-            let cpu_started = thread_cpu_time();
-            store.group(|store| {
-                group
-                    .into_iter()
-                    .try_for_each(|message| store_feed(store, message, &mut report))
-            })?;
-            for (feed_id, spool) in &spools {
-                spool.settle(feed_id);
-            }
-            report.storing += started.elapsed();
-            report.storing_cpu += thread_cpu_time().saturating_sub(cpu_started);
-            if let Some(progress) = &progress {
-                for (feed_id, failed) in &done {
-                    progress.feed_done(feed_id, *failed);
-                }
-            }
-        }
-        Ok::<_, StoreError>((store, report))
-    });
-    let (mut store, mut report) = writer.await.map_err(|_| CycleError::Task("storing"))??;
-    report.next_embargo = store.next_embargo()?;
-    report.elapsed = started.elapsed();
-    Ok((report, store.take_changed()))
 }
 
-/// Publishes in the state the articles whose embargo has passed: returns
-/// how many, the channels they join (for [`publish_changes`]) and the next
-/// embargo still to pass.
-pub async fn release_embargoes(
-    config: &Config,
-) -> Result<(usize, ChangedChannels, Option<DateTime<Utc>>), CycleError> {
-    let path = state_path(config);
-    tokio::task::spawn_blocking(move || {
-        let mut store = Store::open(&path)?;
-        let released = store.release_embargoes(Utc::now())?;
-        Ok((released, store.take_changed(), store.next_embargo()?))
-    })
-    .await
-    .map_err(|_| CycleError::Task("releasing embargoes"))?
-}
-
-/// [`crate::publish::publish_changes`], for the daemon.
+/// [`crate::publish::publish_changes`]. With `writer`, what was published
+/// is recorded in the state through it rather than a connection of the
+/// publish's own: a write from another connection would make the writer
+/// drop dedup's candidate index.
 pub async fn publish_changes(
     config: &Config,
     publication: &mut Publication,
     changed: Option<ChangedChannels>,
+    writer: Option<&WriterHandle>,
 ) -> Result<PublishReport, CycleError> {
-    Ok(crate::publish::publish_changes(config, publication, changed).await?)
+    let record = match writer {
+        Some(_) => Record::ByCaller,
+        None => Record::Here,
+    };
+    let (report, left) =
+        crate::publish::publish_changes(config, publication, changed, record).await?;
+    if let (Some(writer), Some(left)) = (writer, left) {
+        writer.record_published(left);
+    }
+    Ok(report)
 }
 
 /// [`crate::publish::publish_stale`]: what `wirefeed once` publishes.

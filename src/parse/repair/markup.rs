@@ -271,7 +271,13 @@ impl Scanner<'_> {
             if self.complete_stories == 0 {
                 return Err("the document is cut before its first complete item");
             }
-            if let Some(story) = self.stack.iter().position(|frame| is_story(&frame.name)) {
+            // A story that is the root element itself (a bare `<entry>`
+            // document) is not cut away: nothing would be left to read.
+            let story = self.stack.iter().position(|frame| is_story(&frame.name));
+            if story == Some(0) {
+                return Err("the document is one item, cut before its end");
+            }
+            if let Some(story) = story {
                 self.out.truncate(self.stack[story].out_start);
                 self.stack.truncate(story);
                 self.fixes.cut_stories += 1;
@@ -290,7 +296,12 @@ impl Scanner<'_> {
                 self.fixes.bound_prefixes.push(prefix.clone());
             }
         }
-        self.out.insert_str(root_attributes_end, &bindings);
+        if !bindings.is_empty() {
+            if !self.out.is_char_boundary(root_attributes_end) {
+                return Err("the root element's start tag was not kept whole");
+            }
+            self.out.insert_str(root_attributes_end, &bindings);
+        }
         if self.fixes.is_empty() {
             return Err("nothing this repair mends");
         }
@@ -542,6 +553,15 @@ mod tests {
             )),
             Err("an end tag closes an element other than the open one")
         );
+    }
+
+    #[test]
+    fn a_bare_item_cut_before_its_end_is_not_salvaged() {
+        // The fuzzer's find: the item to cut was the root itself.
+        let cut = "<entry><title>One</title><entry><title>Two</title></entry>\n<content>x";
+        assert!(salvage(cut).is_err());
+        let bound = "<entry><dc:creator>A</dc:creator><entry></entry><content>x";
+        assert!(salvage(bound).is_err());
     }
 
     #[test]

@@ -5,8 +5,13 @@
 //! cold cycle's writer time, and most keys are held by nothing. The index
 //! keeps every stored (band key, source row) pair in one sorted vector,
 //! 16 bytes a pair, so 512 bytes per stored version with a title, lead and
-//! body (32 bands), and a lookup is a binary search per key. Pairs added since
-//! the last merge sit in a small hash map until it is merged in.
+//! body (32 bands). Band keys are hashes, spread evenly, so a directory of
+//! where each run of leading key bits starts (about 8 pairs a slot, 1 byte
+//! per pair) takes a lookup straight to a few neighbouring pairs: a binary
+//! search over millions of pairs went to memory at almost every step, and
+//! 32 of them per story were the largest cost of a cold cycle's writer.
+//! Pairs added since the last merge sit in a small hash map until they are
+//! merged in, in one linear pass.
 //!
 //! It is loaded from the state on the first lookup, not at start: a cycle in
 //! which nothing is new never pays for it. The owner keeps it in step with
@@ -41,6 +46,8 @@ pub struct CandidateIndex {
 struct Loaded {
     /// (band key, source row), sorted.
     sorted: Vec<(i64, i64)>,
+    /// Where in `sorted` each directory slot's keys start.
+    directory: Directory,
     /// Pairs added since the last merge, by band key.
     recent: HashMap<i64, Vec<i64>>,
     recent_len: usize,
@@ -59,6 +66,7 @@ impl CandidateIndex {
         pairs.dedup();
         pairs.shrink_to_fit();
         self.loaded = Some(Loaded {
+            directory: Directory::of(&pairs),
             sorted: pairs,
             ..Loaded::default()
         });
@@ -92,9 +100,10 @@ impl CandidateIndex {
         };
         let mut found = Vec::new();
         for key in keys {
-            let start = loaded.sorted.partition_point(|(k, _)| k < key);
+            let slot = &loaded.sorted[loaded.directory.range(*key)];
+            let start = slot.partition_point(|(k, _)| k < key);
             found.extend(
-                loaded.sorted[start..]
+                slot[start..]
                     .iter()
                     .take_while(|(k, _)| k == key)
                     .map(|(_, source)| *source),
@@ -123,15 +132,78 @@ impl CandidateIndex {
 
 impl Loaded {
     fn merge(&mut self) {
-        self.sorted.reserve(self.recent_len);
+        let mut recent: Vec<(i64, i64)> = Vec::with_capacity(self.recent_len);
         for (key, sources) in self.recent.drain() {
-            self.sorted
-                .extend(sources.into_iter().map(|source| (key, source)));
+            recent.extend(sources.into_iter().map(|source| (key, source)));
         }
-        self.sorted.sort_unstable();
-        self.sorted.dedup();
+        recent.sort_unstable();
+        let old = std::mem::take(&mut self.sorted);
+        let mut merged = Vec::with_capacity(old.len() + recent.len());
+        let (mut old, mut recent) = (old.into_iter().peekable(), recent.into_iter().peekable());
+        loop {
+            let next = match (old.peek(), recent.peek()) {
+                (Some(a), Some(b)) if a <= b => old.next(),
+                (Some(_), Some(_)) => recent.next(),
+                (Some(_), None) => old.next(),
+                (None, Some(_)) => recent.next(),
+                (None, None) => break,
+            };
+            if let Some(pair) = next
+                && merged.last() != Some(&pair)
+            {
+                merged.push(pair);
+            }
+        }
+        self.directory = Directory::of(&merged);
+        self.sorted = merged;
         self.recent_len = 0;
     }
+}
+
+/// For each value of a key's leading bits, where its pairs start in the
+/// sorted vector: a lookup searches one slot's few pairs.
+#[derive(Debug, Default)]
+struct Directory {
+    /// Leading key bits a slot stands for.
+    bits: u32,
+    /// `starts[slot]..starts[slot + 1]` holds the slot's pairs.
+    starts: Vec<u32>,
+}
+
+impl Directory {
+    fn of(sorted: &[(i64, i64)]) -> Directory {
+        // About 8 pairs a slot; at least one slot, at most 2^24.
+        let bits = (usize::BITS - (sorted.len() / 8).leading_zeros()).min(24);
+        let slots = 1usize << bits;
+        let mut starts = Vec::with_capacity(slots + 1);
+        let mut at = 0;
+        for slot in 0..slots {
+            while at < sorted.len() && slot_of(sorted[at].0, bits) < slot {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(sorted.len() as u32);
+        Directory { bits, starts }
+    }
+
+    /// The range of the sorted vector that may hold `key`.
+    fn range(&self, key: i64) -> std::ops::Range<usize> {
+        let slot = slot_of(key, self.bits);
+        match (self.starts.get(slot), self.starts.get(slot + 1)) {
+            (Some(&start), Some(&end)) => start as usize..end as usize,
+            _ => 0..0,
+        }
+    }
+}
+
+/// The slot of `key` among `2^bits`, in the order of the signed keys.
+fn slot_of(key: i64, bits: u32) -> usize {
+    if bits == 0 {
+        return 0;
+    }
+    // Flipping the sign bit orders the unsigned values as the signed keys.
+    (((key as u64) ^ (1 << 63)) >> (64 - bits)) as usize
 }
 
 #[cfg(test)]
@@ -187,6 +259,84 @@ mod tests {
         let found = index.candidates(&keys(0));
         assert_eq!(found.len(), MAX_CANDIDATES);
         assert_eq!(found[0], 4_999);
+    }
+
+    #[test]
+    fn lookups_through_the_directory_find_what_a_scan_finds() {
+        // Keys spread over the whole signed range, as hashes are; a few
+        // shared by several versions; some loaded, some inserted and merged.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as i64
+        };
+        let shared: Vec<i64> = (0..50).map(|_| next()).collect();
+        let mut all: Vec<(i64, i64)> = Vec::new();
+        let version_keys = |source: i64, next: &mut dyn FnMut() -> i64| {
+            let mut keys = [0i64; BANDS];
+            for (band, key) in keys.iter_mut().enumerate() {
+                *key = if band == 0 {
+                    shared[source as usize % shared.len()]
+                } else {
+                    next()
+                };
+            }
+            keys
+        };
+        let mut index = CandidateIndex::default();
+        let loaded: Vec<(i64, [i64; BANDS])> = (0..3_000)
+            .map(|source| (source, version_keys(source, &mut next)))
+            .collect();
+        index.load(
+            loaded
+                .iter()
+                .flat_map(|(source, keys)| keys.iter().map(|key| (*key, *source)))
+                .collect(),
+        );
+        all.extend(
+            loaded
+                .iter()
+                .flat_map(|(s, keys)| keys.iter().map(|k| (*k, *s))),
+        );
+        for source in 3_000..(3_000 + MERGE_AT as i64 / BANDS as i64 + 500) {
+            let keys = version_keys(source, &mut next);
+            index.insert(source, &keys);
+            all.extend(keys.iter().map(|k| (*k, source)));
+        }
+        for probe in [0usize, 1, 2_999, 3_000, 4_000, 5_500] {
+            let Some((_, probe_source)) = all.iter().find(|(_, s)| *s == probe as i64) else {
+                continue;
+            };
+            let keys: [i64; BANDS] = std::array::from_fn(|band| {
+                all.iter()
+                    .filter(|(_, s)| s == probe_source)
+                    .nth(band)
+                    .map_or(0, |(k, _)| *k)
+            });
+            let mut expected: Vec<i64> = all
+                .iter()
+                .filter(|(k, _)| keys.contains(k))
+                .map(|(_, s)| *s)
+                .collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            expected.dedup();
+            expected.truncate(MAX_CANDIDATES);
+            assert_eq!(index.candidates(&keys), expected, "probe {probe}");
+        }
+        let extremes = [i64::MIN, i64::MAX, -1, 0];
+        let mut edge = CandidateIndex::default();
+        edge.load(
+            extremes
+                .iter()
+                .enumerate()
+                .map(|(s, k)| (*k, s as i64))
+                .collect(),
+        );
+        let mut keys = [7i64; BANDS];
+        keys[..4].copy_from_slice(&extremes);
+        assert_eq!(edge.candidates(&keys), vec![3, 2, 1, 0]);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -35,6 +35,10 @@ struct Upstream {
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/partner_feeds.rs"]
+mod partner_feeds;
+
+use partner_feeds::{item, rss};
 
 fn main() {
     let feeds = args::number("--feeds", 100);
@@ -144,17 +148,7 @@ async fn fast(
     headers: HeaderMap,
 ) -> Response {
     arrived(&upstream, format!("fast-{n}"));
-    let etag = format!("\"{n}\"");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes() == etag.as_bytes())
-    {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let items: String = (0..10)
-        .map(|i| item(&n, i, &format!("Story {i} of feed {n}")))
-        .collect();
-    ([(header::ETAG, etag)], rss(&format!("Partner {n}"), &items)).into_response()
+    partner_feeds::unchanging(&n, 10, &headers, "Story")
 }
 
 async fn slow(State(upstream): State<Arc<Upstream>>) -> Response {
@@ -164,20 +158,6 @@ async fn slow(State(upstream): State<Arc<Upstream>>) -> Response {
         .map(|i| item("slow", i, &format!("Slow story {i}")))
         .collect();
     rss("Slow desk", &items).into_response()
-}
-
-fn rss(title: &str, items: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>https://partner.example/</link><description>{title}</description>{items}</channel></rss>"#
-    )
-}
-
-fn item(feed: &str, n: u32, title: &str) -> String {
-    format!(
-        "<item><title>{title}</title><link>https://partner.example/{feed}/{n}</link><guid>{feed}-{n}</guid>\
-         <pubDate>Wed, 25 Nov 2026 08:{:02}:00 GMT</pubDate><description>&lt;p&gt;{title}, with a paragraph of copy.&lt;/p&gt;</description></item>",
-        n % 60
-    )
 }
 
 fn write_config(dir: &Path, port: u16, feeds: usize, slow: Duration) -> std::path::PathBuf {

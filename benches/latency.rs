@@ -43,6 +43,10 @@ struct Upstream {
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/partner_feeds.rs"]
+mod partner_feeds;
+
+use partner_feeds::{item, rss};
 
 fn main() {
     let rounds = args::number("--rounds", 10);
@@ -171,17 +175,7 @@ async fn live(State(upstream): State<Arc<Upstream>>, headers: HeaderMap) -> Resp
 }
 
 async fn background(UrlPath(n): UrlPath<String>, headers: HeaderMap) -> Response {
-    let etag = format!("\"{n}\"");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes() == etag.as_bytes())
-    {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let items: String = (0..20)
-        .map(|i| item(&n, i, &format!("Background story {i} of feed {n}")))
-        .collect();
-    ([(header::ETAG, etag)], rss(&format!("Partner {n}"), &items)).into_response()
+    partner_feeds::unchanging(&n, 20, &headers, "Background story")
 }
 
 async fn hub(State(upstream): State<Arc<Upstream>>, body: String) -> StatusCode {
@@ -193,20 +187,6 @@ async fn hub(State(upstream): State<Arc<Upstream>>, body: String) -> StatusCode 
         upstream.pings.lock().expect("pings").push((topic, at));
     }
     StatusCode::NO_CONTENT
-}
-
-fn rss(title: &str, items: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>https://partner.example/</link><description>{title}</description>{items}</channel></rss>"#
-    )
-}
-
-fn item(feed: &str, n: u32, title: &str) -> String {
-    format!(
-        "<item><title>{title}</title><link>https://partner.example/{feed}/{n}</link><guid>{feed}-{n}</guid>\
-         <pubDate>Wed, 25 Nov 2026 08:{:02}:00 GMT</pubDate><description>&lt;p&gt;{title}, with a paragraph of copy.&lt;/p&gt;</description></item>",
-        n % 60
-    )
 }
 
 fn write_config(dir: &Path, port: u16, feeds: usize) -> std::path::PathBuf {

@@ -290,6 +290,7 @@ impl FeedTasks {
         let config = Arc::clone(config);
         // Made before the task: a task that dies still reports its feed.
         let report = self.writer.guard(&feed.id);
+        let underway = self.writer.underway();
         tokio::spawn(async move {
             let Ok(permit) = Arc::clone(&tasks.in_flight).acquire_owned().await else {
                 return; // never closed
@@ -305,7 +306,10 @@ impl FeedTasks {
                 result,
                 _in_flight: permit,
             };
-            tasks.writer.submit(Submitted { message, report }).await;
+            tasks
+                .writer
+                .submit(Submitted { message, report }, underway)
+                .await;
         });
     }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -149,6 +149,19 @@ struct Shared {
     storing: Mutex<(Duration, Duration)>,
     /// The last publish's record, until the writer writes it.
     published: Mutex<Option<PublishedRecord>>,
+    /// Feed tasks started and not yet submitted: while there are none, a
+    /// write group does not wait for more to join it.
+    underway: AtomicUsize,
+}
+
+/// A feed task between its start and its submit (see `Shared::underway`);
+/// dropped with the task however it ends.
+pub(crate) struct Underway(Arc<Shared>);
+
+impl Drop for Underway {
+    fn drop(&mut self) {
+        self.0.underway.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A handle on the writer: feed tasks submit through clones of it.
@@ -230,13 +243,22 @@ impl Writer {
 impl WriterHandle {
     /// Hands a fetched feed to the writer; `report` goes out once it is
     /// stored (or lost).
-    pub(crate) async fn submit(&self, submitted: Submitted) {
+    pub(crate) async fn submit(&self, submitted: Submitted, underway: Underway) {
         // A send fails only when the writer has stopped: the guard inside
         // is dropped with the message and reports the feed lost.
         let _ = self
             .commands
             .send(Command::Store(Box::new(submitted)))
             .await;
+        // Only once the feed is queued: the writer must not stop gathering
+        // between the task's end and its message.
+        drop(underway);
+    }
+
+    /// Counts a feed task as started until the returned value is dropped.
+    pub(crate) fn underway(&self) -> Underway {
+        self.shared.underway.fetch_add(1, Ordering::SeqCst);
+        Underway(Arc::clone(&self.shared))
     }
 
     /// The guard of `feed_id`'s report, to travel with its result.
@@ -351,7 +373,7 @@ impl Thread {
             self.record_published();
             match command {
                 Command::Store(first) => {
-                    let group = gather(*first, &mut commands, &mut backlog);
+                    let group = gather(*first, &mut commands, &mut backlog, &self.shared);
                     self.write(group);
                 }
                 Command::Open(reply) => {
@@ -558,6 +580,7 @@ fn gather(
     first: Submitted,
     commands: &mut mpsc::Receiver<Command>,
     backlog: &mut VecDeque<Command>,
+    shared: &Shared,
 ) -> Vec<Submitted> {
     let mut group = vec![first];
     let gathering = Instant::now();
@@ -571,8 +594,11 @@ fn gather(
             // Feeds finishing within a few milliseconds of each other share
             // one commit: each commit writes every page its feeds touched
             // (LSH keys touch pages all over), so a commit per feed wrote
-            // most pages many times over.
-            Err(TryRecvError::Empty) if gathering.elapsed() < GATHER => {
+            // most pages many times over. No feed still underway, none is
+            // coming: a `once` whose last feed arrived commits at once.
+            Err(TryRecvError::Empty)
+                if gathering.elapsed() < GATHER && shared.underway.load(Ordering::SeqCst) > 0 =>
+            {
                 std::thread::sleep(Duration::from_millis(2));
             }
             Err(_) => break,
@@ -611,7 +637,8 @@ mod tests {
             _in_flight: permit,
         };
         let report = handle.guard(feed_id);
-        handle.submit(Submitted { message, report }).await;
+        let underway = handle.underway();
+        handle.submit(Submitted { message, report }, underway).await;
     }
 
     async fn next(reports: &mut mpsc::UnboundedReceiver<FeedReport>) -> FeedReport {
@@ -680,6 +707,26 @@ mod tests {
         let report = next(&mut reports).await;
         assert_eq!(report.feed_id, "desk");
         assert!(matches!(report.reported, Reported::Lost), "{report:?}");
+        writer.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_task_counts_as_underway_until_submitted_or_gone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writer, mut reports) = Writer::start(dir.path().join("wirefeed.db"));
+        let handle = writer.handle().clone();
+        let underway = || handle.shared.underway.load(Ordering::SeqCst);
+        let died = handle.underway();
+        assert_eq!(underway(), 1);
+        drop(died);
+        assert_eq!(underway(), 0, "a task that ended without a result");
+        submit(&handle, "desk").await;
+        assert_eq!(underway(), 0, "a submitted feed");
+        assert!(matches!(
+            next(&mut reports).await.reported,
+            Reported::Stored(_)
+        ));
+        drop(handle);
         writer.close().await;
     }
 }

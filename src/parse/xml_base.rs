@@ -19,6 +19,15 @@ pub(super) fn root_xml_base(text: &str, doc_url: &Url) -> Option<Url> {
         .nth(HEAD_CHARS)
         .map_or(text.len(), |(at, _)| at);
     let mut rest = &text[..end];
+    // Only XML has a root element: a JSON Feed whose first item's HTML holds
+    // a `<feed xml:base=…>` must not set the base of every item. (Junk
+    // before `<?xml`, which repair removes, may stay.)
+    if rest
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with(['{', '['])
+    {
+        return None;
+    }
     // Skip the prolog, comments and doctype to the root element's start tag.
     let tag = loop {
         let start = rest.find('<')?;
@@ -58,6 +67,8 @@ mod tests {
         );
         assert!(root_xml_base("<feed xml:base='javascript:x'>", &base()).is_none());
         assert!(root_xml_base("{\"version\": 1}", &base()).is_none());
+        let json = r#"{"items": [{"content_html": "<feed xml:base=\"https://x.example/\">"}]}"#;
+        assert!(root_xml_base(json, &base()).is_none(), "HTML inside JSON");
     }
 
     #[test]

@@ -223,10 +223,13 @@ fn fill_source_keys(conn: &Connection) -> Result<(), StoreError> {
             filled += 1;
         }
     }
-    tracing::info!(
-        versions = filled,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "band keys stored per version"
-    );
+    // A new state has nothing to fill: not worth a line at info.
+    if filled > 0 {
+        tracing::info!(
+            versions = filled,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "band keys stored per version"
+        );
+    }
     Ok(())
 }

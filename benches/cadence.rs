@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,9 +34,12 @@ struct Upstream {
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/daemon.rs"]
+mod daemon;
 #[path = "support/partner_feeds.rs"]
 mod partner_feeds;
 
+use daemon::{stop, wait_until};
 use partner_feeds::{item, rss};
 
 fn main() {
@@ -54,13 +56,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(dir.path(), port, feeds, slow);
     let log = dir.path().join("wirefeed.log");
-    let mut service = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("start wirefeed run");
+    let mut service = daemon::start(&config, &log);
 
     let all = dir.path().join("output/all.json");
     if !wait_until(Duration::from_secs(120), || all.exists()) {
@@ -177,23 +173,4 @@ fn write_config(dir: &Path, port: u16, feeds: usize, slow: Duration) -> std::pat
     let path = dir.join("feeds.toml");
     std::fs::write(&path, text).expect("write feeds.toml");
     path
-}
-
-/// Polls every 10 ms.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
-}
-
-fn stop(service: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-s", "TERM", &service.id().to_string()])
-        .status();
-    let _ = service.wait();
 }

@@ -19,7 +19,6 @@
 use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,9 +42,12 @@ struct Upstream {
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/daemon.rs"]
+mod daemon;
 #[path = "support/partner_feeds.rs"]
 mod partner_feeds;
 
+use daemon::{stop, wait_until};
 use partner_feeds::{item, rss};
 
 fn main() {
@@ -57,13 +59,7 @@ fn main() {
     let port = runtime.block_on(serve(Arc::clone(&upstream)));
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(dir.path(), port, feeds);
-    let mut service = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("wirefeed.log")).expect("log file"))
-        .spawn()
-        .expect("start wirefeed run");
+    let mut service = daemon::start(&config, &dir.path().join("wirefeed.log"));
 
     let live_file = dir.path().join("output/sections/live.json");
     let topic = "https://feeds.example.org/sections/live.json";
@@ -212,18 +208,6 @@ fn contains(path: &Path, needle: &str) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| text.contains(needle))
 }
 
-/// Polls every 2 ms: the resolution of the figures.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    false
-}
-
 fn wait_for_ping(
     upstream: &Upstream,
     skip: usize,
@@ -243,13 +227,6 @@ fn wait_for_ping(
         found.is_some()
     });
     found
-}
-
-fn stop(service: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-s", "TERM", &service.id().to_string()])
-        .status();
-    let _ = service.wait();
 }
 
 fn seed() -> u64 {

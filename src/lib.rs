@@ -16,8 +16,10 @@
 //!   older, killed, or a fold into another feed's article, with the evidence),
 //!   asking the state through its `FoldFacts` trait and its in-memory
 //!   candidate index; "a partner's copy was not folded" starts in `dedup::fold`.
-//! - [`store`] applies dedup's decisions and answers its questions; the only
-//!   module that touches SQLite.
+//! - [`store`] holds the state: `Store` runs an ingest (dedup decides, the
+//!   decision is written) over a `store::Backend`, persistence only, of
+//!   which SQLite (`store::sqlite`) is the embedded default; the only
+//!   module that touches a database.
 //! - [`publish`] is the only module that writes the output folder.
 //! - [`cycle`] runs feeds, one task each, into the state's one writer: all of
 //!   them once for `once`, each as it comes due for the daemon;

@@ -64,7 +64,7 @@ pub enum Decision {
 
 /// Decides what `incoming` is, asking `facts` and `index`. Loads the index
 /// from `facts` the first time a near-duplicate lookup needs it.
-pub fn decide<F: FoldFacts>(
+pub fn decide<F: FoldFacts + ?Sized>(
     facts: &F,
     index: &mut CandidateIndex,
     incoming: &Incoming<'_>,
@@ -100,7 +100,7 @@ pub fn decide<F: FoldFacts>(
 /// The stored article of another feed that `incoming` tells the same story
 /// as, and why: the same canonical URL as any of its versions first, then a
 /// verified near-duplicate of any of its versions. `preview` asks this too.
-pub fn fold_target<F: FoldFacts>(
+pub fn fold_target<F: FoldFacts + ?Sized>(
     facts: &F,
     index: &mut CandidateIndex,
     incoming: &Incoming<'_>,

@@ -9,11 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{Connection, OptionalExtension};
-
 use crate::model::{Article, Channel};
-use crate::store::articles::LabelKind;
-use crate::store::error::{SqlContext, StoreError};
 
 /// Channels whose articles may have changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +39,11 @@ impl ChangedChannels {
         self.channels.iter()
     }
 
+    /// One channel, as a backend read it from what it stores.
+    pub(crate) fn add(&mut self, channel: Channel) {
+        self.channels.insert(channel);
+    }
+
     /// Every channel `article` appears in.
     pub(crate) fn add_article(&mut self, article: &Article) {
         self.channels.insert(Channel::All);
@@ -61,43 +62,6 @@ impl ChangedChannels {
         if let Some(language) = &article.language {
             self.channels.insert(Channel::Language(language.clone()));
         }
-    }
-
-    /// Every channel the stored article `id` appears in now, before it is
-    /// rewritten; nothing when it is not stored.
-    pub(crate) fn add_stored(&mut self, conn: &Connection, id: &str) -> Result<(), StoreError> {
-        let row: Option<(Option<String>, bool)> = conn
-            .prepare_cached("SELECT section, breaking FROM articles WHERE id = ?1")
-            .and_then(|mut statement| {
-                statement
-                    .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
-                    .optional()
-            })
-            .context(conn, "read an article's channels")?;
-        let Some((section, breaking)) = row else {
-            return Ok(());
-        };
-        self.channels.insert(Channel::All);
-        if breaking {
-            self.channels.insert(Channel::Breaking);
-        }
-        if let Some(section) = section {
-            self.channels.insert(Channel::Section(section));
-        }
-        let labels: Vec<(String, String)> = conn
-            .prepare_cached("SELECT kind, slug FROM labels WHERE article_id = ?1")
-            .and_then(|mut statement| {
-                statement
-                    .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
-            .context(conn, "read an article's labels")?;
-        for (kind, slug) in labels {
-            if let Some(kind) = LabelKind::from_column(&kind) {
-                self.channels.insert(kind.channel(slug));
-            }
-        }
-        Ok(())
     }
 }
 

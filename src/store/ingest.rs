@@ -1,17 +1,15 @@
-//! Taking in one fetched feed: dedup decides what each article is, this
-//! writes the decisions and records the fetch, all in one transaction.
+//! Taking in one fetched feed: dedup decides what each article is, the
+//! backend writes each decision, and the fetch is recorded, all in the
+//! caller's write group. The same order on every backend.
 
-use crate::dedup::{
-    self, CandidateIndex, Decision, FoldFacts, Revision, SourceVersion, StoredCandidate, StoredItem,
-};
+use crate::dedup::{self, CandidateIndex, Decision, Revision, SourceVersion};
 use crate::fetch::Validators;
+use crate::store::backend::Backend;
 use crate::store::changes::ChangedChannels;
 use crate::store::error::StoreError;
 use crate::store::prepared::PreparedArticle;
-use crate::store::sources::Keep;
-use crate::store::{articles, feed_state, fetch_hours, sources};
+use crate::store::records::FetchRecord;
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 /// The feed a batch of articles came from, and how its fetch went.
 #[derive(Debug, Clone)]
@@ -41,35 +39,37 @@ pub struct IngestReport {
     pub ignored_older: usize,
 }
 
-/// Ingests `articles` of `feed` on `conn`, which the caller has put in a
-/// transaction: dedup decides what each article is, and this applies it.
-/// Articles earlier in the batch are visible to later ones.
+/// Ingests `articles` of `feed` into `backend`, whose write group the
+/// caller holds: dedup decides what each article is, this applies it and
+/// keeps `index` in step. Articles earlier in the batch are visible to
+/// later ones.
 pub(crate) fn ingest(
-    conn: &Connection,
+    backend: &mut dyn Backend,
+    index: &mut CandidateIndex,
     feed: &FeedIngest<'_>,
     articles: Vec<PreparedArticle>,
     changed: &mut ChangedChannels,
-    index: &mut CandidateIndex,
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
     for article in articles {
-        let decision =
-            dedup::fold::decide(&SqlFacts(conn), index, &article.incoming(feed.feed_id))?;
-        apply(conn, feed, article, decision, &mut report, changed, index)?;
+        let decision = dedup::fold::decide(&*backend, index, &article.incoming(feed.feed_id))?;
+        apply(
+            backend,
+            index,
+            feed,
+            article,
+            decision,
+            &mut report,
+            changed,
+        )?;
     }
-    feed_state::record_success(
-        conn,
-        feed.feed_id,
-        feed.fetched_at,
-        feed.http_status,
-        Some(&feed.validators),
-    )?;
     let items = report.new + report.updated + report.folded;
-    fetch_hours::record(
-        conn,
+    backend.record_fetch(
         feed.feed_id,
         feed.fetched_at,
-        fetch_hours::Fetched::Ok {
+        FetchRecord::Ingested {
+            http_status: feed.http_status,
+            validators: &feed.validators,
             items: u64::try_from(items).unwrap_or(u64::MAX),
         },
     )?;
@@ -78,13 +78,13 @@ pub(crate) fn ingest(
 
 /// Writes what dedup decided about `incoming`.
 fn apply(
-    conn: &Connection,
+    backend: &mut dyn Backend,
+    index: &mut CandidateIndex,
     feed: &FeedIngest<'_>,
     incoming: PreparedArticle,
     decision: Decision,
     report: &mut IngestReport,
     changed: &mut ChangedChannels,
-    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let item_id = incoming.article.source.item_id.clone();
     match decision {
@@ -99,30 +99,26 @@ fn apply(
         }
         Decision::Update => {
             // Read in full only now: the update keeps its first-seen date.
-            let Some(stored) = sources::find(conn, feed.feed_id, &item_id)? else {
-                // dedup was told the item is stored, in this transaction.
+            let Some(stored) = backend.stored_version(feed.feed_id, &item_id)? else {
+                // dedup was told the item is stored, in this write group.
                 tracing::warn!(feed = %feed.feed_id, item = %item_id, "an update's stored version is gone: skipped");
                 return Ok(());
             };
             let incoming =
                 incoming.with(|article| dedup::keep_first_seen(article, &stored.version))?;
-            sources::replace(conn, stored.id, feed.priority, &incoming, index)?;
-            rebuild(conn, &stored.article_id, changed)?;
+            backend.replace_version(stored.id, feed.priority, &incoming)?;
+            // The old keys' pairs stay in the index until it is loaded
+            // again: a stale pair only names a candidate the exact check
+            // rejects.
+            index_keys(index, stored.id, &incoming);
+            rebuild(backend, &stored.article_id, changed)?;
             report.updated += 1;
         }
         Decision::Fold { into, evidence } => {
             tracing::debug!(feed = %feed.feed_id, item = %item_id, into = %into, ?evidence, "duplicate folded");
-            sources::materialize(conn, &into)?;
-            sources::insert(
-                conn,
-                feed,
-                &into,
-                &incoming,
-                Keep::Copy,
-                Some(&evidence),
-                index,
-            )?;
-            rebuild(conn, &into, changed)?;
+            let source_id = backend.insert_folded_version(feed, &into, &incoming, &evidence)?;
+            index_keys(index, source_id, &incoming);
+            rebuild(backend, &into, changed)?;
             report.folded += 1;
         }
         Decision::New { id } => {
@@ -134,72 +130,34 @@ fn apply(
             };
             // No stored article has this id, and this is its only version:
             // combine it directly instead of reading it back.
-            let article_id = incoming.article.id.clone();
             let only = [SourceVersion {
                 article: incoming.article.clone(),
                 priority: feed.priority,
             }];
-            let combined = dedup::combine(&article_id, &only);
-            // The usual case: the article is the version itself, stored once.
-            let keep = if combined.as_ref() == Some(&incoming.article) {
-                Keep::AsArticle
-            } else {
-                Keep::Copy
-            };
-            sources::insert(conn, feed, &article_id, &incoming, keep, None, index)?;
-            match combined {
-                Some(article) if keep == Keep::AsArticle => {
-                    articles::insert_new(conn, &article, &incoming.json, changed)?
-                }
-                Some(article) => articles::write(conn, &article, changed)?,
-                None => {}
-            }
+            let combined = dedup::combine(&incoming.article.id, &only);
+            let source_id =
+                backend.insert_first_version(feed, &incoming, combined.as_ref(), changed)?;
+            index_keys(index, source_id, &incoming);
             report.new += 1;
         }
     }
     Ok(())
 }
 
-/// The state's answers to dedup, read on the ingest's connection (inside
-/// its transaction, so articles earlier in the batch count).
-pub(crate) struct SqlFacts<'a>(pub &'a Connection);
-
-impl FoldFacts for SqlFacts<'_> {
-    type Error = StoreError;
-
-    fn stored_item(&self, feed_id: &str, item_id: &str) -> Result<Option<StoredItem>, StoreError> {
-        sources::facts(self.0, feed_id, item_id)
-    }
-
-    fn articles_with_url(&self, url: &str) -> Result<Vec<String>, StoreError> {
-        sources::articles_with_url(self.0, url)
-    }
-
-    fn feed_in_article(&self, feed_id: &str, article_id: &str) -> Result<bool, StoreError> {
-        sources::feed_in_article(self.0, feed_id, article_id)
-    }
-
-    fn candidate(&self, source_id: i64) -> Result<Option<StoredCandidate>, StoreError> {
-        sources::candidate(self.0, source_id)
-    }
-
-    fn article_exists(&self, article_id: &str) -> Result<bool, StoreError> {
-        articles::exists(self.0, article_id)
-    }
-
-    fn band_key_pairs(&self) -> Result<Vec<(i64, i64)>, StoreError> {
-        sources::band_key_pairs(self.0)
+fn index_keys(index: &mut CandidateIndex, source_id: i64, version: &PreparedArticle) {
+    if let Some(keys) = &version.band_keys {
+        index.insert(source_id, keys);
     }
 }
 
 /// The stored version of the item of `incoming` from `feed_id`, if any, and
 /// what `incoming` is to it: what `preview` shows.
 pub(crate) fn stored_revision(
-    conn: &Connection,
+    backend: &dyn Backend,
     feed_id: &str,
     incoming: &PreparedArticle,
 ) -> Result<Option<(String, Revision)>, StoreError> {
-    let Some(stored) = sources::find(conn, feed_id, &incoming.article.source.item_id)? else {
+    let Some(stored) = backend.stored_version(feed_id, &incoming.article.source.item_id)? else {
         return Ok(None);
     };
     let revision = dedup::revision(
@@ -213,11 +171,12 @@ pub(crate) fn stored_revision(
 
 /// Rewrites `article_id` from all its source versions.
 fn rebuild(
-    conn: &Connection,
+    backend: &mut dyn Backend,
     article_id: &str,
     changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
-    let versions: Vec<SourceVersion> = sources::of_article(conn, article_id)?
+    let versions: Vec<SourceVersion> = backend
+        .versions_of(article_id)?
         .into_iter()
         .map(|stored| SourceVersion {
             article: stored.version,
@@ -225,7 +184,7 @@ fn rebuild(
         })
         .collect();
     match dedup::combine(article_id, &versions) {
-        Some(article) => articles::write(conn, &article, changed),
+        Some(article) => backend.write_article(&article, changed),
         None => Ok(()),
     }
 }

@@ -6,7 +6,6 @@
 use crate::dedup::fingerprint::BANDS;
 use crate::dedup::{Fingerprint, Incoming, content_digest};
 use crate::model::Article;
-use crate::store::columns::to_json;
 use crate::store::error::StoreError;
 
 /// An article ready to be ingested.
@@ -56,4 +55,12 @@ impl PreparedArticle {
         change(&mut article);
         PreparedArticle::new(article)
     }
+}
+
+/// An article as JSON, the form every backend stores it in.
+pub(crate) fn to_json(article: &Article) -> Result<String, StoreError> {
+    serde_json::to_string(article).map_err(|source| StoreError::Serialize {
+        article_id: article.id.clone(),
+        source,
+    })
 }

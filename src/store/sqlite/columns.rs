@@ -3,6 +3,7 @@
 
 use crate::model::Article;
 use crate::store::error::{StoreError, db_path};
+pub(crate) use crate::store::prepared::to_json;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -14,13 +15,6 @@ pub(crate) fn micros(time: DateTime<Utc>) -> i64 {
 /// A stored time; `None` only for values no wirefeed wrote (out of range).
 pub(crate) fn time(micros: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
-}
-
-pub(crate) fn to_json(article: &Article) -> Result<String, StoreError> {
-    serde_json::to_string(article).map_err(|source| StoreError::Serialize {
-        article_id: article.id.clone(),
-        source,
-    })
 }
 
 /// Parses a stored article; `article_id` names the row in the error.

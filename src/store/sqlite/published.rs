@@ -3,45 +3,13 @@
 //! changed since. A publish in a new process (`wirefeed once`) renders only
 //! the channels this says are out of date.
 
+use crate::store::records::{PublishedChannel, PublishedState};
 use std::collections::BTreeSet;
 
 use rusqlite::{Connection, params};
 
 use crate::store::changes::ChangedChannels;
 use crate::store::error::{SqlContext, StoreError};
-
-/// One published channel as the last publish left it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishedChannel {
-    /// The channel's path stem: `all`, `sections/politics`.
-    pub stem: String,
-    /// Fingerprint of the settings its files were rendered with.
-    pub settings: String,
-    /// Its entry in index.html and feeds.opml, as publish serialized it.
-    pub listing: String,
-}
-
-/// The published channels and the changes not yet published.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PublishedState {
-    pub channels: Vec<PublishedChannel>,
-    /// Stems of channels changed since their files were written.
-    pub stale: BTreeSet<String>,
-    /// The newest stale mark read: a publish of this state clears marks up
-    /// to it and no further.
-    pub through: i64,
-}
-
-impl PublishedState {
-    /// (stem, listing) of every channel whose files are current: rendered
-    /// with `settings` and not marked stale since.
-    pub fn current<'a>(&'a self, settings: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.channels
-            .iter()
-            .filter(move |row| row.settings == settings && !self.stale.contains(&row.stem))
-            .map(|row| (row.stem.as_str(), row.listing.as_str()))
-    }
-}
 
 /// Reads the published channels and the stale marks, in one snapshot when
 /// the caller holds a transaction.

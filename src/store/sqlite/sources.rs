@@ -2,27 +2,17 @@
 //! LSH band keys that find near-duplicates among them (`source_keys`, read
 //! whole into dedup's candidate index).
 
-use crate::dedup::{CandidateIndex, Fingerprint, StoredCandidate, StoredItem};
-use crate::model::{Article, PubStatus};
-use crate::store::articles::NEVER;
-use crate::store::columns::{from_json, time};
+use crate::dedup::{Fingerprint, StoredCandidate, StoredItem};
+use crate::model::PubStatus;
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::evidence::FoldEvidence;
 use crate::store::ingest::FeedIngest;
 use crate::store::prepared::PreparedArticle;
+use crate::store::records::{SourceRecord, StoredSource};
+use crate::store::sqlite::articles::NEVER;
+use crate::store::sqlite::columns::{from_json, time};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// One stored source version.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredSource {
-    /// Row id: the order versions were first seen.
-    pub id: i64,
-    pub article_id: String,
-    pub priority: i64,
-    pub digest: String,
-    pub version: Article,
-}
 
 /// A NULL version is its article's JSON (see the schema).
 const COLUMNS: &str = "s.id, s.article_id, s.priority, s.digest, COALESCE(s.version, a.json)";
@@ -234,8 +224,8 @@ pub(crate) enum Keep {
     AsArticle,
 }
 
-/// Stores a new version of a story from `feed` under `article_id` and
-/// indexes it; `evidence` says why it joins another feed's article (`None`
+/// Stores a new version of a story from `feed` under `article_id` with its
+/// band keys, returning its row id; `evidence` says why it joins another feed's article (`None`
 /// when it starts its own).
 pub(crate) fn insert(
     conn: &Connection,
@@ -244,8 +234,7 @@ pub(crate) fn insert(
     version: &PreparedArticle,
     keep: Keep,
     evidence: Option<&FoldEvidence>,
-    index: &mut CandidateIndex,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let json = (keep == Keep::Copy).then_some(version.json.as_str());
     let article = &version.article;
     conn
@@ -271,7 +260,8 @@ pub(crate) fn insert(
         })
         .context(conn, "store a source item")?;
     let id = conn.last_insert_rowid();
-    index_keys(conn, id, version, index)
+    store_keys(conn, id, version)?;
+    Ok(id)
 }
 
 /// Gives every version of `article_id` stored as the article its own copy,
@@ -286,13 +276,12 @@ pub(crate) fn materialize(conn: &Connection, article_id: &str) -> Result<(), Sto
     Ok(())
 }
 
-/// Replaces the version stored in row `id` (a correction) and re-indexes it.
+/// Replaces the version stored in row `id` (a correction) and its band keys.
 pub(crate) fn replace(
     conn: &Connection,
     id: i64,
     priority: i64,
     version: &PreparedArticle,
-    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let article = &version.article;
     conn.prepare_cached(
@@ -316,19 +305,19 @@ pub(crate) fn replace(
     conn.prepare_cached("DELETE FROM source_keys WHERE source_id = ?1")
         .and_then(|mut statement| statement.execute([id]))
         .context(conn, "clear a source item's band keys")?;
-    index_keys(conn, id, version, index)
+    store_keys(conn, id, version)
 }
 
-fn index_keys(
+/// Stores the band keys of `version`, kept as `source_id`, for the next
+/// load of dedup's candidate index.
+fn store_keys(
     conn: &Connection,
     source_id: i64,
     version: &PreparedArticle,
-    index: &mut CandidateIndex,
 ) -> Result<(), StoreError> {
     let Some(keys) = &version.band_keys else {
         return Ok(());
     };
-    index.insert(source_id, keys);
     conn.prepare_cached("INSERT INTO source_keys (source_id, keys) VALUES (?1, ?2)")
         .and_then(|mut statement| statement.execute(params![source_id, keys_blob(keys)]))
         .context(conn, "store the band keys")?;
@@ -342,24 +331,6 @@ pub(crate) fn article_count(conn: &Connection, feed_id: &str) -> Result<u64, Sto
         .and_then(|mut statement| statement.query_row([feed_id], |row| row.get(0)))
         .context(conn, "count a feed's articles")?;
     Ok(u64::try_from(count).unwrap_or(0))
-}
-
-/// One version of an article as `explain` shows it: its row, feed,
-/// priority, the version itself and the evidence recorded when it was folded.
-#[derive(Debug, Clone)]
-pub struct SourceRecord {
-    /// Row id in `sources`: the order versions were first seen.
-    pub id: i64,
-    pub feed_id: String,
-    pub priority: i64,
-    /// The version's canonical URL.
-    pub url: Option<String>,
-    /// The article as this feed gave it.
-    pub version: Article,
-    /// Why it was folded into the article, as decided at ingest; `None` for
-    /// the version that started the article and for rows stored before
-    /// the evidence was kept.
-    pub fold_evidence: Option<FoldEvidence>,
 }
 
 /// Every version of `article_id` with its fold evidence, in the order first seen.

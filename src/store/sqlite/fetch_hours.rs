@@ -6,27 +6,15 @@
 //! `feed_state` keeps only the last fetch; this is the recent history the
 //! operator reads a trend from ("failing every hour since 3 a.m.").
 
+use crate::store::records::FetchHour;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use rusqlite::{Connection, params};
 
-use crate::store::columns::{micros, time};
 use crate::store::error::{SqlContext, StoreError};
+use crate::store::sqlite::columns::{micros, time};
 
 /// How long an hour's row is kept.
 pub const KEPT: TimeDelta = TimeDelta::hours(48);
-
-/// One feed's fetches in one clock hour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchHour {
-    pub feed_id: String,
-    /// The start of the hour, UTC.
-    pub hour: DateTime<Utc>,
-    pub fetches: u32,
-    /// Fetches that failed (network, HTTP status, parse).
-    pub failures: u32,
-    /// Items taken in: stored new, updated, or folded into another story.
-    pub items: u64,
-}
 
 /// What one fetch did, for its hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +112,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::store::schema;
+    use crate::store::sqlite::schema;
 
     fn database() -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();

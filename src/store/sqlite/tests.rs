@@ -4,12 +4,24 @@ use super::*;
 use crate::dedup::testing::{article, at};
 use crate::fetch::Validators;
 use crate::model::Image;
+use crate::store::{FeedIngest, IngestReport, LabelKind, Store};
 use tempfile::TempDir;
 
 fn open() -> (TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("state/wirefeed.db")).expect("open");
     (dir, store)
+}
+
+/// The store's own connection: temporary triggers and pragmas are per
+/// connection.
+fn conn(store: &Store) -> &Connection {
+    store
+        .backend
+        .as_any()
+        .downcast_ref::<SqliteBackend>()
+        .expect("a SQLite store")
+        .conn()
 }
 
 fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
@@ -32,8 +44,7 @@ fn ingest(store: &mut Store, feed_id: &str, priority: i64, articles: Vec<Article
 }
 
 fn count(store: &Store, table: &str) -> i64 {
-    store
-        .conn
+    conn(store)
         .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
             row.get(0)
         })
@@ -52,13 +63,11 @@ const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before da
 fn open_creates_the_folder_and_a_wal_database_at_the_schema_version() {
     let (dir, store) = open();
     assert!(dir.path().join("state/wirefeed.db").is_file());
-    let mode: String = store
-        .conn
+    let mode: String = conn(&store)
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let version: i64 = store
-        .conn
+    let version: i64 = conn(&store)
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, schema::VERSION);
@@ -500,8 +509,7 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
         .updated(at(20))
         .build();
     ingest(&mut store, "ap", 10, vec![corrected]);
-    let keys: Vec<u8> = store
-        .conn
+    let keys: Vec<u8> = conn(&store)
         .query_row("SELECT keys FROM source_keys", [], |row| row.get(0))
         .unwrap();
     let expected = PreparedArticle::new(
@@ -648,8 +656,7 @@ fn every_channel_query_reads_in_index_order_without_sorting() {
     ];
     for channel in channels {
         let (sql, key) = articles::channel_query(&channel);
-        let mut explain = store
-            .conn
+        let mut explain = conn(&store)
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap();
         let read = |row: &rusqlite::Row<'_>| row.get::<_, String>(3);
@@ -774,8 +781,7 @@ fn first_fetch_failing_creates_the_feed_state() {
 fn failed_ingest_leaves_nothing_of_the_feed_written() {
     let (_dir, mut store) = open();
     // The second article's write fails after the first one's succeeded.
-    store
-        .conn
+    conn(&store)
         .execute_batch(
             "CREATE TEMP TRIGGER fail_second BEFORE INSERT ON articles
              WHEN NEW.id = 'ap:2' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
@@ -788,8 +794,7 @@ fn failed_ingest_leaves_nothing_of_the_feed_written() {
         assert_eq!(count(&store, table), 0, "{table} was written");
     }
 
-    store
-        .conn
+    conn(&store)
         .execute_batch("DROP TRIGGER fail_second")
         .unwrap();
     assert_eq!(store.ingest(&feed("ap", 10), batch).unwrap().new, 2);
@@ -812,8 +817,7 @@ fn a_group_commits_every_feed_or_none() {
     assert_eq!(count(&store, "feed_state"), 3);
 
     // A failure in the third feed of a group takes the whole group back.
-    store
-        .conn
+    conn(&store)
         .execute_batch(
             "CREATE TEMP TRIGGER fail_bad BEFORE INSERT ON articles
              WHEN NEW.id = 'bad:1' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
@@ -837,7 +841,7 @@ fn a_group_commits_every_feed_or_none() {
     assert_eq!(count(&store, "feed_state"), 3);
 
     // And the connection is usable afterwards, outside any group.
-    store.conn.execute_batch("DROP TRIGGER fail_bad").unwrap();
+    conn(&store).execute_batch("DROP TRIGGER fail_bad").unwrap();
     assert_eq!(
         store
             .ingest(&feed("bad", 1), vec![article("1", "bad").build()])
@@ -871,7 +875,7 @@ fn each_version_keeps_its_own_text_after_its_article_is_rebuilt() {
         vec![article("a1", "ap").url(url).title("Agency wording").build()],
     );
 
-    let versions = sources::of_article(&store.conn, "partner:p1").unwrap();
+    let versions = sources::of_article(conn(&store), "partner:p1").unwrap();
     let titles: Vec<&str> = versions.iter().map(|v| v.version.title.as_str()).collect();
     assert_eq!(titles, ["Partner wording", "Agency wording"]);
     assert_eq!(versions[0].version.source.feed_id, "partner");
@@ -1071,8 +1075,7 @@ fn a_version_1_state_file_is_migrated_and_keeps_its_feed_state() {
     }
 
     let mut store = Store::open(&path).unwrap();
-    let version: i64 = store
-        .conn
+    let version: i64 = conn(&store)
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, schema::VERSION);
@@ -1091,8 +1094,7 @@ fn a_version_1_state_file_is_migrated_and_keeps_its_feed_state() {
 }
 
 fn evidence_of(store: &Store, feed_id: &str) -> Option<String> {
-    store
-        .conn
+    conn(store)
         .query_row(
             "SELECT fold_evidence FROM sources WHERE feed_id = ?1",
             [feed_id],
@@ -1263,8 +1265,7 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
             1,
             vec![article("p1", "partner").url(url).build()],
         );
-        store
-            .conn
+        conn(&store)
             .execute_batch(
                 "DROP TABLE source_keys; CREATE TABLE lsh (band_key INTEGER NOT NULL,
                  source_id INTEGER NOT NULL, PRIMARY KEY (band_key, source_id)) WITHOUT ROWID;
@@ -1275,8 +1276,7 @@ fn a_version_2_state_file_is_migrated_and_keeps_its_sources_without_evidence() {
             .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    let version: i64 = store
-        .conn
+    let version: i64 = conn(&store)
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, schema::VERSION);
@@ -1299,8 +1299,7 @@ fn a_version_6_state_gets_its_band_keys_from_the_stored_words_and_still_folds() 
             .summary(JENIN_LEAD)
             .build();
         ingest(&mut store, "ap", 10, vec![agency]);
-        store
-            .conn
+        conn(&store)
             .execute_batch(
                 "DROP TABLE source_keys; CREATE TABLE lsh (band_key INTEGER NOT NULL,
                  source_id INTEGER NOT NULL, PRIMARY KEY (band_key, source_id)) WITHOUT ROWID;
@@ -1310,8 +1309,7 @@ fn a_version_6_state_gets_its_band_keys_from_the_stored_words_and_still_folds() 
     }
     let mut store = Store::open(&path).unwrap();
     assert_eq!(count(&store, "source_keys"), 1, "filled from the words");
-    let lsh_left: i64 = store
-        .conn
+    let lsh_left: i64 = conn(&store)
         .query_row(
             "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'lsh'",
             [],

@@ -3,60 +3,12 @@
 
 use crate::model::{Article, Channel, PubStatus};
 use crate::store::changes::ChangedChannels;
-use crate::store::columns::{from_json, micros, time, to_json};
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::language;
+use crate::store::records::{LabelInfo, LabelKind};
+use crate::store::sqlite::columns::{from_json, micros, time, to_json};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// What a [`LabelInfo`] names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LabelKind {
-    Tag,
-    Region,
-    Language,
-}
-
-impl LabelKind {
-    fn column(self) -> &'static str {
-        match self {
-            LabelKind::Tag => "tag",
-            LabelKind::Region => "region",
-            LabelKind::Language => "language",
-        }
-    }
-
-    /// The channel of this kind's label `slug`.
-    pub fn channel(self, slug: String) -> Channel {
-        match self {
-            LabelKind::Tag => Channel::Tag(slug),
-            LabelKind::Region => Channel::Region(slug),
-            LabelKind::Language => Channel::Language(slug),
-        }
-    }
-
-    pub(crate) fn from_column(value: &str) -> Option<LabelKind> {
-        match value {
-            "tag" => Some(LabelKind::Tag),
-            "region" => Some(LabelKind::Region),
-            "language" => Some(LabelKind::Language),
-            _ => None,
-        }
-    }
-}
-
-/// A tag, region or language present in stored articles.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabelInfo {
-    pub kind: LabelKind,
-    /// The slug (tags, regions) or BCP 47 code (languages) of its channel.
-    pub slug: String,
-    /// What people read: "Palestine", "العربية". For a slug written with
-    /// different labels, the label of its newest article.
-    pub label: String,
-    /// Stored articles carrying it.
-    pub count: u64,
-}
 
 /// Inserts or replaces `article` and its label rows; `changed` gains the
 /// channels it leaves and the channels it enters.
@@ -65,7 +17,7 @@ pub(crate) fn write(
     article: &Article,
     changed: &mut ChangedChannels,
 ) -> Result<(), StoreError> {
-    changed.add_stored(conn, &article.id)?;
+    add_stored(conn, &article.id, changed)?;
     changed.add_article(article);
     let hidden = write_row(conn, article, &to_json(article)?)?;
     conn.prepare_cached("DELETE FROM labels WHERE article_id = ?1")
@@ -75,6 +27,47 @@ pub(crate) fn write(
         return Ok(());
     }
     write_labels(conn, article)
+}
+
+/// Every channel the stored article `id` appears in now, before it is
+/// rewritten; nothing when it is not stored.
+fn add_stored(
+    conn: &Connection,
+    id: &str,
+    changed: &mut ChangedChannels,
+) -> Result<(), StoreError> {
+    let row: Option<(Option<String>, bool)> = conn
+        .prepare_cached("SELECT section, breaking FROM articles WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .context(conn, "read an article's channels")?;
+    let Some((section, breaking)) = row else {
+        return Ok(());
+    };
+    changed.add(Channel::All);
+    if breaking {
+        changed.add(Channel::Breaking);
+    }
+    if let Some(section) = section {
+        changed.add(Channel::Section(section));
+    }
+    let labels: Vec<(String, String)> = conn
+        .prepare_cached("SELECT kind, slug FROM labels WHERE article_id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .context(conn, "read an article's labels")?;
+    for (kind, slug) in labels {
+        if let Some(kind) = LabelKind::from_column(&kind) {
+            changed.add(kind.channel(slug));
+        }
+    }
+    Ok(())
 }
 
 /// Inserts a brand-new `article`, already serialized as `json`: it has no

@@ -3,48 +3,12 @@
 //! the daemon's plan for the next fetch.
 
 use crate::fetch::Validators;
-use crate::store::columns::{micros, time};
 use crate::store::error::{SqlContext, StoreError};
-use crate::store::sources;
+use crate::store::records::{FeedState, PlannedFetch};
+use crate::store::sqlite::columns::{micros, time};
+use crate::store::sqlite::sources;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// The health of one feed, as `wirefeed status` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedState {
-    pub feed_id: String,
-    /// When it was last fetched, whatever the outcome.
-    pub last_fetch: Option<DateTime<Utc>>,
-    /// When a fetch last succeeded (including "304 Not Modified").
-    pub last_success: Option<DateTime<Utc>>,
-    /// Why the last fetch failed; `None` once one succeeds.
-    pub last_error: Option<String>,
-    /// The HTTP status of the last fetch, if it got that far.
-    pub http_status: Option<u16>,
-    /// Failed fetches since the last success.
-    pub consecutive_failures: u32,
-    /// Stored articles whose primary or also_via source is this feed.
-    pub items: u64,
-    /// Sent back on the next fetch as If-None-Match / If-Modified-Since.
-    pub validators: Validators,
-    /// When the daemon plans to fetch it next, as last saved; `None` while it
-    /// runs, when its schedule has ended, or when no daemon has planned it.
-    pub next_fetch: Option<DateTime<Utc>>,
-    /// Set while failures (the backoff or a Retry-After), not the schedule,
-    /// hold the next fetch back: they do so until then.
-    pub backoff_until: Option<DateTime<Utc>>,
-}
-
-/// One feed's place in the daemon's plan, as saved for `wirefeed status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlannedFetch<'a> {
-    /// The feed's id in feeds.toml.
-    pub feed_id: &'a str,
-    /// See [`FeedState::next_fetch`].
-    pub next_fetch: Option<DateTime<Utc>>,
-    /// See [`FeedState::backoff_until`].
-    pub backoff_until: Option<DateTime<Utc>>,
-}
 
 const SELECT: &str = "SELECT feed_id, last_fetch, last_success, last_error, http_status,
     consecutive_failures, etag, last_modified, next_fetch, backoff_until FROM feed_state";

@@ -43,7 +43,7 @@ use chrono::Utc;
 use wirefeed::config::Config;
 use wirefeed::fetch::Validators;
 use wirefeed::publish::{Publication, PublishReport};
-use wirefeed::store::{FeedIngest, Store};
+use wirefeed::store::{FeedIngest, Location};
 
 use articles::{Newsroom, SECTIONS};
 
@@ -149,7 +149,7 @@ fn build_in_child(dir: &Path) {
 /// feeds of [`FEED_SIZE`], [`GROUP`] feeds to a transaction.
 fn build_state(config: &Config, articles: usize) {
     let newsroom = Newsroom::new();
-    let mut store = Store::open(&wirefeed::store::state_path(config)).expect("open the state");
+    let mut store = Location::of(config).open().expect("open the state");
     let feed_ids: Vec<String> = (0..articles.div_ceil(FEED_SIZE)).map(feed_id).collect();
     for (g, ids) in feed_ids.chunks(GROUP).enumerate() {
         store

@@ -20,7 +20,7 @@ use tracing_subscriber::EnvFilter;
 use progress::{FeedProgress, LogWriter};
 use wirefeed::config::{self, Config};
 use wirefeed::plural::count;
-use wirefeed::{cycle, editor, inspect, status, store::Store};
+use wirefeed::{cycle, editor, inspect, status};
 
 const EXIT_CONFIG: u8 = 1;
 const EXIT_RUNTIME: u8 = 2;
@@ -307,9 +307,9 @@ fn show_status(path: &Path, json: bool) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let state = wirefeed::store::state_path(&config);
+    let state = wirefeed::store::Location::of(&config);
     let states = if state.exists() {
-        match Store::open(&state).and_then(|store| store.feed_states()) {
+        match state.open().and_then(|store| store.feed_states()) {
             Ok(states) => states,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -317,10 +317,7 @@ fn show_status(path: &Path, json: bool) -> ExitCode {
             }
         }
     } else {
-        let note = format!(
-            "no state yet at {}: run `wirefeed once` first",
-            state.display()
-        );
+        let note = format!("no state yet at {}: run `wirefeed once` first", state);
         // Scripts read stdout as JSON: the note goes aside.
         if json {
             eprintln!("{note}");

@@ -26,7 +26,7 @@ use crate::fetch::{Document, FetchError, Fetched, Fetcher, SpoolFiles, Validator
 use crate::normalize::{self, Outcome};
 use crate::parse::{ParseError, Parsed};
 use crate::publish::{Publication, PublishError, PublishReport, Record};
-use crate::store::{ChangedChannels, FeedIngest, PreparedArticle, Store, StoreError, state_path};
+use crate::store::{ChangedChannels, FeedIngest, Location, PreparedArticle, Store, StoreError};
 use writer::Submitted;
 
 /// Items beyond this many in one fetch are ignored (with a warning): a feed
@@ -173,7 +173,7 @@ pub async fn ingest_feeds(
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<(CycleReport, ChangedChannels), CycleError> {
     let started = Instant::now();
-    let (writer, mut reports) = Writer::start(state_path(config));
+    let (writer, mut reports) = Writer::start(Location::of(config));
     // Opened before the fetches start, so they carry the stored validators.
     writer.handle().open().await?;
     // Embargoes that passed since the last cycle: their channels go out

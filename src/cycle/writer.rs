@@ -12,7 +12,6 @@
 //! and everything stored from then on would be lost with the connection.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -25,7 +24,7 @@ use tracing::{info, warn};
 use super::{CycleError, CycleReport, FeedMessage, FeedResult, store_feed};
 use crate::fetch::{SpoolFiles, Validators};
 use crate::publish::PublishedRecord;
-use crate::store::{ChangedChannels, PlannedFetch, Store, StoreError};
+use crate::store::{ChangedChannels, Location, PlannedFetch, Store, StoreError};
 
 /// At most this many feeds are written in one SQLite transaction. Groups
 /// only grow while the writer is behind (a cold cycle); each commit writes
@@ -113,7 +112,7 @@ pub(crate) struct Submitted {
 enum Command {
     Store(Box<Submitted>),
     Open(oneshot::Sender<Result<(), StoreError>>),
-    UsePath(PathBuf),
+    UseLocation(Location),
     Release(oneshot::Sender<Result<Released, StoreError>>),
     SavePlans(Vec<OwnedPlan>),
     /// Look at the published record's slot.
@@ -180,9 +179,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for the state at `path`; the state is
+    /// Starts the writer thread for the state at `location`; the state is
     /// opened by the first command that needs it (see [`WriterHandle::open`]).
-    pub fn start(path: PathBuf) -> (Writer, mpsc::UnboundedReceiver<FeedReport>) {
+    pub fn start(location: Location) -> (Writer, mpsc::UnboundedReceiver<FeedReport>) {
         // Feed tasks wait here once the writer is behind; the in-flight
         // permits, not this, bound what waits in memory.
         let (commands, receiver) = mpsc::channel(64);
@@ -190,7 +189,7 @@ impl Writer {
         let shared = Arc::new(Shared::default());
         let (finished, done) = oneshot::channel();
         let thread = Thread {
-            path,
+            location,
             store: None,
             identity: None,
             shared: Arc::clone(&shared),
@@ -294,10 +293,10 @@ impl WriterHandle {
         self.open().await
     }
 
-    /// Moves the writer to the state at `path` (a reload changed
+    /// Moves the writer to the state at `location` (a reload changed
     /// `state_dir`); the one open is closed after the groups queued before.
-    pub async fn use_path(&self, path: PathBuf) {
-        let _ = self.commands.send(Command::UsePath(path)).await;
+    pub async fn use_location(&self, location: Location) {
+        let _ = self.commands.send(Command::UseLocation(location)).await;
     }
 
     /// Publishes in the state the articles whose embargo has passed.
@@ -351,9 +350,9 @@ impl WriterHandle {
 
 /// The writer thread's own state.
 struct Thread {
-    path: PathBuf,
+    location: Location,
     store: Option<Store>,
-    /// Device and inode of the file `store` has open.
+    /// [`Location::identity`] of the state `store` has open.
     identity: Option<(u64, u64)>,
     shared: Arc<Shared>,
 }
@@ -379,10 +378,10 @@ impl Thread {
                 Command::Open(reply) => {
                     let _ = reply.send(self.store().map(|_| ()));
                 }
-                Command::UsePath(path) => {
-                    if path != self.path {
-                        info!(path = %path.display(), "the state database moved");
-                        self.path = path;
+                Command::UseLocation(location) => {
+                    if location != self.location {
+                        info!(path = %location, "the state database moved");
+                        self.location = location;
                         self.close();
                     }
                 }
@@ -404,11 +403,11 @@ impl Thread {
     }
 
     /// The open state, (re)opened when there is none or when the file it
-    /// had open is no longer the one at its path.
+    /// had open is no longer the one at its location.
     fn store(&mut self) -> Result<&mut Store, StoreError> {
-        let identity = file_identity(&self.path);
+        let identity = self.location.identity();
         if self.store.is_some() && identity != self.identity {
-            let path = self.path.display();
+            let path = &self.location;
             match identity {
                 None => warn!(
                     path = %path,
@@ -425,8 +424,8 @@ impl Thread {
         let store = match self.store.take() {
             Some(store) => store,
             None => {
-                let store = Store::open(&self.path)?;
-                self.identity = file_identity(&self.path);
+                let store = self.location.open()?;
+                self.identity = self.location.identity();
                 let validators: HashMap<String, Validators> =
                     store.validators()?.into_iter().collect();
                 *self
@@ -607,14 +606,6 @@ fn gather(
     group
 }
 
-/// Device and inode of the file at `path`; `None` when there is none.
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|metadata| (metadata.dev(), metadata.ino()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,7 +639,7 @@ mod tests {
             .expect("the writer runs")
     }
 
-    fn recorded(path: &Path, feed_id: &str) -> bool {
+    fn recorded(path: &std::path::Path, feed_id: &str) -> bool {
         let store = Store::open(path).expect("open the state");
         store.feed_state(feed_id).expect("read").is_some()
     }
@@ -657,7 +648,7 @@ mod tests {
     async fn a_state_file_deleted_under_the_writer_is_started_again_not_written_into_the_void() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("state/wirefeed.db");
-        let (writer, mut reports) = Writer::start(path.clone());
+        let (writer, mut reports) = Writer::start(Location::Sqlite(path.clone()));
         let handle = writer.handle();
         handle.open().await.expect("open");
         submit(handle, "first").await;
@@ -679,7 +670,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         // A file where the state's folder should be: the state cannot open.
         std::fs::write(dir.path().join("blocked"), "not a folder").expect("file");
-        let (writer, mut reports) = Writer::start(dir.path().join("blocked/wirefeed.db"));
+        let (writer, mut reports) =
+            Writer::start(Location::Sqlite(dir.path().join("blocked/wirefeed.db")));
         let handle = writer.handle();
         assert!(handle.open().await.is_err());
         submit(handle, "desk").await;
@@ -692,7 +684,7 @@ mod tests {
 
         // A reload moved state_dir: the writer opens the new one.
         let moved = dir.path().join("moved/wirefeed.db");
-        handle.use_path(moved.clone()).await;
+        handle.use_location(Location::Sqlite(moved.clone())).await;
         submit(handle, "desk").await;
         let report = next(&mut reports).await;
         assert!(matches!(report.reported, Reported::Stored(_)), "{report:?}");
@@ -702,7 +694,7 @@ mod tests {
     #[tokio::test]
     async fn a_feed_whose_task_died_is_reported_lost() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (writer, mut reports) = Writer::start(dir.path().join("wirefeed.db"));
+        let (writer, mut reports) = Writer::start(Location::Sqlite(dir.path().join("wirefeed.db")));
         drop(writer.handle().guard("desk"));
         let report = next(&mut reports).await;
         assert_eq!(report.feed_id, "desk");
@@ -713,7 +705,7 @@ mod tests {
     #[tokio::test]
     async fn a_task_counts_as_underway_until_submitted_or_gone() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (writer, mut reports) = Writer::start(dir.path().join("wirefeed.db"));
+        let (writer, mut reports) = Writer::start(Location::Sqlite(dir.path().join("wirefeed.db")));
         let handle = writer.handle().clone();
         let underway = || handle.shared.underway.load(Ordering::SeqCst);
         let died = handle.underway();

@@ -43,7 +43,7 @@ use crate::cycle::{
 use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{FetchError, Fetcher};
 use crate::publish::Publication;
-use crate::store::{ChangedChannels, state_path};
+use crate::store::{ChangedChannels, Location};
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
@@ -97,7 +97,7 @@ pub async fn run(
     let metrics = Metrics::default();
     // One writer for the life of the service: the state stays open, and
     // with it dedup's candidate index.
-    let (writer, mut reports) = Writer::start(state_path(&config));
+    let (writer, mut reports) = Writer::start(Location::of(&config));
     if let Err(error) = writer.handle().open().await {
         error!(%error, "cannot open the state database; trying again as feeds come in");
     }
@@ -735,10 +735,10 @@ impl Service {
                     warn!("[server] changes take effect at the next restart");
                 }
                 info!(config = %path.display(), feeds = new.feeds.len(), "configuration reloaded");
-                let state = state_path(&new);
-                if state != state_path(&self.config) {
+                let state = Location::of(&new);
+                if state != Location::of(&self.config) {
                     // Feeds queued before go to the old state, the rest to the new.
-                    self.writer.handle().use_path(state).await;
+                    self.writer.handle().use_location(state).await;
                 }
                 self.config = Arc::new(new);
                 self.served_config.send_replace(Arc::clone(&self.config));
@@ -839,7 +839,7 @@ async fn start_server(
     let task = tokio::spawn(server::serve_bound(
         listener,
         config.site.output_dir.clone(),
-        crate::store::state_path(config),
+        Location::of(config),
         metrics.clone(),
         max_publish_age(config),
         running_config,

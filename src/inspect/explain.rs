@@ -7,7 +7,7 @@ use crate::dedup::{Comparison, Fingerprint, compare};
 use crate::model::{Article, Channel};
 use crate::normalize::{Provenance, canonical_url};
 use crate::publish::wanted_channels;
-use crate::store::state_path;
+use crate::store::Location;
 use crate::store::{FoldEvidence, SourceRecord, Store};
 
 /// One article explained.
@@ -51,14 +51,14 @@ pub enum FoldReason {
 /// Explains the stored article whose id, canonical URL or original link
 /// (of any version) is `query`. Reads the state; writes nothing.
 pub fn explain(config: &Config, query: &str) -> Result<Explanation, InspectError> {
-    let path = state_path(config);
-    if !path.exists() {
-        return Err(InspectError::NoState { path });
+    let location = Location::of(config);
+    if !location.exists() {
+        return Err(InspectError::NoState { location });
     }
-    let store = Store::open(&path)?;
+    let store = location.open()?;
     let unknown = || InspectError::UnknownArticle {
         query: query.to_owned(),
-        state: path.clone(),
+        state: location.clone(),
     };
     let article_id = find_article(&store, query)?.ok_or_else(unknown)?;
     let article = store.article(&article_id)?.ok_or_else(unknown)?;

@@ -40,9 +40,12 @@ pub enum InspectError {
     #[error(
         "no stored article has the id, canonical URL or original link `{query}` (state {state})"
     )]
-    UnknownArticle { query: String, state: PathBuf },
-    #[error("no state yet at {path}: run `wirefeed once` first")]
-    NoState { path: PathBuf },
+    UnknownArticle {
+        query: String,
+        state: crate::store::Location,
+    },
+    #[error("no state yet at {location}: run `wirefeed once` first")]
+    NoState { location: crate::store::Location },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot set up fetching: {0}")]

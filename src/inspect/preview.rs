@@ -11,7 +11,7 @@ use crate::dedup::Revision;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::Article;
 use crate::normalize::{Outcome, Provenance};
-use crate::store::state_path;
+use crate::store::Location;
 use crate::store::{FoldEvidence, PreparedArticle, Store};
 
 /// What one feed's items would become.
@@ -107,9 +107,9 @@ pub async fn preview(config: &Config, feed_id: &str) -> Result<Preview, InspectE
 
     // Opening an existing state may migrate it, as every command does; a
     // missing one is not created: with nothing stored, every item is new.
-    let path = state_path(config);
-    let store = if path.exists() {
-        Some(Store::open(&path)?)
+    let location = Location::of(config);
+    let store = if location.exists() {
+        Some(location.open()?)
     } else {
         None
     };

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::config::Config;
 use crate::model::{Channel, ChannelFeed};
-use crate::store::{ChangedChannels, LabelKind, Store, StoreError, state_path};
+use crate::store::{ChangedChannels, LabelKind, Location, Store, StoreError};
 
 use super::{Publication, PublishError, PublishReport};
 
@@ -93,7 +93,7 @@ async fn publish(
     // Reading the channels back is SQLite work too: off the async workers.
     // A publication lost to a panic only means the next publish renders all.
     let (taken, report, left) = tokio::task::spawn_blocking(move || {
-        let mut store = Store::open(&state_path(&config))?;
+        let mut store = Location::of(&config).open()?;
         // Read before the articles: marks added after this are left for the
         // next publish, however this one turns out.
         let state = store.published()?;

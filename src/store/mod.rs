@@ -9,6 +9,7 @@
 //!
 //! - `backend`: the [`Backend`] trait, every operation a backend provides.
 //! - `sqlite`: the embedded default, one SQLite file in `state_dir`.
+//! - `location`: where a configuration's state lives, and opening it there.
 //! - `ingest`: one feed's articles, decided by dedup and applied.
 //! - `records`: the values the state holds and returns.
 //! - `prepared`: what is computed of an article before the writer takes it.
@@ -21,6 +22,7 @@ mod error;
 mod evidence;
 mod ingest;
 mod language;
+mod location;
 mod prepared;
 mod records;
 mod sqlite;
@@ -30,26 +32,22 @@ pub use changes::ChangedChannels;
 pub use error::StoreError;
 pub use evidence::{FoldEvidence, verdict_name};
 pub use ingest::{FeedIngest, IngestReport};
+pub use location::Location;
 pub use prepared::PreparedArticle;
 pub use records::{
     FeedState, FetchHour, FetchRecord, LabelInfo, LabelKind, PlannedFetch, PublishedChannel,
     PublishedState, SourceRecord, StoredSource,
 };
-pub use sqlite::{SqliteBackend, check_readable};
+pub use sqlite::SqliteBackend;
 
 use crate::dedup::{CandidateIndex, Revision};
 use crate::fetch::Validators;
 use crate::model::{Article, Channel};
 use chrono::{DateTime, Utc};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The SQLite file inside `state_dir`.
 pub const STATE_FILE: &str = "wirefeed.sqlite3";
-
-/// The state file of a configuration.
-pub fn state_path(config: &crate::config::Config) -> PathBuf {
-    config.site.state_dir.join(STATE_FILE)
-}
 
 /// The state, open: a backend, dedup's candidate index over it, and the
 /// channels changed since the publish last asked.

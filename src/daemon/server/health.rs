@@ -1,6 +1,8 @@
 //! `/healthz`: is the state readable and has something been published lately?
 
-use std::path::Path;
+use std::sync::Arc;
+
+use crate::store::Location;
 use std::time::Duration;
 
 use axum::Json;
@@ -20,9 +22,9 @@ pub(super) struct Health {
 }
 
 pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let state_file = state.state_file.clone();
-    // rusqlite blocks; keep it off the server's worker threads.
-    let readable = tokio::task::spawn_blocking(move || check_state(&state_file))
+    let location = Arc::clone(&state.state);
+    // Reading the state blocks; keep it off the server's worker threads.
+    let readable = tokio::task::spawn_blocking(move || check_state(&location))
         .await
         .unwrap_or_else(|err| Err(format!("state check did not finish: {err}")));
     let health = assess(
@@ -41,8 +43,10 @@ pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<
 
 /// Whether the state answers: read through the store, the only module that
 /// touches the database.
-fn check_state(path: &Path) -> Result<(), String> {
-    crate::store::check_readable(path).map_err(|error| format!("state file unreadable: {error}"))
+fn check_state(location: &Location) -> Result<(), String> {
+    location
+        .check_readable()
+        .map_err(|error| format!("state unreadable: {error}"))
 }
 
 fn assess(

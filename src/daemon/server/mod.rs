@@ -16,6 +16,8 @@ pub use metrics::Metrics;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use crate::store::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +39,7 @@ pub type RunningConfig = tokio::sync::watch::Receiver<Arc<Config>>;
 /// What the handlers share.
 #[derive(Clone)]
 struct AppState {
-    state_file: Arc<PathBuf>,
+    state: Arc<Location>,
     metrics: Metrics,
     max_publish_age: Duration,
     config: RunningConfig,
@@ -56,7 +58,7 @@ pub async fn bind(listen: SocketAddr) -> std::io::Result<TcpListener> {
 pub async fn serve_bound(
     listener: TcpListener,
     output_dir: PathBuf,
-    state_file: PathBuf,
+    state: Location,
     metrics: Metrics,
     max_publish_age: Duration,
     config: RunningConfig,
@@ -66,7 +68,7 @@ pub async fn serve_bound(
         tracing::info!(%address, output = %output_dir.display(), "serving over HTTP");
     }
     let state = AppState {
-        state_file: Arc::new(state_file),
+        state: Arc::new(state),
         metrics,
         max_publish_age,
         config,

@@ -10,14 +10,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::AppState;
 use crate::publish::escape_markup;
 use crate::status::render_html;
-use crate::store::{FeedState, FetchHour, Store};
+use crate::store::{FeedState, FetchHour, Location};
 
 pub(super) async fn status(State(state): State<AppState>) -> Response {
     let config = state.config.borrow().clone();
-    let path = state.state_file.clone();
+    let location = std::sync::Arc::clone(&state.state);
     let now = Utc::now();
-    // rusqlite blocks; keep it off the server's worker threads.
-    let read = tokio::task::spawn_blocking(move || read_state(&path, now))
+    // Reading the state blocks; keep it off the server's worker threads.
+    let read = tokio::task::spawn_blocking(move || read_state(&location, now))
         .await
         .unwrap_or_else(|err| Err(format!("reading the state did not finish: {err}")));
     let (code, body) = match read {
@@ -54,14 +54,14 @@ pub(super) async fn status(State(state): State<AppState>) -> Response {
 /// Every feed's state and the hours the chart needs; nothing before the
 /// first cycle has created the state file (opening would create it).
 fn read_state(
-    path: &std::path::Path,
+    location: &Location,
     now: DateTime<Utc>,
 ) -> Result<(Vec<FeedState>, Vec<FetchHour>), String> {
-    if !path.exists() {
+    if !location.exists() {
         return Ok((Vec::new(), Vec::new()));
     }
     let describe = |err: crate::store::StoreError| err.to_string();
-    let store = Store::open(path).map_err(describe)?;
+    let store = location.open().map_err(describe)?;
     let states = store.feed_states().map_err(describe)?;
     let hours = store
         .fetch_hours(now - TimeDelta::hours(crate::status::CHART_HOURS))

@@ -269,7 +269,12 @@ async fn healthz_is_ok_after_a_recent_publish_and_503_when_stale_or_state_missin
     let missing = client.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = serde_json::from_str(&missing.text().await.unwrap()).unwrap();
-    assert!(body["reasons"][0].as_str().unwrap().contains("state unreadable"));
+    assert!(
+        body["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("state unreadable")
+    );
 }
 
 #[tokio::test]

@@ -10,8 +10,9 @@
 //! per pair) takes a lookup straight to a few neighbouring pairs: a binary
 //! search over millions of pairs went to memory at almost every step, and
 //! 32 of them per story were the largest cost of a cold cycle's writer.
-//! Pairs added since the last merge sit in a small hash map until they are
-//! merged in, in one linear pass.
+//! Pairs added since the last merge sit in an append-only list, chained by
+//! band key from a hash map (no allocation per key, and the keys, already
+//! hashes, are their own hash), until they are merged in, in one linear pass.
 //!
 //! It is loaded from the state on the first lookup, not at start: a cycle in
 //! which nothing is new never pays for it. The owner keeps it in step with
@@ -23,6 +24,7 @@
 //! that could lose one resets the index.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::dedup::fingerprint::BANDS;
 
@@ -48,9 +50,45 @@ struct Loaded {
     sorted: Vec<(i64, i64)>,
     /// Where in `sorted` each directory slot's keys start.
     directory: Directory,
-    /// Pairs added since the last merge, by band key.
-    recent: HashMap<i64, Vec<i64>>,
-    recent_len: usize,
+    /// Pairs added since the last merge, in the order added.
+    recent: Vec<Recent>,
+    /// The last pair added of each band key in `recent`.
+    newest: HashMap<i64, u32, BuildHasherDefault<KeyHasher>>,
+}
+
+/// A pair added since the last merge, and the one added before it with the
+/// same band key.
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    key: i64,
+    source: i64,
+    /// Index in `recent` of the previous pair with this key, or [`END`].
+    previous: u32,
+}
+
+const END: u32 = u32::MAX;
+
+/// Band keys are MinHash values run through a hash already, spread evenly
+/// over 64 bits: hashing them again (SipHash, by default) was most of the
+/// cost of an insert.
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only i64 keys are hashed; this serves any other caller correctly.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_i64(&mut self, key: i64) {
+        self.0 = key as u64;
+    }
 }
 
 impl CandidateIndex {
@@ -83,11 +121,16 @@ impl CandidateIndex {
         let Some(loaded) = &mut self.loaded else {
             return;
         };
-        for key in keys {
-            loaded.recent.entry(*key).or_default().push(source);
+        for &key in keys {
+            let at = loaded.recent.len() as u32;
+            let previous = loaded.newest.insert(key, at).unwrap_or(END);
+            loaded.recent.push(Recent {
+                key,
+                source,
+                previous,
+            });
         }
-        loaded.recent_len += keys.len();
-        if loaded.recent_len >= MERGE_AT {
+        if loaded.recent.len() >= MERGE_AT {
             loaded.merge();
         }
     }
@@ -108,8 +151,10 @@ impl CandidateIndex {
                     .take_while(|(k, _)| k == key)
                     .map(|(_, source)| *source),
             );
-            if let Some(recent) = loaded.recent.get(key) {
-                found.extend(recent);
+            let mut at = loaded.newest.get(key).copied().unwrap_or(END);
+            while let Some(pair) = loaded.recent.get(at as usize) {
+                found.push(pair.source);
+                at = pair.previous;
             }
         }
         found.sort_unstable_by(|a, b| b.cmp(a));
@@ -122,7 +167,7 @@ impl CandidateIndex {
     pub fn len(&self) -> usize {
         self.loaded
             .as_ref()
-            .map_or(0, |loaded| loaded.sorted.len() + loaded.recent_len)
+            .map_or(0, |loaded| loaded.sorted.len() + loaded.recent.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,10 +177,12 @@ impl CandidateIndex {
 
 impl Loaded {
     fn merge(&mut self) {
-        let mut recent: Vec<(i64, i64)> = Vec::with_capacity(self.recent_len);
-        for (key, sources) in self.recent.drain() {
-            recent.extend(sources.into_iter().map(|source| (key, source)));
-        }
+        let mut recent: Vec<(i64, i64)> = self
+            .recent
+            .drain(..)
+            .map(|pair| (pair.key, pair.source))
+            .collect();
+        self.newest.clear();
         recent.sort_unstable();
         let old = std::mem::take(&mut self.sorted);
         let mut merged = Vec::with_capacity(old.len() + recent.len());
@@ -156,7 +203,6 @@ impl Loaded {
         }
         self.directory = Directory::of(&merged);
         self.sorted = merged;
-        self.recent_len = 0;
     }
 }
 

@@ -55,6 +55,25 @@ fn all(store: &Store) -> Vec<Article> {
     store.latest(&Channel::All, 1000).expect("latest")
 }
 
+/// The agency's story (priority 10) and a partner's copy under the same
+/// canonical URL (priority 1), ingested in that order: one article.
+fn agency_then_partner_on_one_url(store: &mut Store) -> &'static str {
+    let url = "https://news.example/story";
+    ingest(
+        store,
+        "ap",
+        10,
+        vec![article("a1", "ap").url(url).title("Agency").build()],
+    );
+    ingest(
+        store,
+        "partner",
+        1,
+        vec![article("p1", "partner").url(url).title("Partner").build()],
+    );
+    url
+}
+
 const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
     local officials said, in an operation that lasted several hours and left two people \
     wounded according to the Palestinian health ministry.";
@@ -288,19 +307,7 @@ fn a_second_item_of_one_feed_with_the_same_link_gets_its_own_id() {
 #[test]
 fn lower_priority_duplicate_joins_also_via() {
     let (_dir, mut store) = open();
-    let url = "https://news.example/story";
-    ingest(
-        &mut store,
-        "ap",
-        10,
-        vec![article("a1", "ap").url(url).title("Agency").build()],
-    );
-    ingest(
-        &mut store,
-        "partner",
-        1,
-        vec![article("p1", "partner").url(url).title("Partner").build()],
-    );
+    agency_then_partner_on_one_url(&mut store);
     let story = store.article("ap:a1").unwrap().unwrap();
     assert_eq!(story.title, "Agency");
     assert_eq!(story.also_via[0].feed_id, "partner");
@@ -469,19 +476,7 @@ fn undated_item_keeps_its_first_seen_time_across_cycles() {
 #[test]
 fn update_of_an_also_via_item_changes_its_attribution_not_the_primary_text() {
     let (_dir, mut store) = open();
-    let url = "https://news.example/story";
-    ingest(
-        &mut store,
-        "ap",
-        10,
-        vec![article("a1", "ap").url(url).title("Agency").build()],
-    );
-    ingest(
-        &mut store,
-        "partner",
-        1,
-        vec![article("p1", "partner").url(url).title("Partner").build()],
-    );
+    let url = agency_then_partner_on_one_url(&mut store);
     let mut corrected = article("p1", "partner")
         .url(url)
         .title("Partner corrected")
@@ -1106,19 +1101,7 @@ fn evidence_of(store: &Store, feed_id: &str) -> Option<String> {
 #[test]
 fn a_fold_by_canonical_url_records_the_url_as_its_evidence() {
     let (_dir, mut store) = open();
-    let url = "https://news.example/story";
-    ingest(
-        &mut store,
-        "ap",
-        10,
-        vec![article("a1", "ap").url(url).title("Agency").build()],
-    );
-    ingest(
-        &mut store,
-        "partner",
-        1,
-        vec![article("p1", "partner").url(url).title("Partner").build()],
-    );
+    let url = agency_then_partner_on_one_url(&mut store);
     assert_eq!(
         evidence_of(&store, "ap"),
         None,

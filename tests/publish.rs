@@ -86,6 +86,7 @@ fn config(output_dir: &Path) -> Config {
         feeds: Vec::new(),
         tag_aliases: BTreeMap::new(),
         server: None,
+        store: None,
     }
 }
 

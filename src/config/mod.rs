@@ -47,6 +47,16 @@ pub struct Config {
     pub tag_aliases: BTreeMap<String, String>,
     /// `[server]`: serve the output over HTTP; `None` when the table is absent.
     pub server: Option<ServerConfig>,
+    /// `[store]`: where the state lives when not in SQLite under `state_dir`.
+    pub store: Option<StoreConfig>,
+}
+
+/// `[store]`: a PostgreSQL database shared by several instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `postgres://USER@HOST:PORT/DB` or libpq's `key=value` form, never with
+    /// a password (that comes from `PGPASSWORD` or the password file).
+    pub url: String,
 }
 
 /// `[server]`: the optional HTTP server for `output/`, `/healthz` and `/metrics`.

@@ -41,6 +41,7 @@ pub fn config(output_dir: PathBuf) -> Config {
         feeds: Vec::new(),
         tag_aliases: BTreeMap::new(),
         server: None,
+        store: None,
     }
 }
 

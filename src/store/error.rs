@@ -22,12 +22,27 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
-        "the state database {path} has schema version {found}, newer than this wirefeed knows ({known}); upgrade wirefeed"
+        "the state database {state} has schema version {found}, newer than this wirefeed knows ({known}); upgrade wirefeed"
     )]
     NewerSchema {
-        path: PathBuf,
+        state: String,
         found: i64,
         known: i64,
+    },
+    #[error("cannot connect to the state database {state}: {source}")]
+    Connect {
+        state: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("the state database {state}: {reason}")]
+    Settings { state: String, reason: String },
+    #[error("{state}: cannot {operation}: {source}")]
+    Postgres {
+        state: String,
+        operation: &'static str,
+        #[source]
+        source: postgres::Error,
     },
     #[error("{}: cannot {operation}: {source}", path.display())]
     Sql {

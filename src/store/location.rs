@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::store::error::StoreError;
+use crate::store::postgres::PostgresBackend;
 use crate::store::sqlite::{self, SqliteBackend};
 use crate::store::{STATE_FILE, Store};
 
@@ -15,25 +16,33 @@ use crate::store::{STATE_FILE, Store};
 pub enum Location {
     /// One SQLite file: `state_dir`/[`STATE_FILE`].
     Sqlite(PathBuf),
+    /// A PostgreSQL database: `[store] url`, without a password.
+    Postgres(String),
 }
 
 impl Location {
     /// Where `config` keeps its state.
     pub fn of(config: &Config) -> Location {
-        Location::Sqlite(config.site.state_dir.join(STATE_FILE))
+        match &config.store {
+            Some(store) => Location::Postgres(store.url.clone()),
+            None => Location::Sqlite(config.site.state_dir.join(STATE_FILE)),
+        }
     }
 
     /// Opens the state, creating and migrating it when needed.
     pub fn open(&self) -> Result<Store, StoreError> {
         match self {
             Location::Sqlite(path) => Ok(Store::on(Box::new(SqliteBackend::open(path)?))),
+            Location::Postgres(url) => Ok(Store::on(Box::new(PostgresBackend::open(url)?))),
         }
     }
 
-    /// Whether a state is there yet: commands that only read never create one.
+    /// Whether a state is there yet: commands that only read never create
+    /// one. A database server is always there: connecting tells the rest.
     pub fn exists(&self) -> bool {
         match self {
             Location::Sqlite(path) => path.exists(),
+            Location::Postgres(_) => true,
         }
     }
 
@@ -42,6 +51,7 @@ impl Location {
     pub fn check_readable(&self) -> Result<(), StoreError> {
         match self {
             Location::Sqlite(path) => sqlite::check_readable(path),
+            Location::Postgres(url) => PostgresBackend::check_readable(url),
         }
     }
 
@@ -51,6 +61,8 @@ impl Location {
     pub fn identity(&self) -> Option<(u64, u64)> {
         match self {
             Location::Sqlite(path) => file_identity(path),
+            // The same database whatever happens to any file.
+            Location::Postgres(_) => Some((0, 0)),
         }
     }
 }
@@ -59,6 +71,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&PostgresBackend::shown_address(url)),
         }
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! - `backend`: the [`Backend`] trait, every operation a backend provides.
 //! - `sqlite`: the embedded default, one SQLite file in `state_dir`.
+//! - `postgres`: a PostgreSQL database (`[store] url`), shared by instances.
 //! - `location`: where a configuration's state lives, and opening it there.
 //! - `ingest`: one feed's articles, decided by dedup and applied.
 //! - `records`: the values the state holds and returns.
@@ -23,9 +24,12 @@ mod evidence;
 mod ingest;
 mod language;
 mod location;
+mod postgres;
 mod prepared;
 mod records;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 pub use backend::Backend;
 pub use changes::ChangedChannels;
@@ -33,6 +37,7 @@ pub use error::StoreError;
 pub use evidence::{FoldEvidence, verdict_name};
 pub use ingest::{FeedIngest, IngestReport};
 pub use location::Location;
+pub use postgres::PostgresBackend;
 pub use prepared::PreparedArticle;
 pub use records::{
     FeedState, FetchHour, FetchRecord, LabelInfo, LabelKind, PlannedFetch, PublishedChannel,

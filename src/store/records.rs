@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::dedup::FoldEvidence;
 use crate::fetch::Validators;
-use crate::model::{Article, Channel};
+use crate::model::{Article, Channel, PubStatus};
 
 /// The health of one feed, as `wirefeed status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,4 +189,44 @@ pub enum FetchRecord<'a> {
         error: &'a str,
         http_status: Option<u16>,
     },
+}
+
+/// `hidden_until` of an article withheld or killed: no time lifts it.
+pub(crate) const NEVER: i64 = i64::MAX;
+
+/// Until when `article` stays unpublished (microseconds), `None` when it
+/// may be published now: withheld and killed articles until a usable
+/// version arrives (never, for a kill), embargoed ones until the embargo.
+pub(crate) fn hidden_until(article: &Article, now: DateTime<Utc>) -> Option<i64> {
+    match article.editorial.status {
+        PubStatus::Withheld | PubStatus::Canceled => Some(NEVER),
+        PubStatus::Usable => article
+            .editorial
+            .embargoed
+            .filter(|until| *until > now)
+            .map(|until| until.timestamp_micros()),
+    }
+}
+
+/// The label rows of `article` (kind, slug, label): its tags, regions and
+/// language, as channel queries and label listings read them.
+pub(crate) fn label_rows(
+    article: &Article,
+) -> impl Iterator<Item = (LabelKind, String, String)> + '_ {
+    let tags = article
+        .tags
+        .iter()
+        .map(|l| (LabelKind::Tag, l.slug.clone(), l.label.clone()));
+    let regions = article
+        .regions
+        .iter()
+        .map(|l| (LabelKind::Region, l.slug.clone(), l.label.clone()));
+    let languages = article.language.iter().map(|code| {
+        (
+            LabelKind::Language,
+            code.clone(),
+            crate::store::language::display_name(code),
+        )
+    });
+    tags.chain(regions).chain(languages)
 }

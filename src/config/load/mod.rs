@@ -30,7 +30,9 @@ use feed::{FeedContext, ParsedFeed};
 use fields::Fields;
 use report::Report;
 
-const TOP_LEVEL_KEYS: &[&str] = &["site", "defaults", "section", "feed", "tags", "server"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "site", "defaults", "section", "feed", "tags", "server", "store",
+];
 
 /// Reads and validates the file at `path`.
 ///
@@ -167,6 +169,9 @@ fn config(
     let server = root
         .table("server", report)
         .and_then(|(table, span)| site::server(table, span, report));
+    let store = root
+        .table("store", report)
+        .and_then(|(table, span)| site::store(table, span, report));
 
     Some(Config {
         path: path.to_path_buf(),
@@ -179,6 +184,7 @@ fn config(
             .collect::<Option<Vec<FeedConfig>>>()?,
         tag_aliases,
         server,
+        store,
     })
 }
 
@@ -676,6 +682,41 @@ mod tests {
                 .contains("missing required key `listen`"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn store_url_names_a_postgres_database_without_a_password() {
+        for url in [
+            "postgres://wire@db.example:5432/news",
+            "postgresql://wire@/news?host=/var/run/postgresql",
+            "host=/var/run/postgresql user=wire dbname=news",
+        ] {
+            let text = minimal(&format!("[store]\nurl = \"{url}\"\n"));
+            let (config, _) =
+                parse_str(&text, Path::new("feeds.toml")).unwrap_or_else(|p| panic!("{p}"));
+            assert_eq!(config.store.map(|s| s.url).as_deref(), Some(url));
+        }
+        let (config, _) = parse_str(&minimal(""), Path::new("feeds.toml")).unwrap();
+        assert!(config.store.is_none(), "SQLite unless told");
+    }
+
+    #[test]
+    fn a_password_or_another_scheme_in_the_store_url_is_an_error_on_its_line() {
+        for (url, says) in [
+            ("postgres://wire:s3cret@db.example/news", "password"),
+            ("postgres://wire@db.example/news?password=s3cret", "password"),
+            ("host=db.example password=s3cret dbname=news", "password"),
+            ("mysql://wire@db.example/news", "PostgreSQL address"),
+        ] {
+            let problems = errors_of(&minimal(&format!("[store]\nurl = \"{url}\"\n")));
+            let found: Vec<usize> = positions(&problems)
+                .into_iter()
+                .map(|(line, ..)| line)
+                .collect();
+            assert_eq!(found, [9], "{url}: {problems}");
+            assert!(problems.0[0].message.contains(says), "{url}: {problems}");
+            assert!(!problems.to_string().contains("s3cret"), "{problems}");
+        }
     }
 
     fn with_hub(line: &str) -> String {

@@ -15,7 +15,7 @@ use super::settings::{language, max_body, schedule, timeout};
 use super::values::{http_url, is_slug, resolve};
 use crate::config::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST, DEFAULT_SCHEDULE,
-    DEFAULT_TIMEOUT, Defaults, Schedule, Section, ServerConfig, Site,
+    DEFAULT_TIMEOUT, Defaults, Schedule, Section, ServerConfig, Site, StoreConfig,
 };
 
 const SITE_KEYS: &[&str] = &[
@@ -41,6 +41,7 @@ const DEFAULTS_KEYS: &[&str] = &[
 const SECTION_KEYS: &[&str] = &["slug", "title"];
 const TAGS_KEYS: &[&str] = &["aliases"];
 const SERVER_KEYS: &[&str] = &["listen"];
+const STORE_KEYS: &[&str] = &["url"];
 
 /// What `[site]` allows the feeds: folders to read and where credentials are kept.
 #[derive(Default)]
@@ -270,4 +271,65 @@ pub(super) fn server(
             None
         }
     }
+}
+
+/// `[store]`: the PostgreSQL database the state lives in. Only the shape is
+/// checked here (the store reads the address when it connects); a password
+/// in it is an error, so feeds.toml never holds one.
+pub(super) fn store(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    report: &mut Report<'_>,
+) -> Option<StoreConfig> {
+    let fields = Fields::new(table, span, "[store]".to_string(), STORE_KEYS, report);
+    let url = fields.required_string("url", report)?;
+    let text = url.get_ref().trim();
+    let postgres_url = text.starts_with("postgres://") || text.starts_with("postgresql://");
+    let key_value = text.contains('=') && !text.contains("://");
+    if !postgres_url && !key_value {
+        report.error_with_hint(
+            url.span(),
+            "`url` in [store] must be a PostgreSQL address".to_string(),
+            Some(
+                "write \"postgres://USER@HOST:PORT/DATABASE\"; leave [store] out to keep the state in SQLite under state_dir"
+                    .to_string(),
+            ),
+        );
+        return None;
+    }
+    if has_password(text) {
+        report.error_with_hint(
+            url.span(),
+            "`url` in [store] holds a password, which does not belong in feeds.toml".to_string(),
+            Some(
+                "remove it and set PGPASSWORD (or a ~/.pgpass line) in the service's environment"
+                    .to_string(),
+            ),
+        );
+        return None;
+    }
+    Some(StoreConfig {
+        url: text.to_owned(),
+    })
+}
+
+/// Whether a PostgreSQL address carries a password: `user:secret@` in a
+/// URL, or a `password` key in either form.
+fn has_password(url: &str) -> bool {
+    if let Some(rest) = url.split_once("://").map(|(_, rest)| rest) {
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && userinfo.contains(':')
+        {
+            return true;
+        }
+        if let Some((_, query)) = rest.split_once('?') {
+            return query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some("password"));
+        }
+        return false;
+    }
+    url.split_whitespace()
+        .any(|pair| pair.split('=').next().map(str::trim) == Some("password"))
 }

@@ -1,11 +1,10 @@
 //! Published articles: writing them with their label rows, and the queries
 //! `publish` and `status` read them with.
 
-use crate::model::{Article, Channel, PubStatus};
+use crate::model::{Article, Channel};
 use crate::store::changes::ChangedChannels;
 use crate::store::error::{SqlContext, StoreError};
-use crate::store::language;
-use crate::store::records::{LabelInfo, LabelKind};
+use crate::store::records::{LabelInfo, LabelKind, NEVER, hidden_until, label_rows};
 use crate::store::sqlite::columns::{from_json, micros, time, to_json};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -85,23 +84,6 @@ pub(crate) fn insert_new(
     write_labels(conn, article)
 }
 
-/// `hidden_until` of an article withheld or killed: no time lifts it.
-pub(crate) const NEVER: i64 = i64::MAX;
-
-/// Until when `article` stays unpublished (microseconds), `None` when it
-/// may be published now: withheld and killed articles until a usable
-/// version arrives (never, for a kill), embargoed ones until the embargo.
-pub(crate) fn hidden_until(article: &Article, now: DateTime<Utc>) -> Option<i64> {
-    match article.editorial.status {
-        PubStatus::Withheld | PubStatus::Canceled => Some(NEVER),
-        PubStatus::Usable => article
-            .editorial
-            .embargoed
-            .filter(|until| *until > now)
-            .map(micros),
-    }
-}
-
 /// Publishes the embargoed articles whose embargo has passed by `now`.
 pub(crate) fn release_embargoes(
     conn: &Connection,
@@ -176,22 +158,7 @@ fn write_labels(conn: &Connection, article: &Article) -> Result<(), StoreError> 
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .context(conn, "prepare the label insert")?;
-    let tags = article
-        .tags
-        .iter()
-        .map(|l| (LabelKind::Tag, l.slug.clone(), l.label.clone()));
-    let regions = article
-        .regions
-        .iter()
-        .map(|l| (LabelKind::Region, l.slug.clone(), l.label.clone()));
-    let languages = article.language.iter().map(|code| {
-        (
-            LabelKind::Language,
-            code.clone(),
-            language::display_name(code),
-        )
-    });
-    for (kind, slug, label) in tags.chain(regions).chain(languages) {
+    for (kind, slug, label) in label_rows(article) {
         insert
             .execute(params![article.id, kind.column(), slug, label, published])
             .context(conn, "write an article's labels")?;

@@ -174,7 +174,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .context(conn, "read the schema version")?;
     if found > VERSION {
         return Err(StoreError::NewerSchema {
-            path: db_path(conn),
+            state: db_path(conn).display().to_string(),
             found,
             known: VERSION,
         });

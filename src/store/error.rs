@@ -29,12 +29,10 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
-    #[error("cannot connect to the state database {state}: {source}")]
-    Connect {
-        state: String,
-        #[source]
-        source: postgres::Error,
-    },
+    /// `reason` is the driver's error with its causes ("error connecting
+    /// to server: Connection refused").
+    #[error("cannot connect to the state database {state}: {reason}")]
+    Connect { state: String, reason: String },
     #[error("the state database {state}: {reason}")]
     Settings { state: String, reason: String },
     #[error("{state}: cannot {operation}: {source}")]

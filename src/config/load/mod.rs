@@ -704,7 +704,10 @@ mod tests {
     fn a_password_or_another_scheme_in_the_store_url_is_an_error_on_its_line() {
         for (url, says) in [
             ("postgres://wire:s3cret@db.example/news", "password"),
-            ("postgres://wire@db.example/news?password=s3cret", "password"),
+            (
+                "postgres://wire@db.example/news?password=s3cret",
+                "password",
+            ),
             ("host=db.example password=s3cret dbname=news", "password"),
             ("mysql://wire@db.example/news", "PostgreSQL address"),
         ] {

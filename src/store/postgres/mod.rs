@@ -81,10 +81,7 @@ impl PostgresBackend {
     ) -> Result<PostgresBackend, StoreError> {
         let mut client = config
             .connect(NoTls)
-            .map_err(|source| StoreError::Connect {
-                state: shown.clone(),
-                source,
-            })?;
+            .map_err(|error| connect_error(&shown, &error))?;
         schema::migrate(&mut client, &shown)?;
         Ok(PostgresBackend {
             client: RefCell::new(client),
@@ -111,10 +108,7 @@ impl PostgresBackend {
         let connect::Settings { config, shown } = connect::settings(url)?;
         let mut client = config
             .connect(NoTls)
-            .map_err(|source| StoreError::Connect {
-                state: shown.clone(),
-                source,
-            })?;
+            .map_err(|error| connect_error(&shown, &error))?;
         client
             .simple_query("SELECT 1")
             .map_err(|source| StoreError::Postgres {
@@ -346,6 +340,22 @@ impl PostgresBackend {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A failed connection, with the causes the driver's own message leaves
+/// out ("Connection refused", "password authentication failed").
+fn connect_error(shown: &str, error: &postgres::Error) -> StoreError {
+    let mut reason = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        reason.push_str(": ");
+        reason.push_str(&next.to_string());
+        cause = next.source();
+    }
+    StoreError::Connect {
+        state: shown.to_owned(),
+        reason,
     }
 }
 

@@ -1,0 +1,212 @@
+//! wirefeed as a whole process on a PostgreSQL state: the demo newsroom
+//! published from it, read back by `status` and `explain`, the password in
+//! no output, and a database that is not there reported clearly.
+//!
+//! Needs a server: `WIREFEED_TEST_POSTGRES` (libpq's `key=value` form or a
+//! URL) names one where the tests may create databases; `.ci/run` starts
+//! one. Without it each test skips, saying so, unless
+//! `WIREFEED_REQUIRE_ALL=1`.
+
+#[path = "support/skip.rs"]
+mod skip;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::str::FromStr;
+
+use postgres::config::Host;
+
+/// A database of its own on the test server, dropped afterwards.
+struct Database {
+    admin: postgres::Config,
+    name: String,
+    /// `postgres://USER@HOST:PORT/NAME`, for feeds.toml.
+    url: String,
+}
+
+impl Database {
+    fn create(label: &str) -> Option<Database> {
+        let Ok(server) = std::env::var("WIREFEED_TEST_POSTGRES") else {
+            skip::skip_or_fail("a PostgreSQL server: WIREFEED_TEST_POSTGRES names none");
+            return None;
+        };
+        let admin = postgres::Config::from_str(&server).expect("WIREFEED_TEST_POSTGRES");
+        let name = format!("wirefeed_{label}_{}", std::process::id());
+        let mut client = admin
+            .connect(postgres::NoTls)
+            .expect("connect to the test server");
+        // One statement each: neither may run in a transaction block.
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("drop a leftover database");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a database");
+        let host = match admin.get_hosts().first() {
+            Some(Host::Tcp(host)) => host.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let port = admin.get_ports().first().copied().unwrap_or(5432);
+        let user = admin.get_user().unwrap_or("postgres");
+        let url = format!("postgres://{user}@{host}:{port}/{name}");
+        Some(Database { admin, name, url })
+    }
+
+    fn query_one(&self, sql: &str) -> i64 {
+        let mut config = self.admin.clone();
+        config.dbname(&self.name);
+        let mut client = config.connect(postgres::NoTls).expect("connect");
+        client.query_one(sql, &[]).expect(sql).get(0)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut client) = self.admin.connect(postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// The demo newsroom (the repository's feeds.toml and demo/) in `dir`,
+/// with its state at `store_url`.
+fn demo_newsroom(dir: &Path, store_url: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = std::fs::read_to_string(root.join("feeds.toml")).expect("feeds.toml");
+    let config = config.replacen(
+        "[site]",
+        &format!("[store]\nurl = \"{store_url}\"\n\n[site]"),
+        1,
+    );
+    std::fs::write(dir.join("feeds.toml"), config).expect("write feeds.toml");
+    let demo = dir.join("demo");
+    copy_folder(&root.join("demo"), &demo);
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+const SECRET: &str = "pw-that-must-never-show-7f3a";
+
+fn wirefeed(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(args)
+        .arg("--config")
+        .arg(dir.join("feeds.toml"))
+        .current_dir(dir)
+        .env("PGPASSWORD", SECRET)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run wirefeed")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn the_demo_newsroom_publishes_from_a_postgres_state_and_reads_it_back() {
+    let Some(database) = Database::create("demo") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    demo_newsroom(dir.path(), &database.url);
+
+    let first = wirefeed(dir.path(), &["once"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let all: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("output/all.json")).expect("all.json published"),
+    )
+    .expect("all.json is JSON");
+    let items = all["items"].as_array().expect("items").len();
+    assert_eq!(items, 12, "the demo's 14 items, two folded");
+    assert_eq!(
+        database.query_one("SELECT COUNT(*) FROM articles"),
+        12,
+        "the articles are in PostgreSQL"
+    );
+    assert!(
+        !dir.path().join("state").exists(),
+        "no SQLite state beside it"
+    );
+
+    let again = wirefeed(dir.path(), &["once"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 new, 0 updated, 0 folded"),
+        "the second run found everything stored: {}",
+        text(&again)
+    );
+
+    let status = wirefeed(dir.path(), &["status"]);
+    assert!(status.status.success(), "{}", text(&status));
+    assert!(text(&status).contains("wire-world"), "{}", text(&status));
+
+    let folded: String = {
+        let mut config = database.admin.clone();
+        config.dbname(&database.name);
+        let mut client = config.connect(postgres::NoTls).expect("connect");
+        client
+            .query_one(
+                "SELECT article_id FROM sources GROUP BY article_id HAVING COUNT(*) > 1 LIMIT 1",
+                &[],
+            )
+            .expect("a folded article")
+            .get(0)
+    };
+    let explain = wirefeed(dir.path(), &["explain", &folded]);
+    assert!(explain.status.success(), "{}", text(&explain));
+    assert!(text(&explain).contains("sources (2)"), "{}", text(&explain));
+
+    for output in [&first, &again, &status, &explain] {
+        assert!(
+            !text(output).contains(SECRET),
+            "the password reached the output: {}",
+            text(output)
+        );
+    }
+}
+
+#[test]
+fn a_database_that_is_not_there_is_reported_and_nothing_is_published() {
+    // Nothing listens on this port: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("postgres://wire@127.0.0.1:{port}/news");
+    demo_newsroom(dir.path(), &url);
+    let output = wirefeed(dir.path(), &["once"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let said = text(&output);
+    assert!(
+        said.contains(&format!(
+            "cannot connect to the state database postgres://wire@127.0.0.1:{port}/news"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(!said.contains(SECRET), "{said}");
+    assert!(
+        !dir.path().join("output/all.json").exists(),
+        "nothing published without a state"
+    );
+}

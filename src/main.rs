@@ -60,6 +60,25 @@ enum Command {
     /// the rules behind its fields, where it is published, why duplicates
     /// were folded into it.
     Explain(ExplainArgs),
+    /// Copy the SQLite state (articles, versions, fold evidence, fetch
+    /// history, validators, plans, the publish record) into a PostgreSQL
+    /// database, so a newsroom moves to `[store] url` without refetching or
+    /// republishing anything.
+    MigrateState(MigrateArgs),
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// The PostgreSQL database: postgres://USER@HOST:PORT/DATABASE (the
+    /// password from PGPASSWORD or ~/.pgpass, never here).
+    #[arg(long)]
+    to: String,
+    /// Empty a target that already holds a state instead of refusing it.
+    #[arg(long)]
+    replace: bool,
+    /// The configuration file: its `state_dir` holds the SQLite state.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -162,6 +181,7 @@ fn main() -> ExitCode {
         Command::ExportOpml(args) => export_opml(&args.config, args.output.as_deref()),
         Command::Preview(args) => preview(&args.config, &args.feed_id),
         Command::Explain(args) => explain(&args.config, &args.article, args.json),
+        Command::MigrateState(args) => migrate_state(&args),
     }
 }
 
@@ -294,6 +314,29 @@ fn run(path: &Path) -> ExitCode {
         Err(error @ wirefeed::daemon::service::ServiceError::Config { .. }) => {
             eprintln!("{error}");
             ExitCode::from(EXIT_CONFIG)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn migrate_state(args: &MigrateArgs) -> ExitCode {
+    let config = match load(&args.config) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let from = config.site.state_dir.join(wirefeed::store::STATE_FILE);
+    match wirefeed::store::sqlite_to_postgres(&from, &args.to, args.replace) {
+        Ok(copied) => {
+            let to = wirefeed::store::Location::Postgres(args.to.clone());
+            println!("moved the state from {} to {to}: {copied}", from.display());
+            println!(
+                "set [store] url = \"{to}\" in {} to use it",
+                args.config.display()
+            );
+            ExitCode::SUCCESS
         }
         Err(error) => {
             eprintln!("error: {error}");

@@ -210,3 +210,71 @@ fn a_database_that_is_not_there_is_reported_and_nothing_is_published() {
         "nothing published without a state"
     );
 }
+
+#[test]
+fn a_sqlite_state_moves_to_postgres_without_refetching_or_republishing() {
+    let Some(database) = Database::create("moved") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    demo_newsroom(dir.path(), &database.url);
+    // First as a newsroom without [store]: SQLite under state_dir.
+    let with_store = std::fs::read_to_string(dir.path().join("feeds.toml")).expect("read");
+    let without = with_store.replacen(&format!("[store]\nurl = \"{}\"\n\n", database.url), "", 1);
+    std::fs::write(dir.path().join("feeds.toml"), &without).expect("write");
+    let first = wirefeed(dir.path(), &["once"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(dir.path().join("state/wirefeed.sqlite3").is_file());
+    let published = std::fs::read(dir.path().join("output/all.json")).expect("all.json");
+
+    let moved = wirefeed(dir.path(), &["migrate-state", "--to", &database.url]);
+    assert!(moved.status.success(), "{}", text(&moved));
+    assert!(
+        text(&moved).contains("12 articles, 14 versions"),
+        "{}",
+        text(&moved)
+    );
+    assert_eq!(
+        database.query_one("SELECT COUNT(*) FROM sources WHERE fold_evidence IS NOT NULL"),
+        2,
+        "the fold evidence came along"
+    );
+    let again = wirefeed(dir.path(), &["migrate-state", "--to", &database.url]);
+    assert!(!again.status.success(), "a state already there is kept");
+    assert!(text(&again).contains("--replace"), "{}", text(&again));
+    let replaced = wirefeed(
+        dir.path(),
+        &["migrate-state", "--to", &database.url, "--replace"],
+    );
+    assert!(replaced.status.success(), "{}", text(&replaced));
+
+    // Now on PostgreSQL: every feed answers "not modified" from the moved
+    // validators, and nothing is rewritten.
+    std::fs::write(dir.path().join("feeds.toml"), &with_store).expect("write");
+    let after = wirefeed(dir.path(), &["once"]);
+    assert!(after.status.success(), "{}", text(&after));
+    assert!(
+        text(&after).contains("0 new, 0 updated, 0 folded")
+            && text(&after).contains("0 files written"),
+        "{}",
+        text(&after)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("output/all.json")).expect("all.json"),
+        published
+    );
+
+    let secret = wirefeed(
+        dir.path(),
+        &[
+            "migrate-state",
+            "--to",
+            &database
+                .url
+                .replacen("postgres@", &format!("postgres:{SECRET}@"), 1),
+        ],
+    );
+    assert!(!secret.status.success());
+    assert!(text(&secret).contains("PGPASSWORD"), "{}", text(&secret));
+    assert!(!text(&secret).contains(SECRET), "{}", text(&secret));
+}

@@ -11,6 +11,7 @@
 //! - `sqlite`: the embedded default, one SQLite file in `state_dir`.
 //! - `postgres`: a PostgreSQL database (`[store] url`), shared by instances.
 //! - `location`: where a configuration's state lives, and opening it there.
+//! - `migrate`: moving a SQLite state into PostgreSQL, whole.
 //! - `ingest`: one feed's articles, decided by dedup and applied.
 //! - `records`: the values the state holds and returns.
 //! - `prepared`: what is computed of an article before the writer takes it.
@@ -24,6 +25,7 @@ mod evidence;
 mod ingest;
 mod language;
 mod location;
+mod migrate;
 mod postgres;
 mod prepared;
 mod records;
@@ -37,6 +39,7 @@ pub use error::StoreError;
 pub use evidence::{FoldEvidence, verdict_name};
 pub use ingest::{FeedIngest, IngestReport};
 pub use location::Location;
+pub use migrate::{Copied, sqlite_to_postgres};
 pub use postgres::PostgresBackend;
 pub use prepared::PreparedArticle;
 pub use records::{

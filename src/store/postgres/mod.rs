@@ -38,7 +38,7 @@ use crate::store::records::{
 };
 
 /// The advisory lock every write group holds ("wirefeed" + 2).
-const WRITE_LOCK: i64 = 0x7769_7265_6665_6502;
+pub(crate) const WRITE_LOCK: i64 = 0x7769_7265_6665_6502;
 
 /// How long an hour's fetch counts are kept (as in SQLite).
 const HOURS_KEPT: chrono::TimeDelta = chrono::TimeDelta::hours(48);
@@ -90,6 +90,11 @@ impl PostgresBackend {
             in_group: false,
             seen: None,
         })
+    }
+
+    /// The connection itself, for moving a state in (`store::migrate`).
+    pub(crate) fn client(&self) -> std::cell::RefMut<'_, Client> {
+        self.client.borrow_mut()
     }
 
     /// The address as logs and errors show it.

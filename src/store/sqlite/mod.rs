@@ -204,7 +204,8 @@ impl SqliteBackend {
         Ok(value)
     }
 
-    #[cfg(test)]
+    /// The connection itself, for the few jobs that must know the layout
+    /// (moving a state to another backend; tests that look under it).
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

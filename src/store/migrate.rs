@@ -95,8 +95,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
     )
     .map_err(sql("empty the target"))?;
 
-    let mut copied = Copied::default();
-    copied.articles = copy_rows(
+    let articles = copy_rows(
         conn,
         &mut tx,
         "SELECT id, published, updated, section, breaking, json, hidden_until FROM articles",
@@ -118,7 +117,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
     )?;
     // A version stored as its article (NULL) gets its article's JSON; the
     // columns PostgreSQL keeps beside it come from that JSON.
-    copied.versions = copy_rows(
+    let versions = copy_rows(
         conn,
         &mut tx,
         "SELECT s.id, s.feed_id, s.item_id, s.url, s.article_id, s.priority, s.dated,
@@ -159,7 +158,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         from,
         &shown,
     )?;
-    copied.labels = copy_rows(
+    let labels = copy_rows(
         conn,
         &mut tx,
         "SELECT article_id, kind, slug, label, published FROM labels",
@@ -176,7 +175,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         from,
         &shown,
     )?;
-    copied.feeds = copy_rows(
+    let feeds = copy_rows(
         conn,
         &mut tx,
         "SELECT feed_id, last_fetch, last_success, last_error, http_status, consecutive_failures,
@@ -204,7 +203,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         from,
         &shown,
     )?;
-    copied.fetch_hours = copy_rows(
+    let fetch_hours = copy_rows(
         conn,
         &mut tx,
         "SELECT feed_id, hour, fetches, failures, items FROM fetch_hours",
@@ -221,7 +220,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         from,
         &shown,
     )?;
-    copied.published_channels = copy_rows(
+    let published_channels = copy_rows(
         conn,
         &mut tx,
         "SELECT stem, settings, listing FROM published",
@@ -236,7 +235,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         from,
         &shown,
     )?;
-    copied.stale_marks = copy_rows(
+    let stale_marks = copy_rows(
         conn,
         &mut tx,
         "SELECT seq, stem FROM stale_channels",
@@ -255,7 +254,15 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
     )
     .map_err(sql("continue the row ids"))?;
     tx.commit().map_err(sql("commit the copy"))?;
-    Ok(copied)
+    Ok(Copied {
+        articles,
+        versions,
+        labels,
+        feeds,
+        fetch_hours,
+        published_channels,
+        stale_marks,
+    })
 }
 
 /// A value of a copied row.

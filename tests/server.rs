@@ -341,3 +341,51 @@ fn running_config() -> wirefeed::daemon::server::RunningConfig {
         wirefeed::config::parse_str(text, std::path::Path::new("feeds.toml")).unwrap();
     tokio::sync::watch::channel(std::sync::Arc::new(config)).1
 }
+
+#[tokio::test]
+async fn two_instances_serving_the_same_bytes_give_the_same_etag_and_304_each_others_tags() {
+    let one = Server::start(Duration::from_secs(60)).await;
+    let other = Server::start(Duration::from_secs(60)).await;
+    // The second instance wrote its copy at another moment.
+    let file = other.root.path().join("output/politics.rss");
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let client = client();
+    let from_one = client.get(one.url("/politics.rss")).send().await.unwrap();
+    let from_other = client.get(other.url("/politics.rss")).send().await.unwrap();
+    let tag = from_one.headers()[ETAG].clone();
+    assert_eq!(from_other.headers()[ETAG], tag, "same bytes, same tag");
+    assert_ne!(
+        from_one.headers()[LAST_MODIFIED],
+        from_other.headers()[LAST_MODIFIED],
+        "the test needs two different file times"
+    );
+    let revalidated = client
+        .get(other.url("/politics.rss"))
+        .header(IF_NONE_MATCH, tag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+
+    // A HEAD carries the same tag and no body.
+    let head = client.head(one.url("/politics.rss")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[ETAG], tag);
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // Different bytes, a different tag.
+    std::fs::write(&file, BODY.replace("Politics", "Sport")).unwrap();
+    let changed = client
+        .get(other.url("/politics.rss"))
+        .header(IF_NONE_MATCH, tag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()[ETAG], tag);
+}

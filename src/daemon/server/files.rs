@@ -1,6 +1,11 @@
 //! The output folder over HTTP: `ServeDir` does the reading, ranges and
 //! `If-Modified-Since`; this middleware adds what it lacks: hiding dotfiles,
 //! feed content types, and an ETag with `If-None-Match` 304s.
+//!
+//! The ETag is a hash of the bytes served, not of the file's time and size:
+//! instances behind one load balancer each write their own copy of the
+//! output at their own moment, and a reader's conditional GET must be a 304
+//! whichever of them answers.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -26,6 +31,11 @@ pub(super) async fn file_headers(mut request: Request, next: Next) -> Response {
         request.headers_mut().remove(IF_MODIFIED_SINCE);
     }
     let method = request.method().clone();
+    // A HEAD is answered as a GET whose body is dropped: the ETag needs
+    // the bytes.
+    if method == Method::HEAD {
+        *request.method_mut() = Method::GET;
+    }
     let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
@@ -37,11 +47,21 @@ pub(super) async fn file_headers(mut request: Request, next: Next) -> Response {
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if status != StatusCode::OK {
-        return response;
+        return without_body_for_head(response, &method);
     }
-    let Some(etag) = etag(&response) else {
-        return response;
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_HASHED).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::warn!(path, %error, "cannot read a published file to serve it");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
+    let etag = etag(&bytes);
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let response = Response::from_parts(parts, Body::from(bytes));
     if let Some(wanted) = if_none_match
         && matches(&wanted, &etag)
         && (method == Method::GET || method == Method::HEAD)
@@ -56,8 +76,22 @@ pub(super) async fn file_headers(mut request: Request, next: Next) -> Response {
         not_modified.headers_mut().insert(ETAG, etag);
         return not_modified;
     }
+    let mut response = without_body_for_head(response, &method);
     response.headers_mut().insert(ETAG, etag);
     response
+}
+
+/// Published files are feeds and pages of at most a few MiB; a file past
+/// this is not one of ours to hash.
+const MAX_HASHED: usize = 256 * 1024 * 1024;
+
+/// The response to a HEAD: the GET's headers, no body.
+fn without_body_for_head(response: Response, method: &Method) -> Response {
+    if method != Method::HEAD {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    Response::from_parts(parts, Body::empty())
 }
 
 /// Any segment starting with '.', raw or percent-encoded (`%2e`).
@@ -99,13 +133,17 @@ fn content_type(path: &str) -> Option<&'static str> {
     })
 }
 
-/// A weak validator from Last-Modified and the length; the publisher replaces
-/// files by rename, so a change moves one or both.
-fn etag(response: &Response) -> Option<HeaderValue> {
-    let modified = response.headers().get(LAST_MODIFIED)?.to_str().ok()?;
-    let length = response.headers().get(CONTENT_LENGTH)?.to_str().ok()?;
-    let modified = chrono::DateTime::parse_from_rfc2822(modified).ok()?;
-    HeaderValue::from_str(&format!("W/\"{:x}-{length}\"", modified.timestamp())).ok()
+/// A weak validator from the bytes themselves (weak: the same bytes may go
+/// out gzip- or brotli-encoded): equal files give equal tags on every
+/// instance, and any change to a file changes its tag.
+fn etag(bytes: &[u8]) -> HeaderValue {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..12]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    HeaderValue::from_str(&format!("W/\"{hex}\"")).unwrap_or(HeaderValue::from_static("W/\"\""))
 }
 
 /// Weak comparison, as If-None-Match requires: `W/` is ignored on both sides.

@@ -5,11 +5,13 @@
 //! feedparser + feedgen (the field), with the ratios of the cold cycle to both.
 //!
 //! ```text
-//! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep] [--no-python]
+//! cargo bench --bench cycle -- --feeds 1000 --items 50 [--keep] [--no-python] [--store URL]
 //! ```
 //!
 //! `--keep` leaves the generated corpus, feeds.toml, state and output behind;
-//! `--no-python` skips the Python pipeline (a minute) while profiling.
+//! `--no-python` skips the Python pipeline (a minute) while profiling;
+//! `--store postgres://USER@HOST:PORT/DB` keeps the state in that (empty)
+//! PostgreSQL database instead of SQLite, as `[store] url` does.
 //!
 //! The changed cycle: every tenth feed gains five fresh stories on top and
 //! drops its five oldest, as a real feed moves on (`cycle/change.rs`); the
@@ -92,7 +94,7 @@ fn main() {
 
     let (mut server, port) = server::start(&corpus);
     let specs = feed_specs(port, feeds);
-    let config_path = write_config(&dir, &specs);
+    let config_path = write_config(&dir, &specs, args::text("--store").as_deref());
     let (config, _warnings) =
         wirefeed::config::load(&config_path).unwrap_or_else(|p| panic!("{p}"));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -147,7 +149,7 @@ fn main() {
     );
     let _ = writeln!(
         table,
-        "  of which storing       {:.2} s (the serial SQLite writer, {:.2} s of it on CPU), publishing {:.2} s",
+        "  of which storing       {:.2} s (the serial writer, {:.2} s of it on CPU), publishing {:.2} s",
         first.storing.as_secs_f64(),
         first.storing_cpu.as_secs_f64(),
         first.publishing.as_secs_f64()
@@ -262,13 +264,17 @@ const BASE_URL: &str = "https://feeds.example.org/";
 /// `site.max_items`: the newest items each published file holds.
 const MAX_ITEMS: usize = 50;
 
-fn write_config(dir: &Path, feeds: &[FeedSpec]) -> PathBuf {
-    let mut toml = format!(
-        "[site]\ntitle = \"{SITE_TITLE}\"\nbase_url = \"{BASE_URL}\"\n\
+fn write_config(dir: &Path, feeds: &[FeedSpec], store: Option<&str>) -> PathBuf {
+    let store = store
+        .map(|url| format!("[store]\nurl = \"{url}\"\n\n"))
+        .unwrap_or_default();
+    let mut toml = store
+        + &format!(
+            "[site]\ntitle = \"{SITE_TITLE}\"\nbase_url = \"{BASE_URL}\"\n\
          output_dir = \"output\"\nstate_dir = \"state\"\nmax_items = {MAX_ITEMS}\n\n\
          [defaults]\nschedule = \"*/5 * * * *\"\ntimeout = \"30s\"\nconcurrency = 64\nper_host = 64\n\
          allow_private = true\n\n",
-    );
+        );
     for section in SECTIONS {
         let _ = writeln!(
             toml,

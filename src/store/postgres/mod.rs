@@ -334,6 +334,39 @@ impl PostgresBackend {
         Ok(())
     }
 
+    /// Inserts or replaces the article's row; returns until when it stays
+    /// hidden. `json` is the article serialized, when the caller has it.
+    fn upsert_article(
+        &self,
+        article: &Article,
+        json: Option<&str>,
+    ) -> Result<Option<i64>, StoreError> {
+        let json = match json {
+            Some(json) => json.to_owned(),
+            None => crate::store::prepared::to_json(article)?,
+        };
+        let hidden = hidden_until(article, Utc::now());
+        self.execute(
+            "INSERT INTO articles (id, published, updated, section, breaking, json, hidden_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET published = excluded.published,
+                 updated = excluded.updated, section = excluded.section,
+                 breaking = excluded.breaking, json = excluded.json,
+                 hidden_until = excluded.hidden_until",
+            &[
+                &article.id,
+                &article.published.timestamp_micros(),
+                &article.updated.timestamp_micros(),
+                &article.section,
+                &article.breaking,
+                &json,
+                &hidden,
+            ],
+            "write an article",
+        )?;
+        Ok(hidden)
+    }
+
     fn write_labels(&self, article: &Article) -> Result<(), StoreError> {
         let published = article.published.timestamp_micros();
         for (kind, slug, label) in label_rows(article) {
@@ -759,7 +792,15 @@ impl Backend for PostgresBackend {
     ) -> Result<i64, StoreError> {
         let id = self.insert_version(feed, &version.article.id, version, None)?;
         if let Some(article) = article {
-            self.write_article(article, changed)?;
+            // A new article: no channels to leave, no labels to clear (the
+            // two round trips a rewrite costs).
+            changed.add_article(article);
+            // Usually the article is the version itself, serialized already.
+            let json = (article == &version.article).then_some(version.json.as_str());
+            let hidden = self.upsert_article(article, json)?;
+            if hidden.is_none() {
+                self.write_labels(article)?;
+            }
         }
         Ok(id)
     }
@@ -810,26 +851,7 @@ impl Backend for PostgresBackend {
     ) -> Result<(), StoreError> {
         self.add_stored_channels(&article.id, changed)?;
         changed.add_article(article);
-        let json = crate::store::prepared::to_json(article)?;
-        let hidden = hidden_until(article, Utc::now());
-        self.execute(
-            "INSERT INTO articles (id, published, updated, section, breaking, json, hidden_until)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (id) DO UPDATE SET published = excluded.published,
-                 updated = excluded.updated, section = excluded.section,
-                 breaking = excluded.breaking, json = excluded.json,
-                 hidden_until = excluded.hidden_until",
-            &[
-                &article.id,
-                &article.published.timestamp_micros(),
-                &article.updated.timestamp_micros(),
-                &article.section,
-                &article.breaking,
-                &json,
-                &hidden,
-            ],
-            "write an article",
-        )?;
+        let hidden = self.upsert_article(article, None)?;
         self.execute(
             "DELETE FROM labels WHERE article_id = $1",
             &[&article.id],

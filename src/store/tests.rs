@@ -135,7 +135,7 @@ macro_rules! on_every_backend {
     };
 }
 
-fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
+pub(crate) fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
     FeedIngest {
         feed_id,
         priority,
@@ -148,7 +148,12 @@ fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
     }
 }
 
-fn ingest(store: &mut Store, feed_id: &str, priority: i64, articles: Vec<Article>) -> IngestReport {
+pub(crate) fn ingest(
+    store: &mut Store,
+    feed_id: &str,
+    priority: i64,
+    articles: Vec<Article>,
+) -> IngestReport {
     store
         .ingest(&feed(feed_id, priority), articles)
         .expect("ingest")
@@ -160,7 +165,7 @@ fn all(store: &Store) -> Vec<Article> {
 
 /// The agency's story (priority 10) and a partner's copy under the same
 /// canonical URL (priority 1), ingested in that order: one article.
-fn agency_then_partner_on_one_url(store: &mut Store) -> &'static str {
+pub(crate) fn agency_then_partner_on_one_url(store: &mut Store) -> &'static str {
     let url = "https://news.example/story";
     ingest(
         store,
@@ -177,7 +182,7 @@ fn agency_then_partner_on_one_url(store: &mut Store) -> &'static str {
     url
 }
 
-const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
+pub(crate) const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
     local officials said, in an operation that lasted several hours and left two people \
     wounded according to the Palestinian health ministry.";
 

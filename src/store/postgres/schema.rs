@@ -117,13 +117,7 @@ pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the database up to [`VERSION`], refusing one written by a newer
 /// wirefeed rather than guessing at its layout.
 pub(super) fn migrate(client: &mut Client, state: &str) -> Result<(), StoreError> {
-    let sql = |operation: &'static str| {
-        move |source| StoreError::Postgres {
-            state: state.to_owned(),
-            operation,
-            source,
-        }
-    };
+    let sql = |operation| failed(state, operation);
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .map_err(sql("wait for other instances' migrations"))?;
@@ -135,13 +129,7 @@ pub(super) fn migrate(client: &mut Client, state: &str) -> Result<(), StoreError
 }
 
 fn apply(client: &mut Client, state: &str) -> Result<(), StoreError> {
-    let sql = |operation: &'static str| {
-        move |source| StoreError::Postgres {
-            state: state.to_owned(),
-            operation,
-            source,
-        }
-    };
+    let sql = |operation| failed(state, operation);
     client
         .batch_execute(
             "CREATE TABLE IF NOT EXISTS wirefeed_meta (
@@ -179,4 +167,13 @@ fn apply(client: &mut Client, state: &str) -> Result<(), StoreError> {
         tracing::info!(version, state, "state database migrated");
     }
     Ok(())
+}
+
+/// The error of `operation` on the database `state` names.
+fn failed(state: &str, operation: &'static str) -> impl FnOnce(postgres::Error) -> StoreError {
+    move |source| StoreError::Postgres {
+        state: state.to_owned(),
+        operation,
+        source,
+    }
 }

@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::dedup::testing::{article, at};
-use crate::fetch::Validators;
-use crate::store::{FeedIngest, IngestReport, Store};
+use crate::store::Store;
+use crate::store::tests::{JENIN_LEAD, agency_then_partner_on_one_url, feed, ingest};
 use tempfile::TempDir;
 
 fn open() -> (TempDir, Store) {
@@ -25,25 +25,6 @@ fn conn(store: &Store) -> &Connection {
         .conn()
 }
 
-fn feed(feed_id: &str, priority: i64) -> FeedIngest<'_> {
-    FeedIngest {
-        feed_id,
-        priority,
-        fetched_at: at(100),
-        http_status: Some(200),
-        validators: Validators {
-            etag: Some(format!("\"{feed_id}-etag\"")),
-            last_modified: None,
-        },
-    }
-}
-
-fn ingest(store: &mut Store, feed_id: &str, priority: i64, articles: Vec<Article>) -> IngestReport {
-    store
-        .ingest(&feed(feed_id, priority), articles)
-        .expect("ingest")
-}
-
 fn count(store: &Store, table: &str) -> i64 {
     conn(store)
         .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
@@ -51,29 +32,6 @@ fn count(store: &Store, table: &str) -> i64 {
         })
         .expect("count")
 }
-
-/// The agency's story (priority 10) and a partner's copy under the same
-/// canonical URL (priority 1), ingested in that order: one article.
-fn agency_then_partner_on_one_url(store: &mut Store) -> &'static str {
-    let url = "https://news.example/story";
-    ingest(
-        store,
-        "ap",
-        10,
-        vec![article("a1", "ap").url(url).title("Agency").build()],
-    );
-    ingest(
-        store,
-        "partner",
-        1,
-        vec![article("p1", "partner").url(url).title("Partner").build()],
-    );
-    url
-}
-
-const JENIN_LEAD: &str = "Israeli forces raided the Jenin refugee camp before dawn on Tuesday, \
-    local officials said, in an operation that lasted several hours and left two people \
-    wounded according to the Palestinian health ministry.";
 
 #[test]
 fn open_creates_the_folder_and_a_wal_database_at_the_schema_version() {

@@ -35,7 +35,7 @@ pub enum StoreError {
     Connect { state: String, reason: String },
     #[error("the state database {state}: {reason}")]
     Settings { state: String, reason: String },
-    #[error("{state}: cannot {operation}: {source}")]
+    #[error("{state}: cannot {operation}: {}", causes(.source))]
     Postgres {
         state: String,
         operation: &'static str,
@@ -93,4 +93,21 @@ impl<T> SqlContext<T> for rusqlite::Result<T> {
 /// The file behind a connection, for error messages.
 pub(crate) fn db_path(conn: &rusqlite::Connection) -> PathBuf {
     PathBuf::from(conn.path().unwrap_or(":memory:"))
+}
+
+/// A driver error with its causes: PostgreSQL's own message ("terminating
+/// connection due to administrator command") sits below the driver's
+/// "db error", and an operator needs it.
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let said = next.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = next.source();
+    }
+    text
 }

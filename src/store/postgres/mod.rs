@@ -384,16 +384,9 @@ impl PostgresBackend {
 /// A failed connection, with the causes the driver's own message leaves
 /// out ("Connection refused", "password authentication failed").
 fn connect_error(shown: &str, error: &postgres::Error) -> StoreError {
-    let mut reason = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(next) = cause {
-        reason.push_str(": ");
-        reason.push_str(&next.to_string());
-        cause = next.source();
-    }
     StoreError::Connect {
         state: shown.to_owned(),
-        reason,
+        reason: crate::store::error::causes(error),
     }
 }
 

@@ -82,10 +82,10 @@ impl PostgresBackend {
         let mut client = config
             .connect(NoTls)
             .map_err(|error| connect_error(&shown, &error))?;
-        // Articles and versions are a few KiB of JSON each: PostgreSQL's
-        // default compression (pglz) was a sixth of the server's time in a
-        // cold cycle; lz4 is several times faster. A server built without
-        // lz4 keeps its default.
+        // Articles and versions are a few KiB of JSON each, and PostgreSQL's
+        // default compression of them (pglz) was the server's largest cost
+        // after the round trips (benches/README.md); lz4 is much cheaper. A
+        // server built without lz4 keeps its default.
         if let Err(error) = client.batch_execute("SET default_toast_compression = lz4") {
             tracing::debug!(state = %shown, %error, "lz4 compression unavailable: the server's default is kept");
         }

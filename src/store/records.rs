@@ -230,3 +230,29 @@ pub(crate) fn label_rows(
     });
     tags.chain(regions).chain(languages)
 }
+
+/// How long a feed's fetch counts per hour are kept: enough for `/status`
+/// to chart the last 24 hours whatever the time of day.
+pub(crate) const FETCH_HOURS_KEPT: chrono::TimeDelta = chrono::TimeDelta::hours(48);
+
+/// The start of the clock hour holding `at`, the key of its [`FetchHour`].
+pub(crate) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::DurationRound;
+    // Only fails for instants near the ends of chrono's range.
+    at.duration_trunc(chrono::TimeDelta::hours(1)).unwrap_or(at)
+}
+
+/// A version's LSH band keys as every backend stores them: 8 bytes each,
+/// little-endian.
+pub(crate) fn keys_blob(keys: &[i64]) -> Vec<u8> {
+    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
+}
+
+/// The keys of a stored blob; a trailing partial key is ignored.
+pub(crate) fn keys_of_blob(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    blob.chunks_exact(8).map(|bytes| {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(bytes);
+        i64::from_le_bytes(key)
+    })
+}

@@ -23,19 +23,7 @@ pub(super) struct Settings {
 /// the password from the environment. A password written in the URL is
 /// refused: feeds.toml is read by editors and kept in version control.
 pub(super) fn settings(url: &str) -> Result<Settings, StoreError> {
-    let mut config = postgres::Config::from_str(url).map_err(|error| StoreError::Settings {
-        state: "[store] url".to_owned(),
-        reason: format!("not a PostgreSQL address: {error}"),
-    })?;
-    let shown = shown(&config);
-    if config.get_password().is_some() {
-        return Err(StoreError::Settings {
-            state: shown,
-            reason: "the address holds a password; take it out of feeds.toml and set \
-                     PGPASSWORD or a ~/.pgpass line in the service's environment"
-                .to_owned(),
-        });
-    }
+    let Settings { mut config, shown } = parse(url)?;
     if let Some(password) = std::env::var_os("PGPASSWORD").filter(|value| !value.is_empty()) {
         config.password(password.as_encoded_bytes());
     } else if let Some(password) = from_password_file(&config) {
@@ -49,6 +37,25 @@ pub(super) fn settings(url: &str) -> Result<Settings, StoreError> {
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    Ok(Settings { config, shown })
+}
+
+/// `url` read and checked, without looking for the password: what printing
+/// the address needs.
+pub(super) fn parse(url: &str) -> Result<Settings, StoreError> {
+    let config = postgres::Config::from_str(url).map_err(|error| StoreError::Settings {
+        state: "[store] url".to_owned(),
+        reason: format!("not a PostgreSQL address: {error}"),
+    })?;
+    let shown = shown(&config);
+    if config.get_password().is_some() {
+        return Err(StoreError::Settings {
+            state: shown,
+            reason: "the address holds a password; take it out of feeds.toml and set \
+                     PGPASSWORD or a ~/.pgpass line in the service's environment"
+                .to_owned(),
+        });
     }
     Ok(Settings { config, shown })
 }

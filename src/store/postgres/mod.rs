@@ -33,15 +33,13 @@ use crate::store::error::StoreError;
 use crate::store::ingest::FeedIngest;
 use crate::store::prepared::PreparedArticle;
 use crate::store::records::{
-    FeedState, FetchHour, FetchRecord, LabelInfo, LabelKind, NEVER, PlannedFetch, PublishedChannel,
-    PublishedState, SourceRecord, StoredSource, hidden_until, label_rows,
+    FETCH_HOURS_KEPT, FeedState, FetchHour, FetchRecord, LabelInfo, LabelKind, NEVER, PlannedFetch,
+    PublishedChannel, PublishedState, SourceRecord, StoredSource, hidden_until, hour_of, keys_blob,
+    keys_of_blob, label_rows,
 };
 
 /// The advisory lock every write group holds ("wirefeed" + 2).
 pub(crate) const WRITE_LOCK: i64 = 0x7769_7265_6665_6502;
-
-/// How long an hour's fetch counts are kept (as in SQLite).
-const HOURS_KEPT: chrono::TimeDelta = chrono::TimeDelta::hours(48);
 
 /// The state on a PostgreSQL server.
 pub struct PostgresBackend {
@@ -111,7 +109,7 @@ impl PostgresBackend {
 
     /// `url` as logs and errors show it: no password, whatever was written.
     pub fn shown_address(url: &str) -> String {
-        connect::settings(url).map_or_else(|_| "[store] url".to_owned(), |settings| settings.shown)
+        connect::parse(url).map_or_else(|_| "[store] url".to_owned(), |settings| settings.shown)
     }
 
     /// Whether the database answers a trivial query, without migrating
@@ -245,19 +243,14 @@ impl PostgresBackend {
         })
     }
 
-    fn feed_state_of(&self, row: &Row) -> Result<FeedState, StoreError> {
-        let feed_id: String = row.get(0);
-        let items: i64 = self
-            .query_opt(
-                "SELECT COUNT(DISTINCT article_id) FROM sources WHERE feed_id = $1",
-                &[&feed_id],
-                "count a feed's articles",
-            )?
-            .map_or(0, |row| row.get(0));
+    /// A row of the feed state queries: its columns, then the feed's
+    /// article count.
+    fn feed_state_of(row: &Row) -> FeedState {
         let status: Option<i32> = row.get(4);
         let failures: i32 = row.get(5);
-        Ok(FeedState {
-            feed_id,
+        let items: i64 = row.get(10);
+        FeedState {
+            feed_id: row.get(0),
             last_fetch: time(row.get(1)),
             last_success: time(row.get(2)),
             last_error: row.get(3),
@@ -270,7 +263,7 @@ impl PostgresBackend {
             },
             next_fetch: time(row.get(8)),
             backoff_until: time(row.get(9)),
-        })
+        }
     }
 
     fn insert_version(
@@ -419,11 +412,6 @@ fn time(micros: Option<i64>) -> Option<DateTime<Utc>> {
     micros.and_then(DateTime::from_timestamp_micros)
 }
 
-/// Band keys as stored: 8 bytes each, little-endian (as in SQLite).
-fn keys_blob(keys: &[i64]) -> Vec<u8> {
-    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
-}
-
 /// dedup's questions, answered inside the open write group, so articles
 /// earlier in the group count.
 impl FoldFacts for PostgresBackend {
@@ -500,11 +488,7 @@ impl FoldFacts for PostgresBackend {
         for row in rows {
             let source: i64 = row.get(0);
             let keys: &[u8] = row.get(1);
-            pairs.extend(keys.chunks_exact(8).map(|bytes| {
-                let mut key = [0u8; 8];
-                key.copy_from_slice(bytes);
-                (i64::from_le_bytes(key), source)
-            }));
+            pairs.extend(keys_of_blob(keys).map(|key| (key, source)));
         }
         Ok(pairs)
     }
@@ -564,28 +548,35 @@ impl Backend for PostgresBackend {
     }
 
     fn feed_state(&self, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
-        self.query_opt(
-            "SELECT feed_id, last_fetch, last_success, last_error, http_status,
-                 consecutive_failures, etag, last_modified, next_fetch, backoff_until
-             FROM feed_state WHERE feed_id = $1",
-            &[&feed_id],
-            "read a feed's state",
-        )?
-        .map(|row| self.feed_state_of(&row))
-        .transpose()
+        Ok(self
+            .query_opt(
+                "SELECT f.feed_id, f.last_fetch, f.last_success, f.last_error, f.http_status,
+                     f.consecutive_failures, f.etag, f.last_modified, f.next_fetch,
+                     f.backoff_until, (SELECT COUNT(DISTINCT s.article_id) FROM sources s
+                                       WHERE s.feed_id = f.feed_id)
+                 FROM feed_state f WHERE f.feed_id = $1",
+                &[&feed_id],
+                "read a feed's state",
+            )?
+            .map(|row| PostgresBackend::feed_state_of(&row)))
     }
 
     fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
-        self.query(
-            "SELECT feed_id, last_fetch, last_success, last_error, http_status,
-                 consecutive_failures, etag, last_modified, next_fetch, backoff_until
-             FROM feed_state ORDER BY feed_id",
-            &[],
-            "read the feeds' state",
-        )?
-        .iter()
-        .map(|row| self.feed_state_of(row))
-        .collect()
+        // One query with the counts, not one more per feed: `status` and
+        // `/status` read every feed, and each query is a round trip.
+        Ok(self
+            .query(
+                "SELECT f.feed_id, f.last_fetch, f.last_success, f.last_error, f.http_status,
+                     f.consecutive_failures, f.etag, f.last_modified, f.next_fetch,
+                     f.backoff_until, (SELECT COUNT(DISTINCT s.article_id) FROM sources s
+                                       WHERE s.feed_id = f.feed_id)
+                 FROM feed_state f ORDER BY f.feed_id",
+                &[],
+                "read the feeds' state",
+            )?
+            .iter()
+            .map(PostgresBackend::feed_state_of)
+            .collect())
     }
 
     fn validators(&self) -> Result<Vec<(String, Validators)>, StoreError> {
@@ -707,7 +698,7 @@ impl Backend for PostgresBackend {
             if fetches == 1 {
                 backend.execute(
                     "DELETE FROM fetch_hours WHERE hour < $1",
-                    &[&(at - HOURS_KEPT).timestamp_micros()],
+                    &[&(at - FETCH_HOURS_KEPT).timestamp_micros()],
                     "forget old fetch hours",
                 )?;
             }
@@ -1090,10 +1081,4 @@ impl Backend for PostgresBackend {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
-}
-
-/// The start of the clock hour holding `at`.
-fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::DurationRound;
-    at.duration_trunc(chrono::TimeDelta::hours(1)).unwrap_or(at)
 }

@@ -1,20 +1,17 @@
 //! Fetch outcomes per feed and clock hour: how many fetches, how many
-//! failed, how many items they brought. Only the last [`KEPT`] are kept:
+//! failed, how many items they brought. Only the last 48 hours are kept:
 //! enough for `/status` to chart the last 24 hours whatever the time of day,
 //! and small (a row per feed and hour it was fetched in).
 //!
 //! `feed_state` keeps only the last fetch; this is the recent history the
 //! operator reads a trend from ("failing every hour since 3 a.m.").
 
-use crate::store::records::FetchHour;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use crate::store::records::{FETCH_HOURS_KEPT, FetchHour, hour_of};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use crate::store::error::{SqlContext, StoreError};
 use crate::store::sqlite::columns::{micros, time};
-
-/// How long an hour's row is kept.
-pub const KEPT: TimeDelta = TimeDelta::hours(48);
 
 /// What one fetch did, for its hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +23,8 @@ pub(crate) enum Fetched {
     Failed,
 }
 
-/// The start of the clock hour holding `at`.
-fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
-    // Only fails for instants near the ends of chrono's range.
-    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
-}
-
 /// Adds one fetch of `feed_id` at `at` to its hour. The first fetch of a
-/// feed in an hour also deletes every row older than [`KEPT`] (those of
+/// feed in an hour also deletes every row older than [`FETCH_HOURS_KEPT`] (those of
 /// feeds no longer fetched too): rows only age out as hours turn, so once
 /// per feed and hour is enough, and the scan stays off every other fetch.
 pub(crate) fn record(
@@ -63,7 +54,7 @@ pub(crate) fn record(
         .context(conn, "count a fetch in its hour")?;
     if fetches == 1 {
         conn.prepare_cached("DELETE FROM fetch_hours WHERE hour < ?1")
-            .and_then(|mut statement| statement.execute([micros(at - KEPT)]))
+            .and_then(|mut statement| statement.execute([micros(at - FETCH_HOURS_KEPT)]))
             .context(conn, "forget old fetch hours")?;
     }
     Ok(())
@@ -122,7 +113,7 @@ mod tests {
 
     /// 2026-11-25 10:00 UTC plus `minutes`.
     fn at(minutes: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + TimeDelta::minutes(minutes)
+        Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + chrono::TimeDelta::minutes(minutes)
     }
 
     #[test]

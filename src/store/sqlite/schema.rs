@@ -218,7 +218,10 @@ fn fill_source_keys(conn: &Connection) -> Result<(), StoreError> {
     for (id, words) in &rows {
         if let Some(keys) = crate::dedup::Fingerprint::from_stored(words).band_keys() {
             insert
-                .execute(rusqlite::params![id, super::sources::keys_blob(&keys)])
+                .execute(rusqlite::params![
+                    id,
+                    crate::store::records::keys_blob(&keys)
+                ])
                 .context(conn, "store the band keys")?;
             filled += 1;
         }

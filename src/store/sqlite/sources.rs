@@ -9,7 +9,7 @@ use crate::store::evidence::FoldEvidence;
 use crate::store::ingest::FeedIngest;
 use crate::store::prepared::PreparedArticle;
 use crate::store::records::NEVER;
-use crate::store::records::{SourceRecord, StoredSource};
+use crate::store::records::{SourceRecord, StoredSource, keys_blob, keys_of_blob};
 use crate::store::sqlite::columns::{from_json, time};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -199,20 +199,6 @@ pub(crate) fn band_key_pairs(conn: &Connection) -> Result<Vec<(i64, i64)>, Store
         "band keys read for the candidate index"
     );
     Ok(pairs)
-}
-
-/// `keys` as stored in `source_keys`: 8 bytes each, little-endian.
-pub(crate) fn keys_blob(keys: &[i64]) -> Vec<u8> {
-    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
-}
-
-/// The keys of a `source_keys` blob; a trailing partial key is ignored.
-fn keys_of_blob(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
-    blob.chunks_exact(8).map(|bytes| {
-        let mut key = [0u8; 8];
-        key.copy_from_slice(bytes);
-        i64::from_le_bytes(key)
-    })
 }
 
 /// How a new version's JSON is stored.

@@ -105,7 +105,7 @@ fn corrected_text_is_reindexed_for_near_duplicates() {
     .expect("the correction has band keys");
     assert_eq!(
         (count(&store, "source_keys"), keys),
-        (1, super::sources::keys_blob(&expected)),
+        (1, crate::store::records::keys_blob(&expected)),
         "the placeholder's band keys are gone, the correction's are in"
     );
     let copy = article("p1", "partner")

@@ -378,7 +378,19 @@ fn show_status(path: &Path, json: bool) -> ExitCode {
             }
         }
     } else {
-        status::render_table(&config, &states, chrono::Utc::now())
+        let now = chrono::Utc::now();
+        let mut text = status::render_table(&config, &states, now);
+        if let wirefeed::store::Location::Postgres(url) = &state {
+            match wirefeed::store::cluster::read_view(url) {
+                Ok(view) => text.push_str(&status::render_cluster(&view, now)),
+                Err(error) => text.push_str(&format!(
+                    "
+cluster: cannot read it: {error}
+"
+                )),
+            }
+        }
+        text
     };
     // A reader that stops early (`| head`) is not an error worth a panic.
     match std::io::stdout().lock().write_all(text.as_bytes()) {

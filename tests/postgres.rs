@@ -7,69 +7,15 @@
 //! one. Without it each test skips, saying so, unless
 //! `WIREFEED_REQUIRE_ALL=1`.
 
+#[path = "support/database.rs"]
+mod database;
 #[path = "support/skip.rs"]
 mod skip;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::str::FromStr;
 
-use postgres::config::Host;
-
-/// A database of its own on the test server, dropped afterwards.
-struct Database {
-    admin: postgres::Config,
-    name: String,
-    /// `postgres://USER@HOST:PORT/NAME`, for feeds.toml.
-    url: String,
-}
-
-impl Database {
-    fn create(label: &str) -> Option<Database> {
-        let Ok(server) = std::env::var("WIREFEED_TEST_POSTGRES") else {
-            skip::skip_or_fail("a PostgreSQL server: WIREFEED_TEST_POSTGRES names none");
-            return None;
-        };
-        let admin = postgres::Config::from_str(&server).expect("WIREFEED_TEST_POSTGRES");
-        let name = format!("wirefeed_{label}_{}", std::process::id());
-        let mut client = admin
-            .connect(postgres::NoTls)
-            .expect("connect to the test server");
-        // One statement each: neither may run in a transaction block.
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .expect("drop a leftover database");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create a database");
-        let host = match admin.get_hosts().first() {
-            Some(Host::Tcp(host)) => host.clone(),
-            _ => "127.0.0.1".to_owned(),
-        };
-        let port = admin.get_ports().first().copied().unwrap_or(5432);
-        let user = admin.get_user().unwrap_or("postgres");
-        let url = format!("postgres://{user}@{host}:{port}/{name}");
-        Some(Database { admin, name, url })
-    }
-
-    fn query_one(&self, sql: &str) -> i64 {
-        let mut config = self.admin.clone();
-        config.dbname(&self.name);
-        let mut client = config.connect(postgres::NoTls).expect("connect");
-        client.query_one(sql, &[]).expect(sql).get(0)
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut client) = self.admin.connect(postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
+use database::Database;
 
 /// The demo newsroom (the repository's feeds.toml and demo/) in `dir`,
 /// with its state at `store_url`.

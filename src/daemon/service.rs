@@ -43,7 +43,8 @@ use crate::cycle::{
 use crate::feed_error::{FeedError, FeedFailure};
 use crate::fetch::{FetchError, Fetcher};
 use crate::publish::Publication;
-use crate::store::{ChangedChannels, Location};
+use crate::store::cluster::{Claim, Cluster, Release};
+use crate::store::{ChangedChannels, Location, StoreError};
 
 /// Feeds on the same schedule are spread over at most this much time.
 const MAX_JITTER: Duration = Duration::from_secs(30);
@@ -67,6 +68,9 @@ const HUB_DRAIN: Duration = Duration::from_secs(3);
 const PUBLISH_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between two tries of a failing publish.
 const PUBLISH_RETRY_CAP: Duration = Duration::from_secs(5 * 60);
+/// How soon feeds are asked for again when a claim failed (the database
+/// is away, or slow).
+const CLAIM_RETRY: Duration = Duration::from_secs(5);
 /// The plan is saved for `wirefeed status` at most this often: feeds finish
 /// one by one now, and each save is a write to the state.
 const PLAN_SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -82,6 +86,8 @@ pub enum ServiceError {
     Signals(std::io::Error),
     #[error("cannot serve the output: {0}")]
     Serve(std::io::Error),
+    #[error("cannot join the cluster: {0}")]
+    Cluster(StoreError),
 }
 
 /// Runs the service until `shutdown` completes.
@@ -101,6 +107,14 @@ pub async fn run(
     if let Err(error) = writer.handle().open().await {
         error!(%error, "cannot open the state database; trying again as feeds come in");
     }
+    // On a shared PostgreSQL state, this instance is one of a cluster:
+    // feeds are claimed before they run, and one instance publishes.
+    let cluster = match Location::of(&config) {
+        Location::Postgres(url) => Some(Cluster::start(&url).map_err(ServiceError::Cluster)?),
+        Location::Sqlite(_) => None,
+    };
+    let mut state_changes = cluster.as_ref().map(Cluster::state_changes);
+    let mut publisher_changes = cluster.as_ref().map(Cluster::publisher_changes);
     let tasks = FeedTasks::new(&config, Arc::clone(&fetcher), writer.handle().clone());
     // /status lists the feeds of the configuration running now.
     let (served_config, running_config) = watch::channel(Arc::new(config.clone()));
@@ -132,6 +146,7 @@ pub async fn run(
         startup: Startup::default(),
         waves: Vec::new(),
         served_config,
+        cluster,
     };
     service.follow_hub();
 
@@ -145,9 +160,9 @@ pub async fn run(
     // Everything once at start, published as it comes in: a restart should
     // not wait a schedule's length for fresh output.
     let everything = service.planner.take_all();
-    service.start_feeds(&everything);
+    let started = service.start_due(everything).await;
     service.startup = Startup {
-        waiting: everything.into_iter().collect(),
+        waiting: started.into_iter().collect(),
         until: Some(Instant::now() + PUBLISH_MAX_DELAY),
     };
     let mut watchdog = tokio::time::interval(notifier.watchdog_interval().unwrap_or(MAX_SLEEP));
@@ -165,8 +180,10 @@ pub async fn run(
             .min(MAX_SLEEP);
         let publish_at = service.pending.due.map(|due| service.startup.hold(due));
         let plans_at = service.plans_due();
+        // Embargoes are released once for the cluster, by its publisher.
         let embargo_at = service
             .embargo
+            .filter(|_| service.publishes())
             .map(|at| Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
         tokio::select! {
             () = &mut shutdown => stopping = true,
@@ -204,8 +221,10 @@ pub async fn run(
                 if due.is_empty() {
                     continue;
                 }
-                service.start_feeds(&due);
+                service.start_due(due).await;
             }
+            () = changed(&mut state_changes) => service.stored_elsewhere(),
+            () = changed(&mut publisher_changes) => service.publisher_changed(),
         }
         // The first line follows the start-up publish, as systemd's status
         // of a service that has just started should.
@@ -214,6 +233,11 @@ pub async fn run(
         }
         if let Some(hub) = &service.hub {
             service.metrics.record_websub(hub.stats());
+        }
+        if let Some(cluster) = &service.cluster {
+            service
+                .metrics
+                .record_cluster(cluster.instance(), cluster.view());
         }
     }
 
@@ -269,8 +293,23 @@ pub async fn run(
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
     }
+    if let Some(cluster) = service.cluster.take() {
+        cluster.stop(Duration::from_secs(2)).await;
+    }
     info!("service stopped");
     Ok(())
+}
+
+/// Completes when `watched` changes; never for `None`, nor once its sender
+/// is gone.
+async fn changed<T>(watched: &mut Option<watch::Receiver<T>>) {
+    let gone = match watched {
+        Some(receiver) => receiver.changed().await.is_err(),
+        None => true,
+    };
+    if gone {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Sleeps until `at`; never completes for `None`.
@@ -441,9 +480,91 @@ struct Service {
     waves: Vec<Wave>,
     /// Where a reload that takes effect is announced to the server.
     served_config: watch::Sender<Arc<Config>>,
+    /// This instance's place among the instances sharing a PostgreSQL
+    /// state; `None` on SQLite, where the one instance does everything.
+    cluster: Option<Cluster>,
 }
 
 impl Service {
+    /// Whether this instance publishes: always on its own, and when it
+    /// holds the cluster's publish lock in a cluster.
+    fn publishes(&self) -> bool {
+        self.cluster.as_ref().is_none_or(Cluster::is_publisher)
+    }
+
+    /// Starts what this instance may run of `due` (marked running by the
+    /// planner): all of it alone; in a cluster, the feeds it claims, the
+    /// others planned for when the cluster says to ask again. Returns the
+    /// feeds started.
+    async fn start_due(&mut self, due: Vec<String>) -> Vec<String> {
+        let Some(cluster) = &self.cluster else {
+            self.start_feeds(&due);
+            return due;
+        };
+        let asked: Vec<(String, Duration)> = due
+            .iter()
+            .map(|id| {
+                let timeout = self
+                    .config
+                    .feeds
+                    .iter()
+                    .find(|feed| &feed.id == id)
+                    .map_or(self.config.defaults.timeout, |feed| feed.timeout);
+                (id.clone(), timeout)
+            })
+            .collect();
+        let now = Utc::now();
+        let mut mine = Vec::new();
+        match cluster.claim(&asked, now).await {
+            Ok(answers) => {
+                for (feed_id, claim) in answers {
+                    match claim {
+                        Claim::Mine { failures } => {
+                            self.planner.set_failures(&feed_id, failures);
+                            mine.push(feed_id);
+                        }
+                        Claim::NotBefore(at) => self.planner.defer(&feed_id, at),
+                    }
+                }
+            }
+            Err(error) => {
+                error!(%error, feeds = due.len(), retry_s = CLAIM_RETRY.as_secs(), "cannot claim due feeds; asking again");
+                self.health.last_error = Some(error.to_string());
+            }
+        }
+        // A feed the answer left out (or every feed, when the claim
+        // failed) is asked for again soon.
+        let retry = now + CLAIM_RETRY;
+        for feed_id in due.iter().filter(|id| !mine.contains(id)) {
+            if self.planner.plan(feed_id).is_some_and(|plan| plan.running) {
+                self.planner.defer(feed_id, retry);
+            }
+        }
+        self.plans_dirty = true;
+        self.start_feeds(&mine);
+        mine
+    }
+
+    /// Another instance committed to the shared state: its changes are
+    /// marked stale there, and the publisher publishes them.
+    fn stored_elsewhere(&mut self) {
+        if self.publishes() {
+            self.pending.add(Some(ChangedChannels::default()));
+        }
+    }
+
+    /// This instance gained or lost the cluster's publish lock. A new
+    /// publisher starts from what the state says is published (it renders
+    /// every channel once; unchanged files are left alone) and looks for
+    /// embargoes to release.
+    fn publisher_changed(&mut self) {
+        if self.publishes() {
+            self.publication = Publication::default();
+            self.pending.add(None);
+            self.embargo = Some(Utc::now());
+        }
+    }
+
     /// Starts each of `due` (marked running by the planner) as a task.
     fn start_feeds(&mut self, due: &[String]) {
         let mut waiting = std::collections::HashSet::new();
@@ -540,7 +661,18 @@ impl Service {
             .plan(&feed_id)
             .map_or(0, |plan| plan.consecutive_failures);
         self.planner.finished(&feed_id, outcome, now);
-        log_plan(&feed_id, failures_before, self.planner.plan(&feed_id), now);
+        let plan = self.planner.plan(&feed_id);
+        log_plan(&feed_id, failures_before, plan, now);
+        if let Some(cluster) = &self.cluster {
+            cluster.release(Release {
+                // A feed this configuration dropped meanwhile is left due
+                // for any instance that still has it.
+                due: plan.map_or(Some(now), |plan| plan.next_run),
+                failures: plan.map_or(0, |plan| plan.consecutive_failures),
+                backoff_until: plan.and_then(|plan| plan.backoff_until),
+                feed_id,
+            });
+        }
         self.plans_dirty = true;
         self.notice_new_state();
     }
@@ -644,6 +776,15 @@ impl Service {
     /// again after [`publish_retry`].
     async fn publish(&mut self) {
         let Pending { channels, .. } = std::mem::take(&mut self.pending);
+        if !self.publishes() {
+            // What this instance stored is marked stale in the shared
+            // state; the publisher renders it. This instance's part is done.
+            debug!("not publishing: another instance publishes for the cluster");
+            self.health.published_once = true;
+            self.startup.waiting.clear();
+            self.metrics.record_current(Utc::now());
+            return;
+        }
         let started = std::time::Instant::now();
         let result = cycle::publish_changes(
             &self.config,

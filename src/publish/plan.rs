@@ -45,8 +45,9 @@ impl PublishedRecord {
     }
 }
 
-/// Publishes the channels in `changed` (every channel when `None`), and every
-/// channel `publication` has not published yet (a new tag, the first
+/// Publishes the channels in `changed` (every channel when `None`), those
+/// the state marks stale, and every channel `publication` has not
+/// published yet (a new tag, the first
 /// publish of a process); index.html and feeds.opml always list them all.
 /// Returns the record when `record` leaves it to the caller.
 pub async fn publish_changes(
@@ -107,10 +108,15 @@ async fn publish(
                 Some(ChangedChannels::default())
             }
         };
+        // The stale marks count too: on a state shared by several
+        // instances they are how the publisher learns what the others
+        // stored.
         let render: Vec<(Channel, String)> = wanted
             .into_iter()
             .filter(|(channel, _)| {
-                !taken.has(channel) || changed.as_ref().is_none_or(|c| c.contains(channel))
+                !taken.has(channel)
+                    || changed.as_ref().is_none_or(|c| c.contains(channel))
+                    || state.stale.contains(&channel.path_stem())
             })
             .collect();
         let feeds = read_channels(&config, &store, render)?;

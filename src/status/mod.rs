@@ -1,15 +1,18 @@
 //! `wirefeed status`: per-feed health from the state, as a table a person
 //! reads ([`render_table`]), JSON for scripts ([`render_json`]), or the HTML
 //! page the daemon serves at `/status` ([`render_html`]): the same rows and
-//! the same wording in all three.
+//! the same wording in all three. On a state shared by several instances,
+//! the table is followed by the cluster ([`render_cluster`]).
 //!
 //! The state is written by other processes (`wirefeed once`, and the daemon,
 //! which also saves its plan there): this module only reads what they left.
 
+mod cluster;
 mod json;
 mod page;
 mod table;
 
+pub use cluster::render_cluster;
 pub use json::render_json;
 pub use page::{CHART_HOURS, render_html};
 pub use table::render_table;

@@ -91,7 +91,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, replace: bool) -> Result<Copied
         });
     }
     tx.batch_execute(
-        "TRUNCATE articles, sources, labels, feed_state, fetch_hours, published, stale_channels",
+        "TRUNCATE articles, sources, labels, feed_state, fetch_hours, published, stale_channels, feed_claims",
     )
     .map_err(sql("empty the target"))?;
 

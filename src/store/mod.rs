@@ -20,6 +20,7 @@
 
 mod backend;
 mod changes;
+pub mod cluster;
 mod error;
 mod evidence;
 mod ingest;

@@ -1299,3 +1299,68 @@ mod editorial {
         }
     }
 }
+
+/// A story of its own for round `round`: thirty made-up words drawn from
+/// the round number, so no two rounds share enough text to fold.
+fn story_of_round(round: u64) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "pe", "zu", "ga", "hi", "do", "fe", "ju",
+        "by",
+    ];
+    let mut seed = round.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = || {
+        // xorshift: the same words on every run.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        SYLLABLES[(seed % 16) as usize]
+    };
+    (0..30)
+        .map(|_| format!("{}{}{}", next(), next(), next()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+on_every_backend! {
+    fn two_copies_ingested_by_two_processes_at_the_same_instant_fold_fifty_times_of_fifty(
+        state: &TestState
+    ) {
+        let agency_store = state.open();
+        let partner_store = state.open();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let rounds = 50;
+        let run = |mut store: Store, feed_id: &'static str, priority: i64| {
+            let start = std::sync::Arc::clone(&start);
+            std::thread::spawn(move || {
+                for round in 0..rounds {
+                    let lead = story_of_round(round);
+                    let title: String = lead.split(' ').take(8).collect::<Vec<_>>().join(" ");
+                    // Each copy under its own URL: only the text says they
+                    // are one story, through the candidate index.
+                    let copy = article(&format!("{feed_id}-{round}"), feed_id)
+                        .title(&title)
+                        .summary(&lead)
+                        .build();
+                    start.wait();
+                    ingest(&mut store, feed_id, priority, vec![copy]);
+                }
+            })
+        };
+        let agency = run(agency_store, "ap", 10);
+        let partner = run(partner_store, "partner", 1);
+        agency.join().expect("the agency's process");
+        partner.join().expect("the partner's process");
+
+        let store = state.open();
+        let articles = all(&store);
+        let both = articles
+            .iter()
+            .filter(|article| article.also_via.len() == 1)
+            .count();
+        assert_eq!(
+            (articles.len(), both),
+            (rounds as usize, rounds as usize),
+            "every round's two copies are one article carrying both sources"
+        );
+    }
+}

@@ -217,6 +217,30 @@ impl Planner {
         ids
     }
 
+    /// Hands back a feed taken by [`Planner::take_due`] or
+    /// [`Planner::take_all`] without running it: another instance of the
+    /// cluster has it, or it is not due in the cluster's plan. It is
+    /// planned for `at`, its failures left as they are.
+    pub fn defer(&mut self, feed_id: &str, at: DateTime<Utc>) {
+        let Some(plan) = self.feeds.get_mut(feed_id) else {
+            return;
+        };
+        if plan.retired {
+            self.feeds.remove(feed_id);
+            return;
+        }
+        plan.running = false;
+        plan.next_run = Some(at);
+    }
+
+    /// Adopts the cluster's count of a feed's consecutive failures before
+    /// it runs, so the backoff after this run continues the cluster's.
+    pub fn set_failures(&mut self, feed_id: &str, failures: u32) {
+        if let Some(plan) = self.feeds.get_mut(feed_id) {
+            plan.failures = failures;
+        }
+    }
+
     /// Record a finished fetch and plan the next one. A feed the current
     /// config no longer has is forgotten here.
     pub fn finished(&mut self, feed_id: &str, outcome: Outcome, now: DateTime<Utc>) {

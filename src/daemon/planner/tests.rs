@@ -599,3 +599,37 @@ fn plans_lists_every_current_feed_but_not_removed_ones_still_running() {
     assert_eq!(plan.next_run, Some(at(330)));
     assert_eq!(plan.consecutive_failures, 1);
 }
+
+#[test]
+fn a_deferred_feed_waits_for_the_time_the_cluster_gave_and_is_not_running() {
+    let mut planner = planner_with(&[every_five_minutes("wire")], at(0));
+    let due = next_run(&planner, "wire");
+    assert_eq!(planner.take_due(due), vec!["wire".to_owned()]);
+    // Another instance holds it until its lease ends.
+    planner.defer("wire", due + TimeDelta::seconds(20));
+    let plan = planner.plan("wire").unwrap();
+    assert!(!plan.running);
+    assert_eq!(plan.next_run, Some(due + TimeDelta::seconds(20)));
+    assert!(planner.take_due(due + TimeDelta::seconds(19)).is_empty());
+    assert_eq!(
+        planner.take_due(due + TimeDelta::seconds(20)),
+        vec!["wire".to_owned()]
+    );
+}
+
+#[test]
+fn the_clusters_failure_count_sets_the_backoff_after_the_next_run() {
+    let mut planner = planner_with(&[every_five_minutes("wire")], at(0));
+    let due = next_run(&planner, "wire");
+    planner.take_due(due);
+    // Two other instances failed it before this one claimed it.
+    planner.set_failures("wire", 2);
+    let failure = Outcome::Failure {
+        transient: true,
+        retry_after: None,
+    };
+    planner.finished("wire", failure, due);
+    let plan = planner.plan("wire").unwrap();
+    assert_eq!(plan.consecutive_failures, 3);
+    assert_eq!(plan.next_run, Some(due + BACKOFF_BASE * 4));
+}

@@ -1,8 +1,10 @@
-//! `/healthz`: is the state readable and has something been published lately?
+//! `/healthz`: is the state readable, has something been published lately,
+//! and, on a shared state, does some instance publish for the cluster?
 
 use std::sync::Arc;
 
 use crate::store::Location;
+use crate::store::cluster::{ClusterView, InstanceView};
 use std::time::Duration;
 
 use axum::Json;
@@ -19,6 +21,29 @@ pub(super) struct Health {
     status: &'static str,
     reasons: Vec<String>,
     last_publish_seconds_ago: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterHealth>,
+}
+
+/// The cluster as this instance sees it.
+#[derive(Debug, Serialize, PartialEq)]
+struct ClusterHealth {
+    /// This instance's name.
+    instance: String,
+    /// The instance publishing for the cluster, if any.
+    publisher: Option<String>,
+    /// The instances alive, with the feeds each fetches now.
+    instances: Vec<InstanceView>,
+}
+
+impl ClusterHealth {
+    fn of((instance, view): (String, ClusterView)) -> ClusterHealth {
+        ClusterHealth {
+            instance,
+            publisher: view.publisher().map(|p| p.instance.clone()),
+            instances: view.instances,
+        }
+    }
 }
 
 pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -27,12 +52,22 @@ pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<
     let readable = tokio::task::spawn_blocking(move || check_state(&location))
         .await
         .unwrap_or_else(|err| Err(format!("state check did not finish: {err}")));
-    let health = assess(
+    let mut health = assess(
         readable,
         state.metrics.last_publish(),
         state.max_publish_age,
         Utc::now(),
     );
+    if let Some(cluster) = state.metrics.cluster().map(ClusterHealth::of) {
+        // Before the first heartbeat the view is empty: nothing to judge.
+        if !cluster.instances.is_empty() && cluster.publisher.is_none() {
+            health
+                .reasons
+                .push("no instance publishes for the cluster".to_owned());
+            health.status = "unhealthy";
+        }
+        health.cluster = Some(cluster);
+    }
     let code = if health.reasons.is_empty() {
         StatusCode::OK
     } else {
@@ -77,6 +112,7 @@ fn assess(
         },
         reasons,
         last_publish_seconds_ago: ago,
+        cluster: None,
     }
 }
 
@@ -98,7 +134,8 @@ mod tests {
             Health {
                 status: "ok",
                 reasons: vec![],
-                last_publish_seconds_ago: Some(30)
+                last_publish_seconds_ago: Some(30),
+                cluster: None,
             }
         );
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::daemon::websub::PingStats;
+use crate::store::cluster::ClusterView;
 
 /// Counters the service loop updates and the server reads. Cheap to clone
 /// (one `Arc` inside), `Send + Sync`.
@@ -29,6 +30,8 @@ struct Counters {
     last_publish: Option<DateTime<Utc>>,
     /// What the WebSub notifier has done, when a hub is configured.
     websub: Option<PingStats>,
+    /// This instance's name and the cluster it is part of, on a shared state.
+    cluster: Option<(String, ClusterView)>,
 }
 
 impl Metrics {
@@ -74,6 +77,16 @@ impl Metrics {
     /// Notes what the WebSub notifier has done so far.
     pub fn record_websub(&self, stats: PingStats) {
         self.lock().websub = Some(stats);
+    }
+
+    /// Notes the cluster as this instance (`me`) last saw it.
+    pub fn record_cluster(&self, me: &str, view: ClusterView) {
+        self.lock().cluster = Some((me.to_owned(), view));
+    }
+
+    /// This instance's name and the cluster, when it is part of one.
+    pub fn cluster(&self) -> Option<(String, ClusterView)> {
+        self.lock().cluster.clone()
     }
 
     /// Drops every series of a feed a reload removed, so it stops being exported.
@@ -175,6 +188,9 @@ impl Metrics {
             );
             let _ = writeln!(out, "wirefeed_websub_waiting {}", stats.waiting);
         }
+        if let Some((me, view)) = &counters.cluster {
+            render_cluster(&mut out, me, view);
+        }
         header(
             &mut out,
             "wirefeed_feed_last_success_age_seconds",
@@ -198,6 +214,50 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Instances alive, the feeds each holds, which one publishes, and
+/// whether this one does: what an alert on "nobody publishes" or "one
+/// instance holds everything" needs.
+fn render_cluster(out: &mut String, me: &str, view: &ClusterView) {
+    header(
+        out,
+        "wirefeed_cluster_instances",
+        "gauge",
+        "Instances sharing the state that were heard from in the last 5 s.",
+    );
+    let _ = writeln!(out, "wirefeed_cluster_instances {}", view.instances.len());
+    header(
+        out,
+        "wirefeed_cluster_feeds_held",
+        "gauge",
+        "Feeds each instance is fetching now, by instance.",
+    );
+    for instance in &view.instances {
+        let _ = writeln!(
+            out,
+            "wirefeed_cluster_feeds_held{{instance=\"{}\",publishing=\"{}\"}} {}",
+            escape_label(&instance.instance),
+            instance.publishing,
+            instance.feeds.len()
+        );
+    }
+    header(
+        out,
+        "wirefeed_cluster_publisher",
+        "gauge",
+        "1 when this instance publishes for the cluster.",
+    );
+    let publishing = view
+        .instances
+        .iter()
+        .any(|instance| instance.publishing && instance.instance == me);
+    let _ = writeln!(
+        out,
+        "wirefeed_cluster_publisher{{instance=\"{}\"}} {}",
+        escape_label(me),
+        u8::from(publishing)
+    );
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {

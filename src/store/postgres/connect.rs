@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::config::Host;
+use tokio_postgres::config::Host;
 
 use crate::store::error::StoreError;
 
@@ -14,15 +14,17 @@ use crate::store::error::StoreError;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Settings to connect with, and the address as logs and errors show it.
-pub(super) struct Settings {
-    pub config: postgres::Config,
+pub(crate) struct Settings {
+    /// tokio-postgres' form: the state converts it for the blocking
+    /// driver, the cluster's coordination connection uses it as it is.
+    pub config: tokio_postgres::Config,
     pub shown: String,
 }
 
 /// Reads `url` (a `postgres://` URL or libpq's `key=value` form) and adds
 /// the password from the environment. A password written in the URL is
 /// refused: feeds.toml is read by editors and kept in version control.
-pub(super) fn settings(url: &str) -> Result<Settings, StoreError> {
+pub(crate) fn settings(url: &str) -> Result<Settings, StoreError> {
     let Settings { mut config, shown } = parse(url)?;
     if let Some(password) = std::env::var_os("PGPASSWORD").filter(|value| !value.is_empty()) {
         config.password(password.as_encoded_bytes());
@@ -44,7 +46,7 @@ pub(super) fn settings(url: &str) -> Result<Settings, StoreError> {
 /// `url` read and checked, without looking for the password: what printing
 /// the address needs.
 pub(super) fn parse(url: &str) -> Result<Settings, StoreError> {
-    let config = postgres::Config::from_str(url).map_err(|error| StoreError::Settings {
+    let config = tokio_postgres::Config::from_str(url).map_err(|error| StoreError::Settings {
         state: "[store] url".to_owned(),
         reason: format!("not a PostgreSQL address: {error}"),
     })?;
@@ -62,7 +64,7 @@ pub(super) fn parse(url: &str) -> Result<Settings, StoreError> {
 
 /// `postgres://user@host:port/db`, rebuilt from the settings so nothing
 /// secret in the original text can reach a log line.
-fn shown(config: &postgres::Config) -> String {
+fn shown(config: &tokio_postgres::Config) -> String {
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(host)) => host.clone(),
         Some(Host::Unix(path)) => path.display().to_string(),
@@ -80,7 +82,7 @@ fn shown(config: &postgres::Config) -> String {
 /// The password of the first line of the password file (`PGPASSFILE`, or
 /// `~/.pgpass`) that matches host, port, database and user, `*` matching
 /// anything, as libpq reads it.
-fn from_password_file(config: &postgres::Config) -> Option<String> {
+fn from_password_file(config: &tokio_postgres::Config) -> Option<String> {
     let path = std::env::var_os("PGPASSFILE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pgpass")))?;

@@ -13,7 +13,7 @@
 //!   environment.
 //! - `schema`: tables and ordered migrations.
 
-mod connect;
+pub(crate) mod connect;
 mod schema;
 
 use std::cell::RefCell;
@@ -68,7 +68,7 @@ impl PostgresBackend {
     /// Connects to the database `url` names and migrates it.
     pub fn open(url: &str) -> Result<PostgresBackend, StoreError> {
         let connect::Settings { config, shown } = connect::settings(url)?;
-        PostgresBackend::open_with(&config, shown)
+        PostgresBackend::open_with(&config.into(), shown)
     }
 
     /// Connects with `config` (its password already set) and migrates;
@@ -116,7 +116,7 @@ impl PostgresBackend {
     /// anything: what `/healthz` calls readable.
     pub fn check_readable(url: &str) -> Result<(), StoreError> {
         let connect::Settings { config, shown } = connect::settings(url)?;
-        let mut client = config
+        let mut client = postgres::Config::from(config)
             .connect(NoTls)
             .map_err(|error| connect_error(&shown, &error))?;
         client

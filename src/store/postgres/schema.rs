@@ -109,6 +109,32 @@ const MIGRATIONS: &[&str] = &[
 
     INSERT INTO wirefeed_meta (key, value) VALUES ('changes', 0);
     "#,
+    // 2: instances sharing the state (store::cluster).
+    r#"
+    -- Every `wirefeed run` on this state, as its heartbeat last said.
+    CREATE TABLE cluster_instances (
+        instance   TEXT COLLATE "C" PRIMARY KEY,  -- host/pid/start
+        host       TEXT NOT NULL,
+        pid        BIGINT NOT NULL,
+        started    BIGINT NOT NULL,               -- microseconds since the Unix epoch, UTC
+        seen       BIGINT NOT NULL,
+        publishing BOOLEAN NOT NULL DEFAULT FALSE
+    );
+
+    -- The cluster's plan of each feed: when it is due, its failures, and
+    -- the instance holding it while it runs (until lease_until, which the
+    -- holder's heartbeat keeps moving).
+    CREATE TABLE feed_claims (
+        feed_id       TEXT COLLATE "C" PRIMARY KEY,
+        due           BIGINT NOT NULL,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        backoff_until BIGINT,
+        holder        TEXT COLLATE "C",
+        lease_until   BIGINT,
+        lease_ms      BIGINT
+    );
+    CREATE INDEX feed_claims_by_holder ON feed_claims (holder) WHERE holder IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

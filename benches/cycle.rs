@@ -115,7 +115,7 @@ fn main() {
         .block_on(wirefeed::cycle::run_once(&config))
         .expect("changed cycle");
     let moved = moved.elapsed().as_secs_f64();
-    let published = files::count(&config.site.output_dir, None);
+    let published = files::count(files::output_folder(&config), None);
     let peak = memory::peak();
     change::exchange(&corpus, &moved_on, &changed).expect("swap the cold feeds back");
 

@@ -81,7 +81,7 @@ fn main() {
     eprintln!("stored {articles} articles in {built:.1} s");
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let output = &config.site.output_dir;
+    let output = files::output_folder(&config);
     let (empty, cold) = median_publish(&runtime, &config, true);
     let (in_place, warm) = median_publish(&runtime, &config, false);
     let peak = memory::peak();
@@ -224,7 +224,7 @@ fn median_publish(
     let mut report = PublishReport::default();
     for _ in 0..RUNS {
         if from_empty {
-            let _ = std::fs::remove_dir_all(&config.site.output_dir);
+            let _ = std::fs::remove_dir_all(files::output_folder(config));
         }
         let (run, last) = publish_all(runtime, config);
         seconds.push(run);

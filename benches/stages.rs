@@ -294,7 +294,7 @@ fn publish(c: &mut Criterion, bench: &Bench, articles: &[Article]) {
 fn empty_output(config: &Config, root: &Path) -> (Config, tempfile::TempDir) {
     let output = tempfile::tempdir_in(root).expect("output folder");
     let mut config = config.clone();
-    config.site.output_dir = output.path().to_path_buf();
+    config.site.output_dir = output.path().to_path_buf().into();
     (config, output)
 }
 

@@ -62,7 +62,7 @@ fn config(output_dir: &Path) -> Config {
             title: "Example News".to_owned(),
             description: Some("News from everywhere".to_owned()),
             base_url: url::Url::parse("https://feeds.example.org/").unwrap(),
-            output_dir: output_dir.to_path_buf(),
+            output_dir: output_dir.to_path_buf().into(),
             state_dir: PathBuf::from("state"),
             max_items: 50,
             language: "en".to_owned(),

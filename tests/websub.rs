@@ -376,7 +376,12 @@ async fn publish_with_hub(dir: &Path) -> std::path::PathBuf {
     let (config, _) = wirefeed::config::load(&path).unwrap_or_else(|p| panic!("{p}"));
     let report = wirefeed::cycle::run_once(&config).await.unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    config.site.output_dir
+    config
+        .site
+        .output_dir
+        .folder()
+        .expect("a folder")
+        .to_path_buf()
 }
 
 #[tokio::test]

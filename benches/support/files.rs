@@ -20,3 +20,12 @@ pub fn count(dir: &Path, extension: Option<&str>) -> usize {
         })
         .sum()
 }
+
+/// The folder a bench publishes into: benches write to a folder, never to a bucket.
+pub fn output_folder(config: &wirefeed::config::Config) -> &Path {
+    config
+        .site
+        .output_dir
+        .folder()
+        .expect("a bench's output_dir is a folder")
+}

@@ -15,7 +15,8 @@ pub use load::{load, parse_str};
 pub use problem::{Problem, Problems, Severity};
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use regex::Regex;
@@ -73,8 +74,9 @@ pub struct Site {
     pub description: Option<String>,
     /// Where `output/` is served; self links are built from it. Always ends in '/'.
     pub base_url: Url,
-    /// Relative paths in feeds.toml are relative to the folder holding feeds.toml.
-    pub output_dir: PathBuf,
+    /// `output_dir`: a folder (relative paths in feeds.toml are relative to
+    /// the folder holding feeds.toml), or `s3://BUCKET/PREFIX`.
+    pub output_dir: Output,
     pub state_dir: PathBuf,
     pub max_items: usize,
     /// BCP 47 code used when neither item nor feed says.
@@ -82,6 +84,64 @@ pub struct Site {
     /// `websub_hub`: the WebSub hub published feeds name in `rel="hub"` links
     /// and that is pinged when a feed's bytes change. http(s) only.
     pub websub_hub: Option<Url>,
+}
+
+/// Where published files go: a local folder, or an S3-compatible bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// A folder on this machine; `[server]` serves it.
+    Folder(PathBuf),
+    /// `s3://BUCKET/PREFIX`: every file becomes the object `PREFIX/<path>`.
+    /// Its own host serves it; `[server]` then serves only `/healthz`,
+    /// `/metrics` and `/status`.
+    Bucket(Bucket),
+}
+
+/// An S3 bucket and the key prefix published files go under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// The bucket's name, as S3 spells it.
+    pub name: String,
+    /// Segments joined by '/', no leading or trailing '/'; empty for the
+    /// bucket's root.
+    pub prefix: String,
+}
+
+impl Output {
+    /// The folder, when the output is one: what the HTTP server can serve
+    /// and what a local reader can open.
+    pub fn folder(&self) -> Option<&Path> {
+        match self {
+            Output::Folder(folder) => Some(folder),
+            Output::Bucket(_) => None,
+        }
+    }
+}
+
+impl From<PathBuf> for Output {
+    fn from(folder: PathBuf) -> Self {
+        Output::Folder(folder)
+    }
+}
+
+/// The folder's path, or the bucket as `s3://BUCKET/PREFIX`: for logs and messages.
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Output::Folder(folder) => write!(f, "{}", folder.display()),
+            Output::Bucket(bucket) => write!(f, "{bucket}"),
+        }
+    }
+}
+
+impl fmt::Display for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.prefix.is_empty() {
+            write!(f, "s3://{}", self.name)
+        } else {
+            write!(f, "s3://{}/{}", self.name, self.prefix)
+        }
+    }
 }
 
 /// `[defaults]`: settings every feed inherits unless it sets its own.

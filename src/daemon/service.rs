@@ -979,7 +979,8 @@ async fn start_server(
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve_bound(
         listener,
-        config.site.output_dir.clone(),
+        // A bucket is served by its own host; here only the status routes.
+        config.site.output_dir.folder().map(Path::to_path_buf),
         Location::of(config),
         metrics.clone(),
         max_publish_age(config),

@@ -28,7 +28,7 @@ fn site() -> Site {
         title: "Example News".into(),
         description: None,
         base_url: Url::parse("https://feeds.example.org/").unwrap(),
-        output_dir: PathBuf::from("output"),
+        output_dir: PathBuf::from("output").into(),
         state_dir: PathBuf::from("state"),
         max_items: 50,
         language: "en".into(),

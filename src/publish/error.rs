@@ -16,6 +16,16 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+    /// A request to the output bucket failed (or its client could not be
+    /// set up from the `AWS_*` variables). `url` is `s3://BUCKET/KEY`.
+    #[error("cannot {op} {url}: {source}")]
+    Bucket {
+        /// What was being done: "write", "list", "delete", ...
+        op: &'static str,
+        url: String,
+        #[source]
+        source: object_store::Error,
+    },
     /// A feed could not be serialized (a bug or an impossible value, never
     /// bad input: the writers escape everything).
     #[error("cannot render {format} for {}: {source}", path.display())]

@@ -1,4 +1,4 @@
-//! Publishing: the only module that writes the output folder.
+//! Publishing: the only module that writes the output folder (or bucket).
 //!
 //! `plan` decides which channels to render from the state; everything else
 //! here works on plain data.
@@ -13,6 +13,7 @@
 //! files alone. Attribution reaches every item in every format.
 
 mod atom;
+mod bucket;
 mod channels;
 mod credit;
 mod error;
@@ -86,22 +87,26 @@ impl Publication {
     /// The publication an earlier publish (of any process) left: every
     /// channel of `wanted` among `recorded` (path stem and listing entry, as
     /// [`Publication::recorded`] gave them, still current) whose three files
-    /// are still in the output folder.
+    /// are still in the output folder. A channel whose files cannot be
+    /// checked (the bucket does not answer) counts as missing: rendering it
+    /// again is safe, and its write reports the problem.
     pub fn resume<'a>(
         config: &Config,
         recorded: impl IntoIterator<Item = (&'a str, &'a str)>,
         wanted: &[Channel],
     ) -> Publication {
-        let output = &config.site.output_dir;
+        let Ok(output) = OutputDir::open(&config.site.output_dir) else {
+            return Publication::default();
+        };
         let recorded: HashMap<&str, &str> = recorded.into_iter().collect();
         let listed = wanted
             .iter()
             .filter_map(|channel| {
                 let listing = recorded.get(channel.path_stem().as_str())?;
                 let info: ChannelInfo = serde_json::from_str(listing).ok()?;
-                let on_disk = Format::ALL
-                    .iter()
-                    .all(|format| output.join(info.relative_path(*format)).is_file());
+                let on_disk = Format::ALL.iter().all(|format| {
+                    matches!(output.contains(&info.relative_path(*format)), Ok(true))
+                });
                 on_disk.then(|| (channel.clone(), info))
             })
             .collect();
@@ -141,7 +146,7 @@ impl Publication {
         rendered: &[ChannelFeed],
         wanted: &[Channel],
     ) -> Result<PublishReport, PublishError> {
-        let output = OutputDir::new(&config.site.output_dir);
+        let output = OutputDir::open(&config.site.output_dir)?;
         output.remove_stale_temporaries();
         let mut report = PublishReport::default();
 
@@ -181,7 +186,7 @@ impl Publication {
         macro_rules! published {
             ($level:ident) => {
                 tracing::$level!(
-                    output = %config.site.output_dir.display(),
+                    output = %config.site.output_dir,
                     channels = listing.len(),
                     rendered = rendered.len(),
                     written = report.written,
@@ -263,8 +268,13 @@ fn render(
     })
 }
 
+/// Where `relative` is published, for messages: a path in the folder, or
+/// `s3://BUCKET/PREFIX/relative`.
 fn output_path(config: &Config, relative: &str) -> std::path::PathBuf {
-    config.site.output_dir.join(relative)
+    match &config.site.output_dir {
+        crate::config::Output::Folder(folder) => folder.join(relative),
+        bucket => std::path::PathBuf::from(format!("{bucket}/{relative}")),
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub fn config(output_dir: PathBuf) -> Config {
             title: "Example News".to_owned(),
             description: Some("News from everywhere".to_owned()),
             base_url: url::Url::parse("https://feeds.example.org/").unwrap(),
-            output_dir,
+            output_dir: output_dir.into(),
             state_dir: PathBuf::from("state"),
             max_items: 50,
             language: "en".to_owned(),

@@ -1,17 +1,19 @@
-//! The output folder: files appear whole, and only when their bytes change.
+//! The output: files appear whole, and only when their bytes change.
 //!
-//! Each file is written to a temporary name in the same folder and renamed
-//! over the old one, so a reader (or the web server) never sees half a file.
-//! When the new bytes equal the file already there, nothing is touched, so
-//! an unchanged feed keeps its mtime and `Last-Modified` stays meaningful.
-//! This is the only place that writes to the output folder; an object-store
-//! writer would replace [`OutputDir`] and nothing else.
+//! In a folder, each file is written to a temporary name in the same folder
+//! and renamed over the old one, so a reader (or the web server) never sees
+//! half a file. When the new bytes equal the file already there, nothing is
+//! touched, so an unchanged feed keeps its mtime and `Last-Modified` stays
+//! meaningful. In a bucket (`s3://`), `bucket` keeps the same promises with
+//! objects. This is the only place that writes the output.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::bucket::BucketOutput;
 use super::error::PublishError;
+use crate::config::Output;
 
 /// What [`OutputDir::put`] did with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,27 +24,50 @@ pub enum WriteOutcome {
     Unchanged,
 }
 
-/// The folder feeds are published into.
+/// The folder or bucket feeds are published into.
 #[derive(Debug, Clone)]
 pub struct OutputDir {
-    root: PathBuf,
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Folder(PathBuf),
+    Bucket(BucketOutput),
 }
 
 impl OutputDir {
     /// The folder `root`; it and its subfolders are created on first write.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            target: Target::Folder(root.into()),
+        }
+    }
+
+    /// The folder or bucket `output` names. A bucket's client is set up
+    /// from the `AWS_*` environment variables, which can fail (a malformed
+    /// endpoint); nothing is sent yet.
+    pub fn open(output: &Output) -> Result<Self, PublishError> {
+        let target = match output {
+            Output::Folder(root) => Target::Folder(root.clone()),
+            Output::Bucket(bucket) => Target::Bucket(BucketOutput::open(bucket)?),
+        };
+        Ok(Self { target })
     }
 
     /// Puts `bytes` at `relative` (a '/'-separated path under the root)
     /// unless the file already holds them.
     pub fn put(&self, relative: &str, bytes: &[u8]) -> Result<WriteOutcome, PublishError> {
-        let path = self.root.join(relative);
+        let root = match &self.target {
+            Target::Folder(root) => root,
+            Target::Bucket(bucket) => return bucket.put(relative, bytes),
+        };
+        let path = root.join(relative);
         if existing_content_equals(&path, bytes)? {
             tracing::debug!(path = %path.display(), "unchanged");
             return Ok(WriteOutcome::Unchanged);
         }
-        let folder = path.parent().unwrap_or(&self.root);
+        let folder = path.parent().unwrap_or(root);
         fs::create_dir_all(folder).map_err(|source| PublishError::Io {
             op: "create folder",
             path: folder.to_path_buf(),
@@ -58,7 +83,10 @@ impl OutputDir {
     /// The regular files directly in the folder `relative` (none when it
     /// does not exist), as '/'-separated paths under the root.
     pub fn files_in(&self, relative: &str) -> Result<Vec<String>, PublishError> {
-        let folder = self.root.join(relative);
+        let folder = match &self.target {
+            Target::Folder(root) => root.join(relative),
+            Target::Bucket(bucket) => return bucket.files_in(relative),
+        };
         let entries = match fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -82,7 +110,10 @@ impl OutputDir {
 
     /// Removes the file at `relative`; one already gone is fine.
     pub fn remove(&self, relative: &str) -> Result<(), PublishError> {
-        let path = self.root.join(relative);
+        let path = match &self.target {
+            Target::Folder(root) => root.join(relative),
+            Target::Bucket(bucket) => return bucket.remove(relative),
+        };
         match fs::remove_file(&path) {
             Ok(()) => {
                 tracing::debug!(path = %path.display(), "removed");
@@ -99,11 +130,24 @@ impl OutputDir {
 }
 
 impl OutputDir {
+    /// Whether a file is at `relative`.
+    pub fn contains(&self, relative: &str) -> Result<bool, PublishError> {
+        match &self.target {
+            Target::Folder(root) => Ok(root.join(relative).is_file()),
+            Target::Bucket(bucket) => bucket.contains(relative),
+        }
+    }
+
     /// Removes temporary files left by a process that died between writing
     /// and renaming (a `kill -9`, a power cut). A temporary of a process that
-    /// is still alive is left alone: it may be about to be renamed.
+    /// is still alive is left alone: it may be about to be renamed. A bucket
+    /// has none: a PUT is atomic.
     pub fn remove_stale_temporaries(&self) {
-        let mut folders = vec![self.root.clone()];
+        let root = match &self.target {
+            Target::Folder(root) => root,
+            Target::Bucket(_) => return,
+        };
+        let mut folders = vec![root.clone()];
         while let Some(folder) = folders.pop() {
             let Ok(entries) = fs::read_dir(&folder) else {
                 continue;

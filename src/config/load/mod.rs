@@ -302,7 +302,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::SourceLocation;
+    use crate::config::{Bucket, Output, SourceLocation};
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -355,7 +355,7 @@ mod tests {
 
         assert_eq!(config.site.title, "Example News");
         assert_eq!(config.site.base_url.as_str(), "https://feeds.example.org/");
-        assert_eq!(config.site.output_dir, dir.join("output"));
+        assert_eq!(config.site.output_dir, Output::Folder(dir.join("output")));
         assert_eq!(config.site.state_dir, dir.join("state"));
         assert_eq!(config.site.max_items, 50);
         assert_eq!(config.site.language, "en");
@@ -567,7 +567,7 @@ mod tests {
         let (config, _) = parse_str(&text, Path::new("/etc/wirefeed/feeds.toml")).unwrap();
         assert_eq!(
             config.site.output_dir,
-            PathBuf::from("/etc/wirefeed/output")
+            Output::Folder(PathBuf::from("/etc/wirefeed/output"))
         );
         assert_eq!(config.site.state_dir, PathBuf::from("/etc/wirefeed/state"));
         assert_eq!(
@@ -578,6 +578,95 @@ mod tests {
             config.feeds[1].location,
             SourceLocation::File(PathBuf::from("/var/spool/b"))
         );
+    }
+
+    fn with_output_dir(value: &str) -> String {
+        minimal("").replace("base_url", &format!("output_dir = \"{value}\"\nbase_url"))
+    }
+
+    #[test]
+    fn an_s3_url_names_a_bucket_and_a_prefix_without_its_slashes() {
+        let text = with_output_dir("s3://newsroom-feeds/public/wire/");
+        let (config, _) = parse_str(&text, Path::new("/etc/wirefeed/feeds.toml")).unwrap();
+        let bucket = Bucket {
+            name: "newsroom-feeds".to_string(),
+            prefix: "public/wire".to_string(),
+        };
+        assert_eq!(config.site.output_dir, Output::Bucket(bucket));
+        assert_eq!(config.site.output_dir.folder(), None);
+        assert_eq!(
+            config.site.output_dir.to_string(),
+            "s3://newsroom-feeds/public/wire"
+        );
+    }
+
+    #[test]
+    fn an_s3_url_without_a_prefix_publishes_at_the_bucket_root() {
+        for url in ["s3://feeds.example.org", "s3://feeds.example.org/"] {
+            let (config, _) =
+                parse_str(&with_output_dir(url), Path::new("/etc/wirefeed/feeds.toml")).unwrap();
+            let bucket = Bucket {
+                name: "feeds.example.org".to_string(),
+                prefix: String::new(),
+            };
+            assert_eq!(config.site.output_dir, Output::Bucket(bucket), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_bucket_url_wirefeed_cannot_write_is_an_error_on_its_line() {
+        for (url, says) in [
+            ("s3://", "names no bucket"),
+            ("s3:///prefix", "names no bucket"),
+            (
+                "gs://feeds/public",
+                "only s3:// buckets are supported, not gs://",
+            ),
+            ("https://feeds.example.org/", "not https://"),
+            ("s3://Feeds_Bucket/x", "`Feeds_Bucket` is not a bucket name"),
+            ("s3://ab", "`ab` is not a bucket name"),
+            ("s3://feeds/a//b", "the prefix `a//b` has an empty segment"),
+            (
+                "s3://feeds/a/../b",
+                "segment `..` that is not a folder name",
+            ),
+            ("s3://feeds/a?versionId=1", "no query or fragment"),
+        ] {
+            let problems = errors_of(&with_output_dir(url));
+            let found = positions(&problems);
+            assert_eq!(found.len(), 1, "{url}: {problems}");
+            let (line, column, severity, message) = &found[0];
+            assert_eq!(
+                (*line, *column, *severity),
+                (3, 14, Severity::Error),
+                "{url}"
+            );
+            assert!(
+                message.contains("`output_dir` in [site]"),
+                "{url}: {message}"
+            );
+            assert!(message.contains(says), "{url}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_folder_that_looks_like_no_url_stays_a_folder() {
+        for (written, folder) in [
+            ("public", "/etc/wirefeed/public"),
+            ("/srv/feeds:2024", "/srv/feeds:2024"),
+            ("s3-mirror/out", "/etc/wirefeed/s3-mirror/out"),
+        ] {
+            let (config, _) = parse_str(
+                &with_output_dir(written),
+                Path::new("/etc/wirefeed/feeds.toml"),
+            )
+            .unwrap();
+            assert_eq!(
+                config.site.output_dir,
+                Output::Folder(PathBuf::from(folder)),
+                "{written}"
+            );
+        }
     }
 
     #[test]

@@ -14,8 +14,9 @@ use super::schedule::parse_schedule;
 use super::settings::{language, max_body, schedule, timeout};
 use super::values::{http_url, is_slug, resolve};
 use crate::config::{
-    DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST, DEFAULT_SCHEDULE,
-    DEFAULT_TIMEOUT, Defaults, Schedule, Section, ServerConfig, Site, StoreConfig,
+    Bucket, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY, DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST,
+    DEFAULT_SCHEDULE, DEFAULT_TIMEOUT, Defaults, Output, Schedule, Section, ServerConfig, Site,
+    StoreConfig,
 };
 
 const SITE_KEYS: &[&str] = &[
@@ -90,7 +91,7 @@ fn site_settings(
             .map_or_else(|| default.to_string(), |s| s.into_inner());
         resolve(base_dir, &PathBuf::from(written))
     };
-    let output_dir = dir("output_dir", "output", report);
+    let output_dir = output(fields, base_dir, report);
     let state_dir = dir("state_dir", "state", report);
     let max_items = fields
         .positive("max_items", report)
@@ -105,11 +106,99 @@ fn site_settings(
         title: title?.into_inner(),
         description,
         base_url: base_url?,
-        output_dir,
+        output_dir: output_dir?,
         state_dir,
         max_items,
         language,
         websub_hub,
+    })
+}
+
+/// `output_dir`: a folder (the default, `output` beside feeds.toml) or
+/// `s3://BUCKET/PREFIX`; `None` when it is a URL wirefeed cannot write to.
+fn output(fields: &Fields<'_, '_>, base_dir: &Path, report: &mut Report<'_>) -> Option<Output> {
+    let Some(written) = fields.string("output_dir", report) else {
+        return Some(Output::Folder(resolve(base_dir, Path::new("output"))));
+    };
+    let text = written.get_ref().trim();
+    let Some((scheme, rest)) = text
+        .split_once("://")
+        .filter(|(scheme, _)| is_scheme(scheme))
+    else {
+        return Some(Output::Folder(resolve(
+            base_dir,
+            Path::new(written.get_ref()),
+        )));
+    };
+    let problem = if scheme.eq_ignore_ascii_case("s3") {
+        match bucket(rest) {
+            Ok(bucket) => return Some(Output::Bucket(bucket)),
+            Err(problem) => problem,
+        }
+    } else {
+        format!("only s3:// buckets are supported, not {scheme}://")
+    };
+    report.error_with_hint(
+        written.span(),
+        format!("`output_dir` in [site] is not a folder or a bucket wirefeed can write to: {problem}"),
+        Some(
+            "write a folder, such as \"output\", or \"s3://BUCKET/PREFIX\" (any S3-compatible store, set up by the AWS_* variables)"
+                .to_string(),
+        ),
+    );
+    None
+}
+
+/// A URL scheme as RFC 3986 spells one: a letter, then letters, digits, '+', '-', '.'.
+fn is_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `BUCKET` or `BUCKET/PREFIX` (the part after `s3://`), checked against
+/// S3's naming rules so a typo is caught here rather than at the first publish.
+fn bucket(text: &str) -> Result<Bucket, String> {
+    let (name, prefix) = text.split_once('/').unwrap_or((text, ""));
+    if name.is_empty() {
+        return Err("it names no bucket".to_string());
+    }
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+    let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !(3..=63).contains(&name.len())
+        || !name.chars().all(allowed)
+        || !ends_ok(name.chars().next())
+        || !ends_ok(name.chars().last())
+    {
+        return Err(format!(
+            "`{name}` is not a bucket name (3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)"
+        ));
+    }
+    if prefix.contains(['?', '#']) {
+        return Err("a bucket URL takes no query or fragment".to_string());
+    }
+    let prefix = prefix.trim_end_matches('/');
+    if !prefix.is_empty() {
+        let bad = prefix.split('/').find(|segment| {
+            segment.is_empty()
+                || *segment == "."
+                || *segment == ".."
+                || segment.chars().any(|c| c.is_control() || c == '\\')
+        });
+        match bad {
+            Some("") => return Err(format!("the prefix `{prefix}` has an empty segment")),
+            Some(segment) => {
+                return Err(format!(
+                    "the prefix `{prefix}` has a segment `{segment}` that is not a folder name"
+                ));
+            }
+            None => {}
+        }
+    }
+    Ok(Bucket {
+        name: name.to_string(),
+        prefix: prefix.to_string(),
     })
 }
 

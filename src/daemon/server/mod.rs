@@ -54,18 +54,21 @@ pub async fn bind(listen: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Serves `output_dir`, `/healthz`, `/metrics` and `/status` on a listener
-/// already bound (see [`bind`]) until `shutdown` completes.
+/// already bound (see [`bind`]) until `shutdown` completes. With no folder
+/// (the output is a bucket, served by its own host) any other path is a 404.
 pub async fn serve_bound(
     listener: TcpListener,
-    output_dir: PathBuf,
+    output_dir: impl Into<Option<PathBuf>>,
     state: Location,
     metrics: Metrics,
     max_publish_age: Duration,
     config: RunningConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let output_dir = output_dir.into();
     if let Ok(address) = listener.local_addr() {
-        tracing::info!(%address, output = %output_dir.display(), "serving over HTTP");
+        let output = output_dir.as_ref().map(|dir| dir.display().to_string());
+        tracing::info!(%address, output = output.as_deref().unwrap_or("none"), "serving over HTTP");
     }
     let state = AppState {
         state: Arc::new(state),
@@ -78,17 +81,21 @@ pub async fn serve_bound(
         .await
 }
 
-fn router(output_dir: PathBuf, state: AppState) -> Router {
-    let files = Router::new()
-        .fallback_service(ServeDir::new(output_dir))
-        .layer(axum::middleware::from_fn(files::file_headers));
-    Router::new()
+fn router(output_dir: Option<PathBuf>, state: AppState) -> Router {
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(render_metrics))
         .route("/status", get(status_page::status))
-        .with_state(state)
-        .fallback_service(files)
-        .layer(CompressionLayer::new())
+        .with_state(state);
+    let routes = match output_dir {
+        Some(output_dir) => routes.fallback_service(
+            Router::new()
+                .fallback_service(ServeDir::new(output_dir))
+                .layer(axum::middleware::from_fn(files::file_headers)),
+        ),
+        None => routes,
+    };
+    routes.layer(CompressionLayer::new())
 }
 
 async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -353,6 +353,41 @@ fn an_article_that_leaves_the_published_feeds_has_its_object_deleted() {
 }
 
 #[test]
+fn the_objects_of_a_channel_no_longer_published_are_deleted() {
+    let Some(store) = Store::with_bucket("vanish") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    newsroom(dir.path(), &store.url("out"), 10, &[FIRST]);
+    let first = wirefeed(dir.path(), &store.endpoint, &["once"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let section: Vec<String> = store
+        .listing()
+        .into_keys()
+        .filter(|key| key.starts_with("out/sections/economy."))
+        .collect();
+    assert_eq!(section.len(), 3, "{section:?}");
+
+    // The desk drops the section from feeds.toml.
+    let config = std::fs::read_to_string(dir.path().join("feeds.toml")).unwrap();
+    let config = config
+        .replace("[[section]]\nslug = \"economy\"\ntitle = \"Economy\"\n", "")
+        .replace("section = \"economy\"\n", "");
+    std::fs::write(dir.path().join("feeds.toml"), config).unwrap();
+    let second = wirefeed(dir.path(), &store.endpoint, &["once"]);
+    assert!(second.status.success(), "{}", text(&second));
+    let keys: Vec<String> = store.listing().into_keys().collect();
+    assert!(
+        !keys.iter().any(|key| key.starts_with("out/sections/")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"out/tags/markets.rss".to_owned()),
+        "{keys:?}"
+    );
+}
+
+#[test]
 fn a_bucket_that_does_not_exist_is_an_error_naming_it() {
     let Some(store) = Store::with_bucket("exists") else {
         return;

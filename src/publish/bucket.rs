@@ -247,21 +247,9 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The media type of a published file, as `[server]` sends it for the same
-/// path (`daemon::server::files`): the bucket's host serves what it is given.
+/// The media type stored with the object: what `[server]` would send.
 pub(super) fn content_type(relative: &str) -> &'static str {
-    let (folder, name) = relative.rsplit_once('/').unwrap_or(("", relative));
-    let extension = name.rsplit_once('.').map_or("", |(_, extension)| extension);
-    match extension {
-        "rss" => "application/rss+xml; charset=utf-8",
-        "atom" => "application/atom+xml; charset=utf-8",
-        // One ninjs article, not a JSON Feed: IPTC registers no media type.
-        "json" if folder == super::ninjs::FOLDER => "application/json; charset=utf-8",
-        "json" => "application/feed+json; charset=utf-8",
-        "opml" => "text/x-opml; charset=utf-8",
-        "html" => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
-    }
+    super::media_type(relative).unwrap_or("application/octet-stream")
 }
 
 #[cfg(test)]

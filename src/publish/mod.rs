@@ -20,6 +20,7 @@ mod error;
 mod escape;
 mod html_index;
 mod json_feed;
+mod media_type;
 mod ninjs;
 mod opml;
 mod plan;
@@ -28,6 +29,7 @@ mod write;
 
 pub use error::PublishError;
 pub use escape::escape_markup;
+pub use media_type::media_type;
 pub(crate) use plan::wanted_channels;
 pub use plan::{PublishedRecord, Record, publish_changes, publish_stale};
 pub use write::{OutputDir, WriteOutcome};
@@ -168,6 +170,7 @@ impl Publication {
         }
         let wanted: BTreeSet<&Channel> = wanted.iter().collect();
         self.listed.retain(|channel, _| wanted.contains(channel));
+        remove_vanished_channels(&output, &wanted)?;
 
         // Listing order: by group, then by channel (slug) within a group, so
         // the pages do not change when the caller's order does.
@@ -202,6 +205,35 @@ impl Publication {
         }
         Ok(report)
     }
+}
+
+/// The folders channels other than `all` and `breaking` are published in.
+const CHANNEL_FOLDERS: [&str; 4] = ["sections", "tags", "regions", "languages"];
+
+/// Removes the files of channels no longer published: a section taken out
+/// of feeds.toml, a tag or region no stored article carries any more. A
+/// reader's subscription then ends in a 404 rather than a feed that never
+/// changes again; index.html and feeds.opml no longer list it either.
+fn remove_vanished_channels(
+    output: &OutputDir,
+    wanted: &BTreeSet<&Channel>,
+) -> Result<(), PublishError> {
+    let stems: BTreeSet<String> = wanted.iter().map(|channel| channel.path_stem()).collect();
+    for folder in CHANNEL_FOLDERS {
+        for relative in output.files_in(folder)? {
+            let Some((stem, extension)) = relative.rsplit_once('.') else {
+                continue;
+            };
+            let ours = Format::ALL
+                .iter()
+                .any(|format| format.extension() == extension);
+            if ours && !stems.contains(stem) {
+                output.remove(&relative)?;
+                tracing::info!(file = %relative, "removed the file of a channel no longer published");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `ninjs/<id>.json` for every article of the `all` channel and
@@ -284,6 +316,31 @@ mod test_support;
 mod tests {
     use super::*;
     use test_support::{article, config, feed};
+
+    #[test]
+    fn the_files_of_a_channel_no_longer_published_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path().to_path_buf());
+        let everything = [
+            feed(Channel::All, "", vec![article("a")]),
+            feed(Channel::Tag("strike".into()), "Strike", vec![article("a")]),
+            feed(Channel::Tag("budget".into()), "Budget", vec![article("a")]),
+        ];
+        publish(&config, &everything).unwrap();
+        assert!(dir.path().join("tags/strike.atom").is_file());
+        // Something else an operator keeps beside the feeds stays.
+        std::fs::write(dir.path().join("tags/README.txt"), "ours").unwrap();
+
+        // The strike's last article was killed: its tag is gone.
+        publish(&config, &[everything[0].clone(), everything[2].clone()]).unwrap();
+        for format in ["rss", "atom", "json"] {
+            assert!(!dir.path().join(format!("tags/strike.{format}")).exists());
+            assert!(dir.path().join(format!("tags/budget.{format}")).is_file());
+        }
+        assert!(dir.path().join("tags/README.txt").is_file());
+        let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        assert!(!index.contains("strike") && index.contains("budget"));
+    }
 
     #[test]
     fn control_characters_from_sources_never_reach_rss_or_atom() {

@@ -11,7 +11,7 @@ use postgres::config::Host;
 
 /// A database of its own on the test server, dropped afterwards.
 pub struct Database {
-    admin: postgres::Config,
+    pub admin: postgres::Config,
     pub name: String,
     /// `postgres://USER@HOST:PORT/NAME`, for feeds.toml.
     pub url: String,

@@ -41,7 +41,7 @@ pub(super) async fn file_headers(mut request: Request, next: Next) -> Response {
     if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
         return response;
     }
-    if let Some(content_type) = content_type(&path) {
+    if let Some(content_type) = crate::publish::media_type(&path) {
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -104,35 +104,6 @@ fn has_hidden_segment(path: &str) -> bool {
         || path.to_ascii_lowercase().contains("%5c")
 }
 
-/// The folder the publisher writes one ninjs document per article into
-/// (`publish::ninjs::FOLDER`, private to the publisher).
-const NINJS_FOLDER: &str = "ninjs";
-
-/// The media types of what the publisher writes; others keep ServeDir's guess.
-fn content_type(path: &str) -> Option<&'static str> {
-    let mut segments = path.rsplit('/');
-    let name = segments.next().unwrap_or_default();
-    let folder = segments.next().unwrap_or_default();
-    let extension = match name.rsplit_once('.') {
-        Some((_, extension)) => extension.to_ascii_lowercase(),
-        // `/` and folders serve their index.html.
-        None if name.is_empty() => "html".to_string(),
-        None => return None,
-    };
-    Some(match extension.as_str() {
-        "rss" => "application/rss+xml; charset=utf-8",
-        "atom" => "application/atom+xml; charset=utf-8",
-        // A ninjs file is one article, not a JSON Feed, and IPTC registers
-        // no media type for ninjs: plain JSON is what it is.
-        "json" if folder.eq_ignore_ascii_case(NINJS_FOLDER) => "application/json; charset=utf-8",
-        "json" => "application/feed+json; charset=utf-8",
-        "opml" => "text/x-opml; charset=utf-8",
-        "html" | "htm" => "text/html; charset=utf-8",
-        "xml" => "application/xml; charset=utf-8",
-        _ => return None,
-    })
-}
-
 /// A weak validator from the bytes themselves (weak: the same bytes may go
 /// out gzip- or brotli-encoded): equal files give equal tags on every
 /// instance, and any change to a file changes its tag.
@@ -161,6 +132,7 @@ fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::media_type as content_type;
 
     #[test]
     fn dotfiles_and_encoded_parent_segments_are_hidden() {

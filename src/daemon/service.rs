@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, error, info, warn};
@@ -68,6 +68,12 @@ const HUB_DRAIN: Duration = Duration::from_secs(3);
 const PUBLISH_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between two tries of a failing publish.
 const PUBLISH_RETRY_CAP: Duration = Duration::from_secs(5 * 60);
+/// An instance in a cluster holds at most this many feeds per fetch it may
+/// have in flight ([defaults] concurrency): enough to keep its fetches and
+/// its writer busy, few enough to leave work for the others.
+const CLAIM_PER_FETCH: usize = 4;
+/// How soon due feeds an instance left for lack of room are asked for again.
+const CLAIM_BACKLOG: TimeDelta = TimeDelta::milliseconds(250);
 /// How soon feeds are asked for again when a claim failed (the database
 /// is away, or slow).
 const CLAIM_RETRY: Duration = Duration::from_secs(5);
@@ -501,6 +507,18 @@ impl Service {
             self.start_feeds(&due);
             return due;
         };
+        // An instance claims no more than it can soon run: the feeds it
+        // leaves are there for the others (ten thousand feeds due at a
+        // start must not all go to the first instance to ask), and it asks
+        // for them again shortly.
+        let now = Utc::now();
+        let capacity = (self.config.defaults.concurrency.max(1) * CLAIM_PER_FETCH)
+            .saturating_sub(self.running);
+        let (due, later) = due.split_at(capacity.min(due.len()));
+        for feed_id in later {
+            self.planner.defer(feed_id, now + CLAIM_BACKLOG);
+        }
+        let due = due.to_vec();
         let asked: Vec<(String, Duration)> = due
             .iter()
             .map(|id| {
@@ -513,7 +531,6 @@ impl Service {
                 (id.clone(), timeout)
             })
             .collect();
-        let now = Utc::now();
         let mut mine = Vec::new();
         match cluster.claim(&asked, now).await {
             Ok(answers) => {

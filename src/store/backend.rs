@@ -66,6 +66,17 @@ pub trait Backend: FoldFacts<Error = StoreError> + Send + std::fmt::Debug {
         at: DateTime<Utc>,
         fetch: FetchRecord<'_>,
     ) -> Result<(), StoreError>;
+    /// A hint, inside a write group, before dedup asks about `articles` of
+    /// `feed_id` one at a time: a backend where every question is a round
+    /// trip answers them all now, in a few queries, and keeps the answers
+    /// true as the group writes. The default does nothing.
+    fn look_ahead(
+        &mut self,
+        _feed_id: &str,
+        _articles: &[PreparedArticle],
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Replaces the daemon's saved plan: feeds not in `plans` keep none.
     fn record_plans(&mut self, plans: &[PlannedFetch<'_>]) -> Result<(), StoreError>;
 

@@ -51,6 +51,7 @@ pub(crate) fn ingest(
     changed: &mut ChangedChannels,
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
+    backend.look_ahead(feed.feed_id, &articles)?;
     for article in articles {
         let decision = dedup::fold::decide(&*backend, index, &article.incoming(feed.feed_id))?;
         apply(

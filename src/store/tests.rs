@@ -1364,3 +1364,40 @@ on_every_backend! {
         );
     }
 }
+
+on_every_backend! {
+    fn a_feed_that_repeats_an_item_and_a_url_in_one_fetch_sees_its_own_earlier_items(
+        state: &TestState
+    ) {
+        let mut store = state.open();
+        let url = "https://wire.example/budget";
+        // A partner's copy is stored first, under the URL the agency's feed
+        // will use twice.
+        ingest(
+            &mut store,
+            "partner",
+            1,
+            vec![article("p1", "partner").url(url).title("Budget passes").build()],
+        );
+        let first = article("a1", "ap").url(url).title("Budget passes").build();
+        let mut again = first.clone();
+        again.updated = first.updated + chrono::TimeDelta::minutes(5);
+        again.title = "Budget passes after all-night session".to_owned();
+        let other = article("a2", "ap").url(url).title("Budget: what is in it").build();
+        let report = ingest(&mut store, "ap", 10, vec![first, again, other]);
+        // a1 folds into the partner's article, its second version updates
+        // it, and a2 under the same URL is new: the agency is already there.
+        assert_eq!(
+            (report.new, report.folded, report.updated),
+            (1, 1, 1),
+            "{report:?}"
+        );
+        let articles = all(&store);
+        assert_eq!(articles.len(), 2);
+        assert!(
+            articles
+                .iter()
+                .any(|a| a.title == "Budget passes after all-night session")
+        );
+    }
+}

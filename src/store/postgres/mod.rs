@@ -14,6 +14,7 @@
 //! - `schema`: tables and ordered migrations.
 
 pub(crate) mod connect;
+mod look_ahead;
 mod schema;
 
 use std::cell::RefCell;
@@ -53,6 +54,8 @@ pub struct PostgresBackend {
     in_group: bool,
     /// The change counter when last read or bumped by this connection.
     seen: Option<i64>,
+    /// Dedup's answers for the feed being ingested, read ahead.
+    ahead: RefCell<look_ahead::LookAhead>,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -94,6 +97,7 @@ impl PostgresBackend {
             shown,
             in_group: false,
             seen: None,
+            ahead: RefCell::new(look_ahead::LookAhead::default()),
         })
     }
 
@@ -274,6 +278,12 @@ impl PostgresBackend {
         evidence: Option<&FoldEvidence>,
     ) -> Result<i64, StoreError> {
         let article = &version.article;
+        self.ahead.borrow_mut().forget_version(
+            feed.feed_id,
+            &article.source.item_id,
+            article.url.as_deref(),
+            article_id,
+        );
         let row = self.query_opt(
             "INSERT INTO sources (feed_id, item_id, url, item_url, article_id, priority, dated,
                  digest, updated, killed, version, words, keys, fold_evidence)
@@ -341,6 +351,7 @@ impl PostgresBackend {
         article: &Article,
         json: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
+        self.ahead.borrow_mut().forget_article(&article.id);
         let json = match json {
             Some(json) => json.to_owned(),
             None => crate::store::prepared::to_json(article)?,
@@ -418,6 +429,9 @@ impl FoldFacts for PostgresBackend {
     type Error = StoreError;
 
     fn stored_item(&self, feed_id: &str, item_id: &str) -> Result<Option<StoredItem>, StoreError> {
+        if let Some(known) = self.ahead.borrow().item(feed_id, item_id) {
+            return Ok(known);
+        }
         let row = self.query_opt(
             "SELECT digest, updated, killed FROM sources WHERE feed_id = $1 AND item_id = $2",
             &[&feed_id, &item_id],
@@ -433,6 +447,9 @@ impl FoldFacts for PostgresBackend {
     }
 
     fn articles_with_url(&self, url: &str) -> Result<Vec<String>, StoreError> {
+        if let Some(known) = self.ahead.borrow().articles_with_url(url) {
+            return Ok(known);
+        }
         Ok(self
             .query(
                 "SELECT article_id FROM sources WHERE url = $1
@@ -469,6 +486,9 @@ impl FoldFacts for PostgresBackend {
     }
 
     fn article_exists(&self, article_id: &str) -> Result<bool, StoreError> {
+        if let Some(known) = self.ahead.borrow().article_exists(article_id) {
+            return Ok(known);
+        }
         Ok(self
             .query_opt(
                 "SELECT 1 FROM articles WHERE id = $1",
@@ -496,6 +516,7 @@ impl FoldFacts for PostgresBackend {
 
 impl Backend for PostgresBackend {
     fn begin(&mut self) -> Result<(), StoreError> {
+        self.ahead.get_mut().forget_all();
         self.batch("BEGIN", "start a write group")?;
         self.in_group = true;
         if let Err(error) = self.execute(
@@ -510,6 +531,7 @@ impl Backend for PostgresBackend {
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
+        self.ahead.get_mut().forget_all();
         let bumped = self.query_opt(
             "UPDATE wirefeed_meta SET value = value + 1 WHERE key = 'changes' RETURNING value",
             &[],
@@ -526,6 +548,7 @@ impl Backend for PostgresBackend {
     }
 
     fn rollback(&mut self) {
+        self.ahead.get_mut().forget_all();
         let _ = self.batch("ROLLBACK", "roll back a write group");
         self.in_group = false;
     }
@@ -706,6 +729,36 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn look_ahead(
+        &mut self,
+        feed_id: &str,
+        articles: &[PreparedArticle],
+    ) -> Result<(), StoreError> {
+        // Only under the write lock: outside a group another instance may
+        // write between the answer and the question.
+        if !self.in_group || articles.len() < 2 {
+            return Ok(());
+        }
+        let questions = look_ahead::Questions::of(feed_id, articles);
+        let items = self.query(
+            look_ahead::Questions::ITEMS,
+            &[&questions.feed_id, &questions.item_ids],
+            "find a feed's stored items",
+        )?;
+        let urls = self.query(
+            look_ahead::Questions::URLS,
+            &[&questions.urls],
+            "find articles by a feed's URLs",
+        )?;
+        let ids = self.query(
+            look_ahead::Questions::IDS,
+            &[&questions.ids],
+            "look up a feed's article ids",
+        )?;
+        *self.ahead.get_mut() = questions.answers(&items, &urls, &ids);
+        Ok(())
+    }
+
     fn record_plans(&mut self, plans: &[PlannedFetch<'_>]) -> Result<(), StoreError> {
         self.whole("BEGIN", "save the fetch plans", |backend| {
             backend.execute(
@@ -831,6 +884,8 @@ impl Backend for PostgresBackend {
         version: &PreparedArticle,
     ) -> Result<(), StoreError> {
         let article = &version.article;
+        // Its URL may change, and the old one is not at hand.
+        self.ahead.borrow_mut().forget_all();
         self.execute(
             "UPDATE sources SET priority = $2, dated = $3, digest = $4, updated = $5,
                  killed = $6, version = $7, url = $8, item_url = $9, words = $10, keys = $11
@@ -992,13 +1047,16 @@ impl Backend for PostgresBackend {
     }
 
     fn mark_stale(&mut self, changed: &ChangedChannels) -> Result<(), StoreError> {
-        for channel in changed.iter() {
-            self.execute(
-                "INSERT INTO stale_channels (stem) VALUES ($1)",
-                &[&channel.path_stem()],
-                "mark a channel stale",
-            )?;
+        // One statement for a feed's channels: each would be a round trip.
+        let stems: Vec<String> = changed.iter().map(|channel| channel.path_stem()).collect();
+        if stems.is_empty() {
+            return Ok(());
         }
+        self.execute(
+            "INSERT INTO stale_channels (stem) SELECT unnest($1::text[])",
+            &[&stems],
+            "mark channels stale",
+        )?;
         Ok(())
     }
 
@@ -1049,30 +1107,25 @@ impl Backend for PostgresBackend {
     ) -> Result<(), StoreError> {
         self.whole("BEGIN", "record a publish", |backend| {
             backend.execute("DELETE FROM published", &[], "clear the published channels")?;
-            for (stem, listing) in listed {
-                backend.execute(
-                    "INSERT INTO published (stem, settings, listing) VALUES ($1, $2, $3)",
-                    &[stem, &settings, listing],
-                    "record a published channel",
-                )?;
-            }
-            let listed: BTreeSet<&str> = listed.iter().map(|(stem, _)| stem.as_str()).collect();
-            let marks = backend.query(
-                "SELECT seq, stem FROM stale_channels WHERE seq <= $1",
-                &[&through],
-                "read the stale channels",
+            let (stems, listings): (Vec<&str>, Vec<&str>) = listed
+                .iter()
+                .map(|(stem, listing)| (stem.as_str(), listing.as_str()))
+                .unzip();
+            backend.execute(
+                "INSERT INTO published (stem, settings, listing)
+                 SELECT stem, $3, listing FROM unnest($1::text[], $2::text[]) AS l(stem, listing)",
+                &[&stems, &listings, &settings],
+                "record the published channels",
             )?;
-            for row in marks {
-                let seq: i64 = row.get(0);
-                let stem: String = row.get(1);
-                if rendered.contains(&stem) || !listed.contains(stem.as_str()) {
-                    backend.execute(
-                        "DELETE FROM stale_channels WHERE seq = $1",
-                        &[&seq],
-                        "clear a stale mark",
-                    )?;
-                }
-            }
+            // A mark up to `through` goes when its channel was rendered or
+            // is no longer listed; later marks stay for the next publish.
+            let rendered: Vec<&str> = rendered.iter().map(String::as_str).collect();
+            backend.execute(
+                "DELETE FROM stale_channels
+                 WHERE seq <= $1 AND (stem = ANY($2) OR NOT stem = ANY($3))",
+                &[&through, &rendered, &stems],
+                "clear the stale marks",
+            )?;
             Ok(())
         })
     }

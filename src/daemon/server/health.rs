@@ -58,15 +58,8 @@ pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<
         state.max_publish_age,
         Utc::now(),
     );
-    if let Some(cluster) = state.metrics.cluster().map(ClusterHealth::of) {
-        // Before the first heartbeat the view is empty: nothing to judge.
-        if !cluster.instances.is_empty() && cluster.publisher.is_none() {
-            health
-                .reasons
-                .push("no instance publishes for the cluster".to_owned());
-            health.status = "unhealthy";
-        }
-        health.cluster = Some(cluster);
+    if let Some(cluster) = state.metrics.cluster() {
+        judge_cluster(&mut health, cluster);
     }
     let code = if health.reasons.is_empty() {
         StatusCode::OK
@@ -82,6 +75,20 @@ fn check_state(location: &Location) -> Result<(), String> {
     location
         .check_readable()
         .map_err(|error| format!("state unreadable: {error}"))
+}
+
+/// Adds the cluster to `health`: unhealthy when instances are alive and
+/// none publishes (before the first heartbeat the view is empty: nothing
+/// to judge yet).
+fn judge_cluster(health: &mut Health, cluster: (String, ClusterView)) {
+    let cluster = ClusterHealth::of(cluster);
+    if !cluster.instances.is_empty() && cluster.publisher.is_none() {
+        health
+            .reasons
+            .push("no instance publishes for the cluster".to_owned());
+        health.status = "unhealthy";
+    }
+    health.cluster = Some(cluster);
 }
 
 fn assess(
@@ -137,6 +144,44 @@ mod tests {
                 last_publish_seconds_ago: Some(30),
                 cluster: None,
             }
+        );
+    }
+
+    #[test]
+    fn a_cluster_where_no_instance_publishes_is_unhealthy() {
+        let instance = |publishing| InstanceView {
+            instance: "wire-1/5/1".to_owned(),
+            host: "wire-1".to_owned(),
+            pid: 5,
+            started: at(0),
+            seen: at(29),
+            publishing,
+            feeds: vec![],
+        };
+        let judged = |instances: Vec<InstanceView>| {
+            let mut health = assess(Ok(()), Some(at(0)), Duration::from_secs(60), at(30));
+            judge_cluster(
+                &mut health,
+                ("wire-1/5/1".to_owned(), ClusterView { instances }),
+            );
+            health
+        };
+        let led = judged(vec![instance(true)]);
+        assert_eq!(led.status, "ok");
+        assert_eq!(
+            led.cluster.as_ref().and_then(|c| c.publisher.as_deref()),
+            Some("wire-1/5/1")
+        );
+        let leaderless = judged(vec![instance(false)]);
+        assert_eq!(leaderless.status, "unhealthy");
+        assert_eq!(
+            leaderless.reasons,
+            ["no instance publishes for the cluster"]
+        );
+        assert_eq!(
+            judged(vec![]).status,
+            "ok",
+            "no heartbeat yet: nothing to judge"
         );
     }
 

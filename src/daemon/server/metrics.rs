@@ -307,6 +307,43 @@ mod tests {
     }
 
     #[test]
+    fn the_cluster_shows_instances_alive_feeds_held_and_who_publishes() {
+        use crate::store::cluster::InstanceView;
+        let instance = |name: &str, publishing: bool, feeds: &[&str]| InstanceView {
+            instance: name.to_owned(),
+            host: "wire-1".to_owned(),
+            pid: 1,
+            started: at(0),
+            seen: at(9),
+            publishing,
+            feeds: feeds.iter().map(|id| (*id).to_owned()).collect(),
+        };
+        let metrics = Metrics::default();
+        assert!(
+            !metrics.render(at(10)).contains("wirefeed_cluster"),
+            "alone: no cluster"
+        );
+        metrics.record_cluster(
+            "wire-2/7/1",
+            ClusterView {
+                instances: vec![
+                    instance("wire-1/5/1", true, &["ap"]),
+                    instance("wire-2/7/1", false, &["afp", "dpa"]),
+                ],
+            },
+        );
+        let text = metrics.render(at(10));
+        assert!(text.contains("wirefeed_cluster_instances 2\n"), "{text}");
+        assert!(text.contains(
+            "wirefeed_cluster_feeds_held{instance=\"wire-1/5/1\",publishing=\"true\"} 1\n"
+        ));
+        assert!(text.contains(
+            "wirefeed_cluster_feeds_held{instance=\"wire-2/7/1\",publishing=\"false\"} 2\n"
+        ));
+        assert!(text.contains("wirefeed_cluster_publisher{instance=\"wire-2/7/1\"} 0\n"));
+    }
+
+    #[test]
     fn label_values_escape_backslash_quote_and_newline() {
         assert_eq!(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
         let metrics = Metrics::default();

@@ -779,6 +779,7 @@ mod tests {
             "postgres://wire@db.example:5432/news",
             "postgresql://wire@/news?host=/var/run/postgresql",
             "host=/var/run/postgresql user=wire dbname=news",
+            "postgres://wire@db.example/news?sslmode=disable",
         ] {
             let text = minimal(&format!("[store]\nurl = \"{url}\"\n"));
             let (config, _) =
@@ -799,6 +800,8 @@ mod tests {
             ),
             ("host=db.example password=s3cret dbname=news", "password"),
             ("mysql://wire@db.example/news", "PostgreSQL address"),
+            ("postgres://wire@db.example/news?sslmode=require", "TLS"),
+            ("host=db.example sslmode=verify-full dbname=news", "TLS"),
         ] {
             let problems = errors_of(&minimal(&format!("[store]\nurl = \"{url}\"\n")));
             let found: Vec<usize> = positions(&problems)

@@ -397,9 +397,32 @@ pub(super) fn store(
         );
         return None;
     }
+    if let Some(mode) = tls_required(text) {
+        report.error_with_hint(
+            url.span(),
+            format!("`url` in [store] asks for TLS (sslmode={mode}), which wirefeed does not speak to PostgreSQL yet"),
+            Some("connect over a local socket (?host=/var/run/postgresql), a private network or a tunnel, and drop sslmode".to_string()),
+        );
+        return None;
+    }
     Some(StoreConfig {
         url: text.to_owned(),
     })
+}
+
+/// The `sslmode` of a PostgreSQL address when it demands encryption.
+fn tls_required(url: &str) -> Option<&str> {
+    let pairs: Vec<&str> = match url.split_once('?') {
+        Some((_, query)) if url.contains("://") => query.split('&').collect(),
+        _ if url.contains("://") => Vec::new(),
+        _ => url.split_whitespace().collect(),
+    };
+    pairs
+        .into_iter()
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| key.trim() == "sslmode")
+        .map(|(_, mode)| mode.trim())
+        .filter(|mode| matches!(*mode, "require" | "verify-ca" | "verify-full"))
 }
 
 /// Whether a PostgreSQL address carries a password: `user:secret@` in a

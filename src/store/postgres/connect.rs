@@ -59,6 +59,14 @@ pub(super) fn parse(url: &str) -> Result<Settings, StoreError> {
                 .to_owned(),
         });
     }
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(StoreError::Settings {
+            state: shown,
+            reason: "asks for TLS (sslmode=require), which wirefeed does not speak to \
+                     PostgreSQL yet; use a local socket, a private network or a tunnel"
+                .to_owned(),
+        });
+    }
     Ok(Settings { config, shown })
 }
 
@@ -173,6 +181,22 @@ mod tests {
         assert_eq!(
             password_file_fields(r"db.example:5432:*:wire:pa\:ss\\word"),
             ["db.example", "5432", "*", "wire", r"pa:ss\word"]
+        );
+    }
+
+    #[test]
+    fn tls_required_is_refused_saying_what_to_do_instead() {
+        let Err(error) = parse("postgres://wire@db.example:5432/news?sslmode=require") else {
+            panic!("sslmode=require accepted")
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("postgres://wire@db.example:5432/news"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sslmode=require") && text.contains("tunnel"),
+            "{text}"
         );
     }
 

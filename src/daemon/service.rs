@@ -769,6 +769,13 @@ impl Service {
     /// reads it there) when it changed, at most every [`PLAN_SAVE_EVERY`]
     /// unless `now`. Only the status output depends on it.
     fn save_plans(&mut self, now: bool) {
+        // In a cluster the plan is the cluster's (store::cluster), kept as
+        // feeds are released; every instance writing its own view of every
+        // feed would only fight over the rows.
+        if self.cluster.is_some() {
+            self.plans_dirty = false;
+            return;
+        }
         let recent = self
             .plans_saved
             .is_some_and(|at| at.elapsed() < PLAN_SAVE_EVERY);

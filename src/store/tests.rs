@@ -1401,3 +1401,36 @@ on_every_backend! {
         );
     }
 }
+
+/// PostgreSQL only: the cluster's plan is what `status` shows.
+#[test]
+fn on_postgres_the_clusters_plan_is_the_feeds_next_fetch() {
+    let Some(state) = TestState::postgres() else {
+        return;
+    };
+    let mut store = state.open();
+    ingest(&mut store, "ap", 10, vec![article("1", "ap").build()]);
+    ingest(&mut store, "afp", 10, vec![article("2", "afp").build()]);
+    let TestState::Postgres { config, schema } = &state else {
+        unreachable!()
+    };
+    let mut client = config.connect(postgres::NoTls).expect("connect");
+    let far = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {schema}.feed_claims (feed_id, due, failures, backoff_until)
+                 VALUES ('ap', {due}, 2, {due});
+             INSERT INTO {schema}.feed_claims (feed_id, due, holder, lease_until)
+                 VALUES ('afp', 0, 'wire-2/7/1', {lease});",
+            due = at(400).timestamp_micros(),
+            lease = far.timestamp_micros(),
+        ))
+        .expect("write the cluster's plan");
+    let ap = store.feed_state("ap").unwrap().unwrap();
+    assert_eq!(
+        (ap.next_fetch, ap.backoff_until),
+        (Some(at(400)), Some(at(400)))
+    );
+    let afp = store.feed_state("afp").unwrap().unwrap();
+    assert_eq!(afp.next_fetch, None, "held by an instance: running");
+}

@@ -312,11 +312,16 @@ impl Shared {
         }
     }
 
+    /// The feeds held and their leases, by feed id (the order every
+    /// statement over several claim rows keeps).
     fn held(&self) -> (Vec<String>, Vec<i64>) {
-        self.held
+        let mut held: Vec<(String, i64)> = self
+            .held
             .lock()
-            .map(|held| held.iter().map(|(id, ms)| (id.clone(), *ms)).unzip())
-            .unwrap_or_default()
+            .map(|held| held.iter().map(|(id, ms)| (id.clone(), *ms)).collect())
+            .unwrap_or_default();
+        held.sort();
+        held.into_iter().unzip()
     }
 }
 

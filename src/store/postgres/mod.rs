@@ -42,6 +42,24 @@ use crate::store::records::{
 /// The advisory lock every write group holds ("wirefeed" + 2).
 pub(crate) const WRITE_LOCK: i64 = 0x7769_7265_6665_6502;
 
+/// A feed's state as `status` reads it, `$1` now and `$2` [`NEVER`] (both
+/// microseconds). `wirefeed run` on PostgreSQL plans in `feed_claims`, the
+/// cluster's plan, where a held feed is running (no next fetch); the plan
+/// saved in feed_state is SQLite's way, and what a state only `once` ran on
+/// has.
+macro_rules! feed_state_select {
+    () => {
+        "SELECT f.feed_id, f.last_fetch, f.last_success, f.last_error, f.http_status,
+             f.consecutive_failures, f.etag, f.last_modified,
+             CASE WHEN c.feed_id IS NULL THEN f.next_fetch
+                  WHEN c.holder IS NOT NULL AND c.lease_until > $1 THEN NULL
+                  ELSE NULLIF(c.due, $2) END,
+             CASE WHEN c.feed_id IS NULL THEN f.backoff_until ELSE c.backoff_until END,
+             (SELECT COUNT(DISTINCT s.article_id) FROM sources s WHERE s.feed_id = f.feed_id)
+         FROM feed_state f LEFT JOIN feed_claims c ON c.feed_id = f.feed_id"
+    };
+}
+
 /// The state on a PostgreSQL server.
 pub struct PostgresBackend {
     /// Behind a `RefCell`: dedup's questions take `&self`, and every query
@@ -573,12 +591,8 @@ impl Backend for PostgresBackend {
     fn feed_state(&self, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
         Ok(self
             .query_opt(
-                "SELECT f.feed_id, f.last_fetch, f.last_success, f.last_error, f.http_status,
-                     f.consecutive_failures, f.etag, f.last_modified, f.next_fetch,
-                     f.backoff_until, (SELECT COUNT(DISTINCT s.article_id) FROM sources s
-                                       WHERE s.feed_id = f.feed_id)
-                 FROM feed_state f WHERE f.feed_id = $1",
-                &[&feed_id],
+                concat!(feed_state_select!(), " WHERE f.feed_id = $3"),
+                &[&Utc::now().timestamp_micros(), &NEVER, &feed_id],
                 "read a feed's state",
             )?
             .map(|row| PostgresBackend::feed_state_of(&row)))
@@ -589,12 +603,8 @@ impl Backend for PostgresBackend {
         // `/status` read every feed, and each query is a round trip.
         Ok(self
             .query(
-                "SELECT f.feed_id, f.last_fetch, f.last_success, f.last_error, f.http_status,
-                     f.consecutive_failures, f.etag, f.last_modified, f.next_fetch,
-                     f.backoff_until, (SELECT COUNT(DISTINCT s.article_id) FROM sources s
-                                       WHERE s.feed_id = f.feed_id)
-                 FROM feed_state f ORDER BY f.feed_id",
-                &[],
+                concat!(feed_state_select!(), " ORDER BY f.feed_id"),
+                &[&Utc::now().timestamp_micros(), &NEVER],
                 "read the feeds' state",
             )?
             .iter()

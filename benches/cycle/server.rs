@@ -6,6 +6,8 @@
 //! Every file is loaded at start; a request checks the file's inode, mtime
 //! and length and reloads it when one moved, so a feed replaced on disk (by
 //! a rename, as the bench does) is served with its new bytes and a new ETag.
+//! Started with [`start_logged`], it also writes one line per response to a
+//! file (`/feed-0007.json 200`), for benches that count the fetches.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,12 +20,30 @@ use std::time::SystemTime;
 
 /// Set to the corpus folder, this variable turns the bench into the server.
 pub const SERVE_ENV: &str = "WIREFEED_BENCH_SERVE";
+/// Set to a file, the server appends a line per response to it.
+const REQUEST_LOG_ENV: &str = "WIREFEED_BENCH_REQUEST_LOG";
 
 /// Starts this binary again as the feed server of `dir`; returns it and its port.
+#[allow(dead_code)]
 pub fn start(dir: &Path) -> (Child, u16) {
+    spawn(dir, None)
+}
+
+/// As [`start`], the server appending `PATH STATUS` to `log` for every
+/// response it sends.
+#[allow(dead_code)]
+pub fn start_logged(dir: &Path, log: &Path) -> (Child, u16) {
+    spawn(dir, Some(log))
+}
+
+fn spawn(dir: &Path, log: Option<&Path>) -> (Child, u16) {
     let exe = std::env::current_exe().expect("current exe");
-    let mut child = Command::new(exe)
-        .env(SERVE_ENV, dir)
+    let mut command = Command::new(exe);
+    command.env(SERVE_ENV, dir).env_remove(REQUEST_LOG_ENV);
+    if let Some(log) = log {
+        command.env(REQUEST_LOG_ENV, log);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the feed server");
@@ -40,13 +60,24 @@ pub fn start(dir: &Path) -> (Child, u16) {
 /// per connection (keep-alive).
 pub fn serve(dir: &Path) {
     let files = Arc::new(Files::load(dir));
+    let log: Arc<Option<Mutex<std::fs::File>>> =
+        Arc::new(std::env::var_os(REQUEST_LOG_ENV).map(|path| {
+            Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("open the request log"),
+            )
+        }));
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     println!("{}", listener.local_addr().expect("addr").port());
     let _ = std::io::stdout().flush();
     for stream in listener.incoming().flatten() {
         let files = Arc::clone(&files);
+        let log = Arc::clone(&log);
         std::thread::spawn(move || {
-            let _ = handle(stream, &files);
+            let _ = handle(stream, &files, log.as_ref().as_ref());
         });
     }
 }
@@ -109,7 +140,11 @@ impl Files {
     }
 }
 
-fn handle(stream: TcpStream, files: &Files) -> std::io::Result<()> {
+fn handle(
+    stream: TcpStream,
+    files: &Files,
+    log: Option<&Mutex<std::fs::File>>,
+) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
@@ -170,5 +205,14 @@ fn handle(stream: TcpStream, files: &Files) -> std::io::Result<()> {
         }
         writer.write_all(&response)?;
         writer.flush()?;
+        if let Some(log) = log {
+            // "HTTP/1.1 200 OK": the status is the second word.
+            let status = response.get(9..12).unwrap_or(b"???");
+            let line = format!("{path} {}\n", String::from_utf8_lossy(status));
+            let _ = log
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_all(line.as_bytes());
+        }
     }
 }

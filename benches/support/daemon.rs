@@ -1,5 +1,6 @@
-//! A real `wirefeed run` for the daemon benches (`latency`, `cadence`):
-//! started on a feeds.toml, waited on, stopped as systemd stops it.
+//! A real `wirefeed run` for the daemon benches (`latency`, `cadence`,
+//! `cluster`): started on a feeds.toml, waited on, stopped as systemd
+//! stops it.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +27,7 @@ pub fn stop(service: &mut Child) {
 
 /// Whether `done` held within `limit`, polled every 2 ms: the resolution
 /// of the latency figures.
+#[allow(dead_code)]
 pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {

@@ -305,7 +305,7 @@ impl Run<'_> {
 enum State {
     Sqlite(PathBuf),
     Postgres {
-        client: postgres::Client,
+        client: Box<postgres::Client>,
         /// The postmaster, when the server runs on this machine.
         postmaster: Option<u32>,
         /// This bench's own backend: its polling is not the instances' cost.
@@ -331,7 +331,7 @@ impl State {
             eprintln!("the PostgreSQL server is not on this machine: its CPU is not measured");
         }
         State::Postgres {
-            client,
+            client: Box::new(client),
             postmaster,
             own_backend,
         }

@@ -153,6 +153,7 @@ pub async fn run(
         waves: Vec::new(),
         served_config,
         cluster,
+        cluster_moved: false,
     };
     service.follow_hub();
 
@@ -239,6 +240,13 @@ pub async fn run(
         }
         if let Some(hub) = &service.hub {
             service.metrics.record_websub(hub.stats());
+        }
+        if std::mem::take(&mut service.cluster_moved) {
+            state_changes = service.cluster.as_ref().map(Cluster::state_changes);
+            publisher_changes = service.cluster.as_ref().map(Cluster::publisher_changes);
+            if service.cluster.is_none() {
+                service.metrics.forget_cluster();
+            }
         }
         if let Some(cluster) = &service.cluster {
             service
@@ -489,6 +497,8 @@ struct Service {
     /// This instance's place among the instances sharing a PostgreSQL
     /// state; `None` on SQLite, where the one instance does everything.
     cluster: Option<Cluster>,
+    /// Set when a reload moved the state: the loop subscribes again.
+    cluster_moved: bool,
 }
 
 impl Service {
@@ -560,6 +570,28 @@ impl Service {
         self.plans_dirty = true;
         self.start_feeds(&mine);
         mine
+    }
+
+    /// Leaves the cluster of the old state and joins that of `state` (none
+    /// for SQLite). The loop subscribes to the new one's changes.
+    async fn join_cluster_of(&mut self, state: &Location) {
+        if let Some(old) = self.cluster.take() {
+            old.stop(Duration::from_secs(2)).await;
+        }
+        self.cluster = match state {
+            Location::Postgres(url) => match Cluster::start(url) {
+                Ok(cluster) => Some(cluster),
+                Err(error) => {
+                    // The new [store] was checked when feeds.toml loaded;
+                    // this is not expected, and fetching on alone is safe
+                    // only without other instances.
+                    error!(%error, "cannot join the cluster of the new state");
+                    None
+                }
+            },
+            Location::Sqlite(_) => None,
+        };
+        self.cluster_moved = true;
     }
 
     /// Another instance committed to the shared state: its changes are
@@ -903,7 +935,8 @@ impl Service {
                 let state = Location::of(&new);
                 if state != Location::of(&self.config) {
                     // Feeds queued before go to the old state, the rest to the new.
-                    self.writer.handle().use_location(state).await;
+                    self.writer.handle().use_location(state.clone()).await;
+                    self.join_cluster_of(&state).await;
                 }
                 self.config = Arc::new(new);
                 self.served_config.send_replace(Arc::clone(&self.config));

@@ -84,6 +84,11 @@ impl Metrics {
         self.lock().cluster = Some((me.to_owned(), view));
     }
 
+    /// Forgets the cluster: the state moved to one of its own (SQLite).
+    pub fn forget_cluster(&self) {
+        self.lock().cluster = None;
+    }
+
     /// This instance's name and the cluster, when it is part of one.
     pub fn cluster(&self) -> Option<(String, ClusterView)> {
         self.lock().cluster.clone()

@@ -340,3 +340,60 @@ fn three_instances_fetch_each_due_time_once_and_survive_their_publisher_killed()
 
     eprintln!("publishing taken over {takeover:?} after the kill");
 }
+
+#[test]
+fn a_reload_that_moves_the_state_into_postgres_joins_its_cluster() {
+    let Some(database) = Database::create("cluster_move") else {
+        return;
+    };
+    let server = TestServer::start();
+    serve_items(&server, 2);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let alone = config(&server, &database.url)
+        .replacen(&format!("[store]\nurl = \"{}\"\n\n", database.url), "", 1)
+        .replace("*/2 * * * * *", "* * * * * *");
+    std::fs::write(dir.path().join("feeds.toml"), &alone).expect("write feeds.toml");
+    let mut instance = start(dir.path(), 0);
+    let on_sqlite = wait_for(Duration::from_secs(20), || {
+        dir.path()
+            .join("state/wirefeed.sqlite3")
+            .exists()
+            .then_some(())
+    });
+    assert!(
+        on_sqlite.is_some(),
+        "started on SQLite\n{}",
+        logs(dir.path())
+    );
+
+    // The editor points the newsroom at the shared database.
+    let shared = format!("[store]\nurl = \"{}\"\n\n{alone}", database.url);
+    std::fs::write(dir.path().join("feeds.toml"), shared).expect("write feeds.toml");
+    let joined = wait_for(Duration::from_secs(20), || {
+        let mut client = database.connect();
+        let alive: i64 = client
+            .query_one("SELECT count(*) FROM cluster_instances", &[])
+            .ok()?
+            .get(0);
+        let stored: i64 = client
+            .query_one("SELECT count(*) FROM sources", &[])
+            .ok()?
+            .get(0);
+        (alive == 1 && stored == (FEEDS * 3) as i64).then_some(())
+    });
+    signal(&instance, "-TERM");
+    let exit = wait_for(Duration::from_secs(20), || {
+        instance.try_wait().ok().flatten()
+    });
+    let logs = logs(dir.path());
+    assert!(
+        joined.is_some(),
+        "after the reload the instance is in the cluster and stores there\n{logs}"
+    );
+    assert!(exit.is_some_and(|status| status.success()), "{logs}");
+    // It left the cluster on the way out.
+    assert_eq!(
+        database.query_one("SELECT count(*) FROM cluster_instances"),
+        0
+    );
+}

@@ -222,15 +222,9 @@ impl Planner {
     /// cluster has it, or it is not due in the cluster's plan. It is
     /// planned for `at`, its failures left as they are.
     pub fn defer(&mut self, feed_id: &str, at: DateTime<Utc>) {
-        let Some(plan) = self.feeds.get_mut(feed_id) else {
-            return;
-        };
-        if plan.retired {
-            self.feeds.remove(feed_id);
-            return;
+        if let Some(plan) = self.hand_back(feed_id) {
+            plan.next_run = Some(at);
         }
-        plan.running = false;
-        plan.next_run = Some(at);
     }
 
     /// Adopts the cluster's count of a feed's consecutive failures before
@@ -244,14 +238,9 @@ impl Planner {
     /// Record a finished fetch and plan the next one. A feed the current
     /// config no longer has is forgotten here.
     pub fn finished(&mut self, feed_id: &str, outcome: Outcome, now: DateTime<Utc>) {
-        let Some(plan) = self.feeds.get_mut(feed_id) else {
+        let Some(plan) = self.hand_back(feed_id) else {
             return;
         };
-        if plan.retired {
-            self.feeds.remove(feed_id);
-            return;
-        }
-        plan.running = false;
         let slot = next_slot(&plan.schedule, plan.jitter, now);
         (plan.next_run, plan.backoff_until) = match outcome {
             Outcome::Success { fresh_until } => {
@@ -280,6 +269,18 @@ impl Planner {
                 (next, backoff_until)
             }
         };
+    }
+
+    /// A running feed comes back: no longer running, to be planned by the
+    /// caller; one the config dropped meanwhile is forgotten (`None`).
+    fn hand_back(&mut self, feed_id: &str) -> Option<&mut FeedPlan> {
+        if self.feeds.get(feed_id)?.retired {
+            self.feeds.remove(feed_id);
+            return None;
+        }
+        let plan = self.feeds.get_mut(feed_id)?;
+        plan.running = false;
+        Some(plan)
     }
 
     /// Feeds with consecutive failures, for STATUS= lines.

@@ -170,6 +170,9 @@ pub(super) async fn release_queued(
 ) {
     let mut batch = Vec::new();
     while queue.recv_many(&mut batch, RELEASE_BATCH).await > 0 {
+        // Rows in one order everywhere (releases, renewals), so two
+        // statements over the same rows wait for each other, never deadlock.
+        batch.sort_by(|a, b| a.feed_id.cmp(&b.feed_id));
         if let Err(error) = write_releases(&shared, &batch).await {
             tracing::warn!(%error, feeds = batch.len(), "cannot hand feeds back to the cluster; their leases run out instead");
         }
@@ -178,10 +181,6 @@ pub(super) async fn release_queued(
 }
 
 async fn write_releases(shared: &Shared, batch: &[Release]) -> Result<(), StoreError> {
-    // Rows in one order everywhere (claims, releases, renewals), so two
-    // statements over the same rows wait for each other, never deadlock.
-    let mut batch = batch.to_vec();
-    batch.sort_by(|a, b| a.feed_id.cmp(&b.feed_id));
     let ids: Vec<&str> = batch.iter().map(|r| r.feed_id.as_str()).collect();
     let due: Vec<i64> = batch.iter().map(|r| r.due.map_or(NEVER, micros)).collect();
     let failures: Vec<i32> = batch

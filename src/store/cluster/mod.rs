@@ -58,7 +58,8 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct Cluster {
     shared: Arc<Shared>,
     releases: mpsc::UnboundedSender<Release>,
-    tasks: Vec<JoinHandle<()>>,
+    heartbeat: JoinHandle<()>,
+    releaser: JoinHandle<()>,
 }
 
 /// What the service loop and the background tasks share.
@@ -116,15 +117,14 @@ impl Cluster {
             migrated: std::sync::atomic::AtomicBool::new(false),
         });
         let (releases, queue) = mpsc::unbounded_channel();
-        let tasks = vec![
-            tokio::spawn(heartbeat::run(Arc::clone(&shared))),
-            tokio::spawn(claims::release_queued(Arc::clone(&shared), queue)),
-        ];
+        let heartbeat = tokio::spawn(heartbeat::run(Arc::clone(&shared)));
+        let releaser = tokio::spawn(claims::release_queued(Arc::clone(&shared), queue));
         tracing::info!(instance = %shared.instance, state = %shared.shown, "joined the cluster");
         Ok(Cluster {
             shared,
             releases,
-            tasks,
+            heartbeat,
+            releaser,
         })
     }
 
@@ -184,18 +184,13 @@ impl Cluster {
         let Cluster {
             shared,
             releases,
-            tasks,
+            heartbeat,
+            releaser,
         } = self;
-        drop(releases);
-        let mut tasks = tasks.into_iter();
-        let beat = tasks.next();
-        if let Some(beat) = &beat {
-            beat.abort();
-        }
+        heartbeat.abort();
         // The releaser ends once the queue is empty and closed.
-        for task in tasks {
-            let _ = tokio::time::timeout(grace, task).await;
-        }
+        drop(releases);
+        let _ = tokio::time::timeout(grace, releaser).await;
         let leave = async {
             let client = shared.client().await?;
             client

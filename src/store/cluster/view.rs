@@ -71,8 +71,8 @@ pub fn read_view(url: &str) -> Result<ClusterView, StoreError> {
     };
     let now = Utc::now();
     let alive_since = now - chrono::TimeDelta::from_std(ALIVE_WITHIN).unwrap_or_default();
-    let backend = crate::store::PostgresBackend::open(url)?;
-    let mut client = backend.client();
+    // `status` opened (and migrated) the state already: a plain connection.
+    let mut client = crate::store::postgres::connect_plain(url)?;
     let rows = client
         .query(
             QUERY,

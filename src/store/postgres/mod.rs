@@ -137,10 +137,8 @@ impl PostgresBackend {
     /// Whether the database answers a trivial query, without migrating
     /// anything: what `/healthz` calls readable.
     pub fn check_readable(url: &str) -> Result<(), StoreError> {
-        let connect::Settings { config, shown } = connect::settings(url)?;
-        let mut client = postgres::Config::from(config)
-            .connect(NoTls)
-            .map_err(|error| connect_error(&shown, &error))?;
+        let shown = PostgresBackend::shown_address(url);
+        let mut client = connect_plain(url)?;
         client
             .simple_query("SELECT 1")
             .map_err(|source| StoreError::Postgres {
@@ -426,6 +424,15 @@ impl PostgresBackend {
         )?;
         Ok(())
     }
+}
+
+/// A connection to the database `url` names, the password from the
+/// environment, nothing migrated: for readers of a state already there.
+pub(crate) fn connect_plain(url: &str) -> Result<Client, StoreError> {
+    let connect::Settings { config, shown } = connect::settings(url)?;
+    postgres::Config::from(config)
+        .connect(NoTls)
+        .map_err(|error| connect_error(&shown, &error))
 }
 
 /// A failed connection, with the causes the driver's own message leaves
